@@ -1,0 +1,81 @@
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Globalization;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
+using StaticRnn.Generator.Model;
+using StaticRnn.Generator.Parsing;
+
+namespace StaticRnn.Analyzers;
+
+/// <summary>
+/// Checks every <c>[Sequential]</c> class with the generator's own parser and shape inference, and reports each
+/// problem at the attribute it is about, while the user types.
+/// </summary>
+[DiagnosticAnalyzer(LanguageNames.CSharp)]
+public sealed class NetworkAnalyzer : DiagnosticAnalyzer
+{
+    /// <summary>Property naming the 0-based layer a code fix edits (SRNN002).</summary>
+    public const string FixLayerProperty = "FixLayer";
+    /// <summary>Property with the computed parameter count (SRNN004).</summary>
+    public const string ComputedProperty = "Computed";
+
+    /// <inheritdoc/>
+    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => DiagnosticDescriptors.All;
+
+    /// <inheritdoc/>
+    public override void Initialize(AnalysisContext context)
+    {
+        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+        context.EnableConcurrentExecution();
+        context.RegisterCompilationStartAction(start =>
+        {
+            INamedTypeSymbol? sequential = start.Compilation.GetTypeByMetadataName(NetworkParser.SequentialAttribute);
+            if (sequential is null)
+            {
+                return;
+            }
+            start.RegisterSymbolAction(ctx => Analyze(ctx, sequential), SymbolKind.NamedType);
+        });
+    }
+
+    private static void Analyze(SymbolAnalysisContext context, INamedTypeSymbol sequentialType)
+    {
+        var type = (INamedTypeSymbol)context.Symbol;
+        AttributeData? sequential = type.GetAttributes().FirstOrDefault(a => SymbolEqualityComparer.Default.Equals(a.AttributeClass, sequentialType));
+        var layers = NetworkParser.LayerAttributes(type);
+        if (sequential is null)
+        {
+            if (layers.Length > 0)
+            {
+                context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.NoInputOrLayers, Location(layers[0].Attribute, type),
+                    $"'{type.Name}' has layer attributes but no [Sequential(...)] with its input shape: add e.g. [Sequential(timesteps, features)] above the layers"));
+            }
+            return;
+        }
+
+        ParsedNetwork parsed = NetworkParser.Parse(type, context.CancellationToken);
+        IEnumerable<Problem> problems = parsed.Problems;
+        if (parsed.Network is not null)
+        {
+            problems = problems.Concat(NetworkBuilder.Build(parsed.Network).Problems);
+        }
+        foreach (Problem problem in problems)
+        {
+            Location location = problem.Target switch
+            {
+                ProblemTarget.Layer when problem.LayerIndex < layers.Length => Location(layers[problem.LayerIndex].Attribute, type),
+                ProblemTarget.Sequential => Location(sequential, type),
+                _ => type.Locations.FirstOrDefault() ?? Microsoft.CodeAnalysis.Location.None,
+            };
+            var properties = ImmutableDictionary<string, string?>.Empty
+                .Add(FixLayerProperty, problem.FixLayerIndex.ToString(CultureInfo.InvariantCulture))
+                .Add(ComputedProperty, problem.ComputedValue.ToString(CultureInfo.InvariantCulture));
+            context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.For(problem.Id), location, properties, problem.Message));
+        }
+    }
+
+    private static Location Location(AttributeData attribute, INamedTypeSymbol type)
+        => attribute.ApplicationSyntaxReference?.GetSyntax().GetLocation() ?? type.Locations.FirstOrDefault() ?? Microsoft.CodeAnalysis.Location.None;
+}

@@ -1,0 +1,172 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+
+namespace StaticRnn.Generator.Emit;
+
+/// <summary>
+/// Emits the vector products every layer is made of. Columns (units) are cut into blocks of 8 floats, one
+/// <c>Vector256</c> each, and blocks into groups of up to four accumulators that stay in registers. Weights are
+/// read in Keras layout, row by row, as broadcast-FMA rows; the last block of a row may read up to 7 floats past
+/// the row (the parameter buffer is padded), and those lanes are never stored as data. In the backward pass the
+/// padding lanes of dz are zero, so the same full-width reads and read-modify-writes stay exact.
+/// </summary>
+internal static partial class Emitter
+{
+    private const int GroupBlocks = 4;
+
+    /// <summary>Blocks of 8 columns, in groups of up to <see cref="GroupBlocks"/>.</summary>
+    internal static IEnumerable<(int First, int Count)> Groups(int columns)
+    {
+        int blocks = (columns + 7) / 8;
+        for (int b = 0; b < blocks; b += GroupBlocks)
+        {
+            yield return (b, Math.Min(GroupBlocks, blocks - b));
+        }
+    }
+
+    internal static int Blocks(int columns) => (columns + 7) / 8;
+
+    /// <summary><c>ref</c>-free element access text: <c>x</c> for index 0, else <c>Unsafe.Add(ref x, i)</c>.</summary>
+    internal static string At(string reference, int index) => index == 0 ? reference : $"Unsafe.Add(ref {reference}, {index})";
+
+    internal static string ColumnRange(int first, int count, int columns)
+        => $"units {first * 8}–{Math.Min((first + count) * 8, columns) - 1}";
+
+    /// <summary>a_k += vec[i] · M[i, block k] for every row i of M.</summary>
+    internal static void Accumulate(SourceWriter w, string vec, string matrix, int rows, int rowLength, int first, int count, bool unrolled)
+    {
+        if (!unrolled)
+        {
+            using (w.Block($"for (int i = 0; i < {rows}; i++)"))
+            {
+                w.Line($"Vector256<float> si = Vector256.Create(Unsafe.Add(ref {vec}, i));");
+                w.Line($"ref float row = ref Unsafe.Add(ref {matrix}, i * {rowLength});");
+                for (int k = 0; k < count; k++)
+                {
+                    w.Line($"a{k} = Vector256.MultiplyAddEstimate(si, Vector256.LoadUnsafe(ref row, {8 * (first + k)}), a{k});");
+                }
+            }
+            return;
+        }
+        for (int i = 0; i < rows; i++)
+        {
+            if (count == 1)
+            {
+                w.Line($"a0 = Vector256.MultiplyAddEstimate(Vector256.Create({At(vec, i)}), Vector256.LoadUnsafe(ref {matrix}, {i * rowLength + 8 * first}), a0);");
+                continue;
+            }
+            w.Line($"s = Vector256.Create({At(vec, i)});");
+            for (int k = 0; k < count; k++)
+            {
+                w.Line($"a{k} = Vector256.MultiplyAddEstimate(s, Vector256.LoadUnsafe(ref {matrix}, {i * rowLength + 8 * (first + k)}), a{k});");
+            }
+        }
+    }
+
+    /// <summary>G[i, block k] += vec[i] · z_k for every row i of G (a rank-1 update of a weight gradient).</summary>
+    internal static void OuterUpdate(SourceWriter w, string vec, string gradient, int rows, int rowLength, int first, int count, bool unrolled)
+    {
+        if (!unrolled)
+        {
+            using (w.Block($"for (int i = 0; i < {rows}; i++)"))
+            {
+                w.Line($"Vector256<float> si = Vector256.Create(Unsafe.Add(ref {vec}, i));");
+                w.Line($"ref float row = ref Unsafe.Add(ref {gradient}, i * {rowLength});");
+                for (int k = 0; k < count; k++)
+                {
+                    int o = 8 * (first + k);
+                    w.Line($"Vector256.MultiplyAddEstimate(si, z{k}, Vector256.LoadUnsafe(ref row, {o})).StoreUnsafe(ref row, {o});");
+                }
+            }
+            return;
+        }
+        for (int i = 0; i < rows; i++)
+        {
+            string scalar = count == 1 ? $"Vector256.Create({At(vec, i)})" : "s";
+            if (count > 1)
+            {
+                w.Line($"s = Vector256.Create({At(vec, i)});");
+            }
+            for (int k = 0; k < count; k++)
+            {
+                int o = i * rowLength + 8 * (first + k);
+                w.Line($"Vector256.MultiplyAddEstimate({scalar}, z{k}, Vector256.LoadUnsafe(ref {gradient}, {o})).StoreUnsafe(ref {gradient}, {o});");
+            }
+        }
+    }
+
+    /// <summary>out[i] (+)= Σ_k sum(M[i, block k] ⊙ z_k): the product of M with dz, one dot product per row of M.</summary>
+    internal static void RowDots(SourceWriter w, string output, string matrix, int rows, int rowLength, int first, int count, bool unrolled, bool accumulate)
+    {
+        string op = accumulate ? "+=" : "=";
+        if (!unrolled)
+        {
+            using (w.Block($"for (int i = 0; i < {rows}; i++)"))
+            {
+                w.Line($"ref float row = ref Unsafe.Add(ref {matrix}, i * {rowLength});");
+                string sum = string.Join(" + ", Enumerable.Range(0, count).Select(k => $"Vector256.LoadUnsafe(ref row, {8 * (first + k)}) * z{k}"));
+                w.Line($"Unsafe.Add(ref {output}, i) {op} Vector256.Sum({sum});");
+            }
+            return;
+        }
+        for (int i = 0; i < rows; i++)
+        {
+            string sum = string.Join(" + ", Enumerable.Range(0, count).Select(k => $"Vector256.LoadUnsafe(ref {matrix}, {i * rowLength + 8 * (first + k)}) * z{k}"));
+            w.Line($"{At(output, i)} {op} Vector256.Sum({sum});");
+        }
+    }
+
+    /// <summary>Declares z0..z(count-1) from the dz row.</summary>
+    internal static void LoadDz(SourceWriter w, int first, int count)
+    {
+        for (int k = 0; k < count; k++)
+        {
+            w.Line($"Vector256<float> z{k} = Vector256.LoadUnsafe(ref dz, {8 * (first + k)});");
+        }
+    }
+
+    /// <summary>Declares the accumulators a0..a(count-1), from the bias or zero.</summary>
+    internal static void InitAccumulators(SourceWriter w, bool hasBias, int first, int count, bool unrolled)
+    {
+        for (int k = 0; k < count; k++)
+        {
+            string init = hasBias ? $"Vector256.LoadUnsafe(ref b, {8 * (first + k)})" : "Vector256<float>.Zero";
+            w.Line($"Vector256<float> a{k} = {init};");
+        }
+        if (unrolled && count > 1)
+        {
+            w.Line("Vector256<float> s;");
+        }
+    }
+
+    /// <summary>The activation applied to a pre-activation vector expression.</summary>
+    internal static string Activate(Model.ActivationKind activation, string value) => activation switch
+    {
+        Model.ActivationKind.Tanh => $"VectorMath.Tanh({value})",
+        Model.ActivationKind.Sigmoid => $"VectorMath.Sigmoid({value})",
+        Model.ActivationKind.Relu => $"VectorMath.Relu({value})",
+        Model.ActivationKind.HardSigmoid => $"VectorMath.HardSigmoid({value})",
+        _ => value, // Linear; Softmax is applied to the whole row afterwards
+    };
+
+    /// <summary>d(activation)/d(pre-activation) from the activation's output, or null when it is 1.</summary>
+    internal static string? Derivative(Model.ActivationKind activation, string output) => activation switch
+    {
+        Model.ActivationKind.Tanh => $"VectorMath.TanhDerivative({output})",
+        Model.ActivationKind.Sigmoid => $"VectorMath.SigmoidDerivative({output})",
+        Model.ActivationKind.Relu => $"VectorMath.ReluDerivative({output})",
+        Model.ActivationKind.HardSigmoid => $"VectorMath.HardSigmoidDerivative({output})",
+        _ => null,
+    };
+
+    internal static string Formula(Model.ActivationKind activation) => activation switch
+    {
+        Model.ActivationKind.Tanh => "tanh",
+        Model.ActivationKind.Sigmoid => "σ",
+        Model.ActivationKind.Relu => "relu",
+        Model.ActivationKind.HardSigmoid => "hard_sigmoid",
+        Model.ActivationKind.Softmax => "softmax",
+        _ => "",
+    };
+}

@@ -1,0 +1,109 @@
+using StaticRnn.Generator.Model;
+
+namespace StaticRnn.Generator.Emit;
+
+internal static partial class Emitter
+{
+    private static void SimpleRnnForward(SourceWriter w, LayerSpec layer, TapePlan.LayerPlan plan)
+    {
+        int inputs = layer.InputFeatures, units = layer.Decl.Units, steps = layer.InputSteps;
+        ActivationKind act = layer.Decl.Activation;
+        string f = Formula(act);
+        string open = f.Length > 0 ? f + "(" : "", close = f.Length > 0 ? ")" : "";
+        w.Line($"/// <summary>Layer {layer.Position + 1} '{layer.Name}' (SimpleRNN {inputs} → {units}, {steps} steps{(layer.Decl.GoBackwards ? ", backwards" : "")}): h_t = {open}x_t·W + h_(t-1)·U{(layer.HasBias ? " + b" : "")}{close}.</summary>");
+        w.Line($"/// <remarks>h holds {steps + 1} rows of {plan.Stride}: row 0 is the initial state (zeros), row t + 1 is h_t.</remarks>");
+        using (w.Block($"private static void Layer{layer.Position + 1}Forward(ref float p, ref float x, ref float h)"))
+        {
+            WeightRefs(w, layer, "p", "W", "b");
+            using (w.Block($"for (int t = 0; t < {steps}; t++)"))
+            {
+                w.Line($"ref float xt = ref Unsafe.Add(ref x, {InputRow(layer)} * {plan.InputStride});{(layer.Decl.GoBackwards ? " // go_backwards: step t reads input row T-1-t" : "")}");
+                w.Line($"ref float hp = ref Unsafe.Add(ref h, t * {plan.Stride}); // h_(t-1)");
+                w.Line($"ref float ht = ref Unsafe.Add(ref hp, {plan.Stride}); // h_t");
+                foreach (var (first, count) in Groups(units))
+                {
+                    using (w.Block(""))
+                    {
+                        w.Line($"// {ColumnRange(first, count, units)}");
+                        InitAccumulators(w, layer.HasBias, first, count, layer.Unrolled);
+                        Accumulate(w, "xt", "W", inputs, units, first, count, layer.Unrolled);
+                        Accumulate(w, "hp", "U", units, units, first, count, layer.Unrolled);
+                        for (int k = 0; k < count; k++)
+                        {
+                            w.Line($"{Activate(act, $"a{k}")}.StoreUnsafe(ref ht, {8 * (first + k)});");
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private static void SimpleRnnBackward(SourceWriter w, LayerSpec layer, TapePlan.LayerPlan plan, bool needsInputGradient)
+    {
+        int inputs = layer.InputFeatures, units = layer.Decl.Units, steps = layer.InputSteps;
+        bool sequence = layer.Decl.ReturnSequences;
+        w.Line($"/// <summary>Layer {layer.Position + 1} '{layer.Name}' backward through time: for t = T-1..0, dz = (dh_t + dy_t) ⊙ a'(h_t); dW += x_tᵀ·dz; dU += h_(t-1)ᵀ·dz{(layer.HasBias ? "; db += dz" : "")}{(needsInputGradient ? "; dx_t = dz·Wᵀ" : "")}; dh_(t-1) = dz·Uᵀ.</summary>");
+        string dxParam = needsInputGradient ? ", ref float dx" : "";
+        using (w.Block($"private static void Layer{layer.Position + 1}Backward(ref float p, ref float x, ref float h, ref float dy, ref float g{dxParam}, ref float work)"))
+        {
+            if (needsInputGradient)
+            {
+                w.Line($"ref float W = ref Unsafe.Add(ref p, {layer.Weight(WeightRole.Kernel).Offset});");
+            }
+            w.Line($"ref float U = ref Unsafe.Add(ref p, {layer.Weight(WeightRole.RecurrentKernel).Offset});");
+            WeightRefs(w, layer, "g", "gW", "gb");
+            w.Line("ref float dh = ref work; // dh_t flowing back from step t + 1");
+            w.Line($"ref float dz = ref Unsafe.Add(ref work, {plan.Stride});");
+            if (units % 8 != 0)
+            {
+                w.Line($"Vector256<float> tail = VectorMath.FirstLanes({units % 8}); // the last block's real lanes");
+            }
+            for (int k = 0; k < Blocks(units); k++)
+            {
+                w.Line(sequence
+                    ? $"Vector256<float>.Zero.StoreUnsafe(ref dh, {8 * k});"
+                    : $"Vector256.LoadUnsafe(ref dy, {8 * k}).StoreUnsafe(ref dh, {8 * k}); // only the last step is an output");
+            }
+            using (w.Block($"for (int t = {steps - 1}; t >= 0; t--)"))
+            {
+                w.Line($"ref float xt = ref Unsafe.Add(ref x, {InputRow(layer)} * {plan.InputStride});");
+                w.Line($"ref float hp = ref Unsafe.Add(ref h, t * {plan.Stride}); // h_(t-1)");
+                w.Line($"ref float ht = ref Unsafe.Add(ref hp, {plan.Stride}); // h_t");
+                if (sequence)
+                {
+                    w.Line($"ref float dyt = ref Unsafe.Add(ref dy, t * {plan.Stride});");
+                }
+                if (needsInputGradient)
+                {
+                    w.Line($"ref float dxt = ref Unsafe.Add(ref dx, {InputRow(layer)} * {plan.InputStride});");
+                }
+                w.Line($"// dz = (dh_t{(sequence ? " + dy_t" : "")}) ⊙ a'(h_t){(units % 8 != 0 ? ", padding lanes zeroed" : "")}");
+                EmitDz(w, units,
+                    k => sequence ? $"Vector256.LoadUnsafe(ref dh, {8 * k}) + Vector256.LoadUnsafe(ref dyt, {8 * k})" : $"Vector256.LoadUnsafe(ref dh, {8 * k})",
+                    layer.Decl.Activation, "ht", layer.HasBias);
+                foreach (var (first, count) in Groups(units))
+                {
+                    using (w.Block(""))
+                    {
+                        w.Line($"// {ColumnRange(first, count, units)}");
+                        LoadDz(w, first, count);
+                        if (layer.Unrolled && count > 1)
+                        {
+                            w.Line("Vector256<float> s;");
+                        }
+                        OuterUpdate(w, "xt", "gW", inputs, units, first, count, layer.Unrolled);
+                        OuterUpdate(w, "hp", "gU", units, units, first, count, layer.Unrolled);
+                        if (needsInputGradient)
+                        {
+                            RowDots(w, "dxt", "W", inputs, units, first, count, layer.Unrolled, accumulate: first > 0);
+                        }
+                        RowDots(w, "dh", "U", units, units, first, count, layer.Unrolled, accumulate: first > 0);
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>The input row step t reads: t, or T-1-t going backwards.</summary>
+    private static string InputRow(LayerSpec layer) => layer.Decl.GoBackwards ? $"({layer.InputSteps - 1} - t)" : "t";
+}

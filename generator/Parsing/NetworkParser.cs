@@ -1,0 +1,261 @@
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using StaticRnn.Generator.Model;
+
+namespace StaticRnn.Generator.Parsing;
+
+/// <summary>Where the generated partial class goes: its namespace and the chain of containing types.</summary>
+internal sealed record HierarchyInfo(string Namespace, string Name, EquatableArray<string> ContainingTypes)
+{
+    /// <summary>A stable, file-system-safe hint name: <c>{Namespace}.{Outer}.{Type}.StaticRnn.g.cs</c>.</summary>
+    public string HintName
+    {
+        get
+        {
+            var parts = new List<string>();
+            if (Namespace.Length > 0)
+            {
+                parts.Add(Namespace);
+            }
+            parts.AddRange(ContainingTypes.Select(t => t.Substring(t.LastIndexOf(' ') + 1)));
+            parts.Add(Name);
+            return string.Join(".", parts) + ".StaticRnn.g.cs";
+        }
+    }
+}
+
+/// <summary>The parsed declaration, the class's place, and the problems found before shape inference.</summary>
+internal sealed record ParsedNetwork(NetworkDecl? Network, HierarchyInfo Hierarchy, EquatableArray<Problem> Problems);
+
+/// <summary>
+/// Turns a <c>[Sequential]</c> class symbol and its attributes into a <see cref="NetworkDecl"/>: plain data, no symbols,
+/// no syntax. Used by the generator and (linked) by the analyzers, so both read attributes the same way.
+/// </summary>
+internal static class NetworkParser
+{
+    public const string Namespace = "StaticRnn";
+    public const string SequentialAttribute = "StaticRnn.SequentialAttribute";
+
+    private static readonly Dictionary<string, LayerKind> s_layerAttributes = new()
+    {
+        ["DenseAttribute"] = LayerKind.Dense,
+        ["SimpleRnnAttribute"] = LayerKind.SimpleRnn,
+        ["LstmAttribute"] = LayerKind.Lstm,
+        ["GruAttribute"] = LayerKind.Gru,
+        ["EmbeddingAttribute"] = LayerKind.Embedding,
+        ["DropoutAttribute"] = LayerKind.Dropout,
+        ["AttentionAttribute"] = LayerKind.Attention,
+        ["MultiHeadAttentionAttribute"] = LayerKind.MultiHeadAttention,
+        ["LayerNormalizationAttribute"] = LayerKind.LayerNormalization,
+        ["GlobalAveragePooling1DAttribute"] = LayerKind.GlobalAveragePooling1D,
+        ["RepeatVectorAttribute"] = LayerKind.RepeatVector,
+        ["TransformerEncoderAttribute"] = LayerKind.TransformerEncoder,
+    };
+
+    /// <summary>The layer attributes of <paramref name="type"/> in source order; index i is layer i.</summary>
+    public static ImmutableArray<(AttributeData Attribute, LayerKind Kind)> LayerAttributes(INamedTypeSymbol type)
+    {
+        var builder = ImmutableArray.CreateBuilder<(AttributeData, LayerKind)>();
+        foreach (AttributeData attribute in type.GetAttributes())
+        {
+            if (TryGetLayerKind(attribute.AttributeClass, out LayerKind kind))
+            {
+                builder.Add((attribute, kind));
+            }
+        }
+        return builder.ToImmutable();
+    }
+
+    public static bool TryGetLayerKind(INamedTypeSymbol? attributeClass, out LayerKind kind)
+    {
+        kind = default;
+        return attributeClass is { ContainingNamespace: { Name: Namespace, ContainingNamespace.IsGlobalNamespace: true } }
+            && s_layerAttributes.TryGetValue(attributeClass.Name, out kind);
+    }
+
+    public static AttributeData? FindSequential(INamedTypeSymbol type)
+        => type.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == SequentialAttribute);
+
+    /// <summary>
+    /// Parses the network. <see cref="ParsedNetwork.Network"/> is null when the attributes themselves do not bind
+    /// (the compiler reports those) or the class cannot hold generated members (SRNN001, SRNN006).
+    /// </summary>
+    public static ParsedNetwork Parse(INamedTypeSymbol type, CancellationToken cancellationToken)
+    {
+        var problems = new List<Problem>();
+        HierarchyInfo hierarchy = Hierarchy(type);
+
+        string? notPartial = WhyNotPartial(type);
+        if (notPartial is not null)
+        {
+            problems.Add(new Problem(DiagnosticIds.NotPartial, ProblemTarget.Class, -1, notPartial));
+        }
+
+        var layers = LayerAttributes(type);
+        var declarations = layers
+            .Select(l => l.Attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken).FirstAncestorOrSelf<TypeDeclarationSyntax>())
+            .Where(d => d is not null)
+            .Distinct()
+            .Count();
+        if (declarations > 1)
+        {
+            problems.Add(new Problem(DiagnosticIds.SplitDeclarations, ProblemTarget.Class, -1,
+                $"'{type.Name}' has layer attributes on {declarations} partial declarations, so their order is undefined; put all layer attributes on one declaration"));
+        }
+
+        AttributeData? sequential = FindSequential(type);
+        if (sequential is null || sequential.ConstructorArguments.Length != 1 || problems.Count > 0)
+        {
+            return new ParsedNetwork(null, hierarchy, new EquatableArray<Problem>(problems));
+        }
+
+        TypedConstant shapeArg = sequential.ConstructorArguments[0];
+        int[] inputShape = shapeArg.Kind == TypedConstantKind.Array
+            ? shapeArg.Values.Select(v => v.Value is int i ? i : 0).ToArray()
+            : new[] { shapeArg.Value is int single ? single : 0 };
+
+        var layerDecls = new List<LayerDecl>();
+        for (int i = 0; i < layers.Length; i++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            LayerDecl? decl = ParseLayer(layers[i].Attribute, layers[i].Kind, i);
+            if (decl is null)
+            {
+                // The attribute does not bind (missing or mistyped arguments): the compiler already says why.
+                return new ParsedNetwork(null, hierarchy, new EquatableArray<Problem>(problems));
+            }
+            layerDecls.Add(decl);
+        }
+
+        var network = new NetworkDecl(
+            type.Name,
+            new EquatableArray<int>(inputShape),
+            Named(sequential, "ExpectedParameters", 0),
+            (LossKind)Named(sequential, "Loss", 0),
+            Named(sequential, "Seed", 0),
+            Named(sequential, "Stateful", false),
+            new EquatableArray<LayerDecl>(layerDecls));
+        return new ParsedNetwork(network, hierarchy, new EquatableArray<Problem>(problems));
+    }
+
+    private static LayerDecl? ParseLayer(AttributeData attribute, LayerKind kind, int index)
+    {
+        var args = new List<double>();
+        foreach (TypedConstant arg in attribute.ConstructorArguments)
+        {
+            switch (arg.Value)
+            {
+                case int i: args.Add(i); break;
+                case double d: args.Add(d); break;
+                case float f: args.Add(f); break;
+                default: return null;
+            }
+        }
+        int expectedArgs = kind switch
+        {
+            LayerKind.Dense or LayerKind.SimpleRnn or LayerKind.Lstm or LayerKind.Gru or LayerKind.Dropout or LayerKind.RepeatVector => 1,
+            LayerKind.Embedding or LayerKind.MultiHeadAttention => 2,
+            LayerKind.TransformerEncoder => 3,
+            _ => 0,
+        };
+        if (args.Count != expectedArgs)
+        {
+            return null;
+        }
+        ActivationKind defaultActivation = kind == LayerKind.Dense ? ActivationKind.Linear : ActivationKind.Tanh;
+        return new LayerDecl(
+            kind,
+            index,
+            new EquatableArray<double>(args.ToArray()),
+            (ActivationKind)Named(attribute, "Activation", (int)defaultActivation),
+            (ActivationKind)Named(attribute, "RecurrentActivation", (int)ActivationKind.Sigmoid),
+            Named(attribute, "UseBias", true),
+            Named(attribute, "ReturnSequences", false),
+            Named(attribute, "GoBackwards", false),
+            Named(attribute, "Bidirectional", false),
+            (MergeKind)Named(attribute, "Merge", (int)MergeKind.Concat),
+            Named(attribute, "ResetAfter", true),
+            NamedString(attribute, "Name"),
+            Named(attribute, "ExpectedParameters", 0));
+    }
+
+    private static T Named<T>(AttributeData attribute, string name, T fallback)
+    {
+        foreach (KeyValuePair<string, TypedConstant> pair in attribute.NamedArguments)
+        {
+            if (pair.Key == name && pair.Value.Value is T value)
+            {
+                return value;
+            }
+        }
+        return fallback;
+    }
+
+    private static string? NamedString(AttributeData attribute, string name)
+    {
+        foreach (KeyValuePair<string, TypedConstant> pair in attribute.NamedArguments)
+        {
+            if (pair.Key == name)
+            {
+                return pair.Value.Value as string;
+            }
+        }
+        return null;
+    }
+
+    /// <summary>Why the generator cannot add members to <paramref name="type"/>, or null when it can.</summary>
+    public static string? WhyNotPartial(INamedTypeSymbol type)
+    {
+        if (type.TypeKind != TypeKind.Class)
+        {
+            return $"'{type.Name}' must be a class to carry [Sequential]";
+        }
+        if (type.IsStatic)
+        {
+            return $"'{type.Name}' is static; a network has instance state (its weights): remove 'static'";
+        }
+        if (type.IsGenericType)
+        {
+            return $"'{type.Name}' is generic; a network's shape is fixed, so declare it as a non-generic partial class";
+        }
+        if (!IsPartial(type))
+        {
+            return $"'{type.Name}' must be declared 'partial' so that the generator can add the network's members: write 'public partial class {type.Name}'";
+        }
+        for (INamedTypeSymbol? outer = type.ContainingType; outer is not null; outer = outer.ContainingType)
+        {
+            if (!IsPartial(outer))
+            {
+                return $"'{type.Name}' is nested in '{outer.Name}', which must be declared 'partial' too";
+            }
+            if (outer.IsGenericType)
+            {
+                return $"'{type.Name}' is nested in the generic type '{outer.Name}'; declare the network outside generic types";
+            }
+        }
+        return null;
+    }
+
+    private static bool IsPartial(INamedTypeSymbol type)
+        => type.DeclaringSyntaxReferences.Length > 0
+            && type.DeclaringSyntaxReferences.All(r => r.GetSyntax() is TypeDeclarationSyntax d && d.Modifiers.Any(SyntaxKind.PartialKeyword));
+
+    private static HierarchyInfo Hierarchy(INamedTypeSymbol type)
+    {
+        string ns = type.ContainingNamespace is { IsGlobalNamespace: false } n ? n.ToDisplayString() : "";
+        var outers = new List<string>();
+        for (INamedTypeSymbol? outer = type.ContainingType; outer is not null; outer = outer.ContainingType)
+        {
+            string keyword = outer.IsRecord
+                ? (outer.TypeKind == TypeKind.Struct ? "record struct" : "record")
+                : outer.TypeKind == TypeKind.Struct ? "struct" : outer.TypeKind == TypeKind.Interface ? "interface" : "class";
+            outers.Insert(0, $"partial {keyword} {outer.Name}");
+        }
+        return new HierarchyInfo(ns, type.Name, new EquatableArray<string>(outers.ToArray()));
+    }
+}

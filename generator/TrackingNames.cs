@@ -1,0 +1,9 @@
+namespace StaticRnn.Generator;
+
+/// <summary>Names of the incremental pipeline's steps, for caching tests.</summary>
+internal static class TrackingNames
+{
+    public const string Parse = nameof(Parse);
+    public const string Build = nameof(Build);
+    public const string Emit = nameof(Emit);
+}

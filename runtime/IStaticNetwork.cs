@@ -1,0 +1,40 @@
+namespace StaticRnn;
+
+/// <summary>
+/// What every generated network exposes, so that generic code (the training loop, benchmarks, tools)
+/// works for any of them. The generator implements it on each <c>[Sequential]</c> class.
+/// </summary>
+/// <typeparam name="TSelf">The generated network class.</typeparam>
+public interface IStaticNetwork<TSelf> where TSelf : IStaticNetwork<TSelf>
+{
+    /// <summary>Total trainable parameters, as Keras counts them.</summary>
+    static abstract int ParameterCount { get; }
+    /// <summary>Floats (or tokens) per input sample, flattened.</summary>
+    static abstract int InputSize { get; }
+    /// <summary>Floats per output sample, flattened.</summary>
+    static abstract int OutputSize { get; }
+    /// <summary>Floats per target sample: <see cref="OutputSize"/>, or one class index per output row for the sparse loss.</summary>
+    static abstract int TargetSize { get; }
+    /// <summary>The training loss.</summary>
+    static abstract Loss Loss { get; }
+    /// <summary>Keras <c>model.summary()</c> text.</summary>
+    static abstract string Summary();
+
+    /// <summary>All weights in one buffer, Keras <c>get_weights()</c> order, each array row-major.</summary>
+    Span<float> Parameters { get; }
+    /// <summary>Name, shape and place in <see cref="Parameters"/> of each weight array.</summary>
+    IReadOnlyList<WeightInfo> Weights { get; }
+
+    /// <summary>Forward pass for <paramref name="batchSize"/> samples.</summary>
+    void Predict(ReadOnlySpan<float> inputs, Span<float> outputs, int batchSize = 1);
+    /// <summary>Mean loss over the batch, without gradients.</summary>
+    float ComputeLoss(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int batchSize);
+    /// <summary>Mean loss over the batch; writes d(loss)/d(parameters) into <paramref name="gradients"/>.</summary>
+    float Gradients(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int batchSize, Span<float> gradients);
+    /// <summary>One optimizer step on the batch; returns the batch loss before the step.</summary>
+    float TrainStep(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int batchSize, IOptimizer optimizer);
+    /// <summary>Keras default initializers from a seeded generator.</summary>
+    void InitializeWeights(int seed);
+    /// <summary>Zero every recurrent state (stateful networks).</summary>
+    void ResetStates();
+}

@@ -1,0 +1,137 @@
+using System.Buffers.Binary;
+using System.Text;
+
+namespace StaticRnn;
+
+/// <summary>
+/// The weights file: little-endian binary, self-describing and checked.
+/// <code>
+/// "SRNNWTS1"  magic (8 bytes)
+/// int32       number of arrays
+/// per array:  int32 name length, UTF-8 name, int32 rank, int32 dims[rank], float32 values[product(dims)]
+/// uint32      CRC-32 of everything before it
+/// </code>
+/// Loading checks every name and shape against the network and the checksum before touching the parameters,
+/// so a wrong or damaged file changes nothing. Saving writes a temporary file and renames it into place.
+/// </summary>
+public static class WeightsFile
+{
+    private static ReadOnlySpan<byte> Magic => "SRNNWTS1"u8;
+
+    /// <summary>Writes <paramref name="parameters"/> laid out as <paramref name="weights"/> to <paramref name="path"/>.</summary>
+    public static void Save(string path, IReadOnlyList<WeightInfo> weights, ReadOnlySpan<float> parameters)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        ArgumentNullException.ThrowIfNull(weights);
+        using var buffer = new MemoryStream();
+        using (var writer = new BinaryWriter(buffer, Encoding.UTF8, leaveOpen: true))
+        {
+            writer.Write(Magic);
+            writer.Write(weights.Count);
+            foreach (WeightInfo w in weights)
+            {
+                byte[] name = Encoding.UTF8.GetBytes(w.Name);
+                writer.Write(name.Length);
+                writer.Write(name);
+                writer.Write(w.Shape.Count);
+                foreach (int d in w.Shape)
+                {
+                    writer.Write(d);
+                }
+                foreach (float v in parameters.Slice(w.Offset, w.Length))
+                {
+                    writer.Write(v);
+                }
+            }
+        }
+        uint crc = Crc32(buffer.GetBuffer().AsSpan(0, (int)buffer.Length));
+        Span<byte> tail = stackalloc byte[4];
+        BinaryPrimitives.WriteUInt32LittleEndian(tail, crc);
+        buffer.Write(tail);
+        string full = Path.GetFullPath(path);
+        string temp = full + ".tmp";
+        File.WriteAllBytes(temp, buffer.ToArray());
+        File.Move(temp, full, overwrite: true);
+    }
+
+    /// <summary>
+    /// Reads <paramref name="path"/> into <paramref name="parameters"/>. Throws <see cref="InvalidDataException"/> when the file
+    /// is not a weights file, is damaged, or its arrays differ in name, order or shape from <paramref name="weights"/>.
+    /// </summary>
+    public static void Load(string path, IReadOnlyList<WeightInfo> weights, Span<float> parameters)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        ArgumentNullException.ThrowIfNull(weights);
+        byte[] bytes = File.ReadAllBytes(path);
+        if (bytes.Length < Magic.Length + 8 || !bytes.AsSpan(0, Magic.Length).SequenceEqual(Magic))
+        {
+            throw new InvalidDataException($"'{path}' is not a StaticRnn weights file (no SRNNWTS1 header).");
+        }
+        uint stored = BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(bytes.Length - 4));
+        if (Crc32(bytes.AsSpan(0, bytes.Length - 4)) != stored)
+        {
+            throw new InvalidDataException($"'{path}' is damaged: its checksum does not match its contents.");
+        }
+        var staged = new float[parameters.Length];
+        using var reader = new BinaryReader(new MemoryStream(bytes, 0, bytes.Length - 4), Encoding.UTF8);
+        reader.ReadBytes(Magic.Length);
+        int count = reader.ReadInt32();
+        if (count != weights.Count)
+        {
+            throw new InvalidDataException($"'{path}' holds {count} weight arrays; this network has {weights.Count} ({string.Join(", ", weights.Select(w => w.Name))}).");
+        }
+        foreach (WeightInfo w in weights)
+        {
+            string name = Encoding.UTF8.GetString(reader.ReadBytes(reader.ReadInt32()));
+            int rank = reader.ReadInt32();
+            if (rank is < 0 or > 8)
+            {
+                throw new InvalidDataException($"'{path}': array '{name}' has an invalid rank {rank}.");
+            }
+            var shape = new int[rank];
+            for (int i = 0; i < rank; i++)
+            {
+                shape[i] = reader.ReadInt32();
+            }
+            if (name != w.Name || !shape.AsSpan().SequenceEqual(w.Shape.ToArray()))
+            {
+                string fileShape = rank == 1 ? $"({shape[0]},)" : "(" + string.Join(", ", shape) + ")";
+                throw new InvalidDataException($"'{path}' has {name} {fileShape} where this network expects {w}.");
+            }
+            for (int i = 0; i < w.Length; i++)
+            {
+                staged[w.Offset + i] = reader.ReadSingle();
+            }
+        }
+        staged.CopyTo(parameters);
+    }
+
+    private static uint[]? s_crcTable;
+
+    /// <summary>CRC-32 (IEEE 802.3, reflected, polynomial 0xEDB88320), as zip and PNG use.</summary>
+    internal static uint Crc32(ReadOnlySpan<byte> data)
+    {
+        uint[] table = s_crcTable ??= BuildTable();
+        uint crc = 0xFFFFFFFFu;
+        foreach (byte b in data)
+        {
+            crc = table[(crc ^ b) & 0xFF] ^ (crc >> 8);
+        }
+        return ~crc;
+
+        static uint[] BuildTable()
+        {
+            var t = new uint[256];
+            for (uint n = 0; n < 256; n++)
+            {
+                uint c = n;
+                for (int k = 0; k < 8; k++)
+                {
+                    c = (c & 1) != 0 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+                }
+                t[n] = c;
+            }
+            return t;
+        }
+    }
+}

@@ -1,0 +1,551 @@
+// Numerical-oracle fixture generator for StaticRnn (Keras 3 Dense / SimpleRNN semantics).
+//
+//   cd tests/oracles/tfjs && npm ci && node make-fixtures.mjs          # write fixtures + self-check
+//   node make-fixtures.mjs --check                                     # self-check only; also verifies
+//                                                                      # that the committed fixtures are
+//                                                                      # byte-identical to a fresh run
+//
+// Forward outputs, losses and gradients come from @tensorflow/tfjs 4.22.0 on the pure-JS
+// "cpu" backend (float32). Every tfjs result is validated against an independent float64
+// reference written below in plain JavaScript (forward pass + losses + central finite
+// differences). The script exits non-zero if anything disagrees.
+
+import * as tf from '@tensorflow/tfjs';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const TFJS_VERSION = '4.22.0';
+const GENERATOR = `@tensorflow/tfjs ${TFJS_VERSION} (cpu backend) via tests/oracles/tfjs/make-fixtures.mjs`;
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const OUT_DIR = path.resolve(HERE, '../../StaticRnn.Numerics.Tests/Fixtures/tfjs');
+
+const EPS = 1e-7;            // Keras 3 backend epsilon used by the crossentropy clips
+const WEIGHT_RANGE = 0.6;    // weights ~ U[-0.6, 0.6]
+const INPUT_RANGE = 1.0;     // inputs / mse targets ~ U[-1, 1]
+const BATCHES = [1, 7];
+
+// Self-check tolerances.
+const FWD_ABS = 1e-6, FWD_REL = 1e-5;      // tfjs float32 forward/loss vs float64 reference
+const GRAD_ABS = 1e-5, GRAD_REL = 1e-3;    // tfjs float32 gradient vs float64 central differences
+const FD_H = 1e-4;
+
+// ---------------------------------------------------------------------------------------------
+// Cases. Layer names are the Keras auto-names within each model.
+// ---------------------------------------------------------------------------------------------
+const rnn = (units, activation, { useBias = true, returnSequences = false, goBackwards = false } = {}) =>
+  ({ type: 'SimpleRNN', units, activation, useBias, returnSequences, goBackwards });
+const dense = (units, activation, { useBias = true } = {}) => ({ type: 'Dense', units, activation, useBias });
+
+const CASES = [
+  {
+    name: 'seed_model', seed: 0x5eed0001, inputShape: [10, 8], loss: 'mse',
+    layers: [rnn(5, 'tanh', { returnSequences: true }), rnn(3, 'tanh'), dense(10, 'linear')],
+    parameterCount: 137, outputShape: [10],
+  },
+  {
+    name: 'dense_mlp', seed: 0x5eed0002, inputShape: [8], loss: 'mse',
+    layers: [dense(6, 'relu'), dense(3, 'linear')],
+    parameterCount: 75, outputShape: [3],
+  },
+  {
+    name: 'rnn_relu_backwards_seq', seed: 0x5eed0003, inputShape: [6, 4], loss: 'binary_crossentropy',
+    layers: [rnn(4, 'relu', { returnSequences: true, goBackwards: true }), dense(2, 'sigmoid')],
+    parameterCount: 46, outputShape: [6, 2],
+  },
+  {
+    name: 'rnn_sigmoid_nobias_softmax', seed: 0x5eed0004, inputShape: [5, 3], loss: 'sparse_categorical_crossentropy',
+    layers: [rnn(6, 'sigmoid', { useBias: false, goBackwards: true }), dense(4, 'softmax')],
+    parameterCount: 82, outputShape: [4],
+  },
+  {
+    name: 'rnn_linear_last', seed: 0x5eed0005, inputShape: [4, 3], loss: 'mse',
+    layers: [rnn(3, 'linear'), dense(1, 'linear', { useBias: false })],
+    parameterCount: 24, outputShape: [1],
+  },
+  {
+    name: 'rnn_stack_seq_softmax', seed: 0x5eed0006, inputShape: [7, 5], loss: 'sparse_categorical_crossentropy',
+    layers: [rnn(8, 'tanh', { returnSequences: true, goBackwards: true }), rnn(9, 'relu', { returnSequences: true }), dense(3, 'softmax')],
+    parameterCount: 304, outputShape: [7, 3],
+  },
+  {
+    name: 'rnn_wide_tail', seed: 0x5eed0007, inputShape: [3, 11], loss: 'mse',
+    layers: [rnn(13, 'tanh'), dense(9, 'tanh'), dense(2, 'linear')],
+    parameterCount: 471, outputShape: [2],
+  },
+];
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+// ---------------------------------------------------------------------------------------------
+function fail(msg) {
+  throw new Error(`make-fixtures: ${msg}`);
+}
+
+function mulberry32(seed) {
+  let a = seed >>> 0;
+  return function next() {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const prod = (shape) => shape.reduce((a, b) => a * b, 1);
+const uniformF32 = (rng, n, r) => Float32Array.from({ length: n }, () => -r + 2 * r * rng());
+const sameShape = (a, b) => a.length === b.length && a.every((d, i) => d === b[i]);
+
+function kerasNames(layers) {
+  const counters = {};
+  return layers.map((l) => {
+    const base = l.type === 'SimpleRNN' ? 'simple_rnn' : 'dense';
+    const n = counters[base] ?? 0;
+    counters[base] = n + 1;
+    return n === 0 ? base : `${base}_${n}`;
+  });
+}
+
+// Weight specs in Keras get_weights() order.
+function weightSpecs(c) {
+  const specs = [];
+  const names = kerasNames(c.layers);
+  let inDim = c.inputShape[c.inputShape.length - 1];
+  c.layers.forEach((l, li) => {
+    const nm = names[li];
+    specs.push({ name: `${nm}/kernel`, shape: [inDim, l.units], layer: li, role: 'kernel' });
+    if (l.type === 'SimpleRNN') specs.push({ name: `${nm}/recurrent_kernel`, shape: [l.units, l.units], layer: li, role: 'recurrent_kernel' });
+    if (l.useBias) specs.push({ name: `${nm}/bias`, shape: [l.units], layer: li, role: 'bias' });
+    inDim = l.units;
+  });
+  return specs;
+}
+
+function numClasses(c) {
+  return c.layers[c.layers.length - 1].units;
+}
+
+// Target shape (excluding batch) for a case.
+function targetShape(c) {
+  if (c.loss === 'sparse_categorical_crossentropy') return c.outputShape.slice(0, -1);
+  return c.outputShape.slice();
+}
+
+// ---------------------------------------------------------------------------------------------
+// tfjs side
+// ---------------------------------------------------------------------------------------------
+function buildModel(c) {
+  const model = tf.sequential();
+  c.layers.forEach((l, i) => {
+    const common = {
+      units: l.units,
+      activation: l.activation,
+      useBias: l.useBias,
+      kernelInitializer: 'zeros',
+      biasInitializer: 'zeros',
+      trainable: true,
+    };
+    if (i === 0) common.inputShape = c.inputShape;
+    if (l.type === 'SimpleRNN') {
+      model.add(tf.layers.simpleRNN({
+        ...common,
+        recurrentInitializer: 'zeros',
+        returnSequences: l.returnSequences,
+        goBackwards: l.goBackwards,
+        returnState: false,
+        stateful: false,
+        unroll: false,
+        dropout: 0,
+        recurrentDropout: 0,
+      }));
+    } else {
+      model.add(tf.layers.dense(common));
+    }
+  });
+  return model;
+}
+
+function tfLoss(kind, yhat, y, classes) {
+  return tf.tidy(() => {
+    if (kind === 'mse') return tf.mean(tf.square(tf.sub(yhat, y)));
+    if (kind === 'binary_crossentropy') {
+      const p = tf.clipByValue(yhat, EPS, 1 - EPS);
+      const ll = tf.add(tf.mul(y, tf.log(p)), tf.mul(tf.sub(1, y), tf.log(tf.sub(1, p))));
+      return tf.neg(tf.mean(ll));
+    }
+    if (kind === 'sparse_categorical_crossentropy') {
+      const p = tf.clipByValue(yhat, EPS, 1 - EPS);
+      const oh = tf.reshape(tf.oneHot(tf.reshape(y, [-1]), classes), yhat.shape);
+      return tf.neg(tf.mean(tf.sum(tf.mul(oh, tf.log(p)), -1)));
+    }
+    fail(`unknown loss ${kind}`);
+  });
+}
+
+function runTfjs(c, specs, weights, run) {
+  const model = buildModel(c);
+  try {
+    const count = model.countParams();
+    if (count !== c.parameterCount) fail(`${c.name}: countParams() = ${count}, expected ${c.parameterCount}`);
+    const outShape = model.outputs[0].shape;
+    if (!sameShape(outShape, [null, ...c.outputShape])) {
+      fail(`${c.name}: model output shape ${JSON.stringify(outShape)}, expected ${JSON.stringify([null, ...c.outputShape])}`);
+    }
+    // Weight order / shape check against Keras get_weights() order.
+    const tw = model.trainableWeights;
+    if (tw.length !== specs.length || model.getWeights().length !== specs.length) {
+      fail(`${c.name}: tfjs has ${tw.length} trainable weights, expected ${specs.length}`);
+    }
+    tw.forEach((w, i) => {
+      if (!sameShape(w.shape, specs[i].shape)) fail(`${c.name}: weight ${i} (${w.name}) shape ${w.shape} vs ${specs[i].shape}`);
+      if (!w.originalName.endsWith(`/${specs[i].role}`)) fail(`${c.name}: weight ${i} is ${w.originalName}, expected role ${specs[i].role}`);
+    });
+    model.setWeights(weights.map((w, i) => tf.tensor(w, specs[i].shape, 'float32')));
+    // Verify that setWeights really took the values.
+    model.getWeights().forEach((t, i) => {
+      const got = t.dataSync();
+      for (let k = 0; k < got.length; k++) if (got[k] !== weights[i][k]) fail(`${c.name}: setWeights mismatch in ${specs[i].name}`);
+    });
+
+    const xT = tf.tensor(run.x, [run.batch, ...c.inputShape], 'float32');
+    const yT = c.loss === 'sparse_categorical_crossentropy'
+      ? tf.tensor(run.y, [run.batch, ...targetShape(c)], 'int32')
+      : tf.tensor(run.y, [run.batch, ...targetShape(c)], 'float32');
+
+    const predT = model.predict(xT);
+    if (!sameShape(predT.shape, [run.batch, ...c.outputShape])) fail(`${c.name}: predict shape ${predT.shape}`);
+    const output = Float32Array.from(predT.dataSync());
+
+    const vars = tw.map((w) => w.read());
+    let applied = null;
+    const { value, grads } = tf.variableGrads(() => {
+      const yhat = model.apply(xT);
+      applied = tf.keep(yhat.clone());
+      return tfLoss(c.loss, yhat, yT, numClasses(c));
+    }, vars);
+    const appliedData = applied.dataSync();
+    for (let k = 0; k < output.length; k++) {
+      if (appliedData[k] !== output[k]) fail(`${c.name}: model.apply and model.predict disagree at ${k}`);
+    }
+    const loss = value.dataSync()[0];
+    const gradients = vars.map((v, i) => {
+      const g = grads[v.name];
+      if (!g) fail(`${c.name}: no gradient for ${specs[i].name}`);
+      if (!sameShape(g.shape, specs[i].shape)) fail(`${c.name}: gradient shape mismatch for ${specs[i].name}`);
+      return Float32Array.from(g.dataSync());
+    });
+    tf.dispose([xT, yT, predT, value, applied, ...Object.values(grads)]);
+    return { output, loss, gradients };
+  } finally {
+    model.dispose();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Independent float64 reference (plain JavaScript, no tfjs)
+// ---------------------------------------------------------------------------------------------
+const ACT = {
+  linear: (z) => z,
+  tanh: (z) => Math.tanh(z),
+  relu: (z) => (z > 0 ? z : 0),
+  sigmoid: (z) => 1 / (1 + Math.exp(-z)),
+};
+
+// Forward pass of one sample. x: Float64Array (T*F or F). Returns {data, shape, reluMargin}.
+// reversedSeqOutput=false gives the Keras 3 order (processed order) for go_backwards sequences;
+// true gives the *other* order and is only used to prove the check discriminates.
+function refForwardSample(c, specs, W, x, opts = {}) {
+  let cur = Float64Array.from(x);
+  let shape = c.inputShape.slice();
+  let reluMargin = Infinity;
+  let wi = 0;
+  for (const l of c.layers) {
+    const K = W[wi++];
+    const R = l.type === 'SimpleRNN' ? W[wi++] : null;
+    const b = l.useBias ? W[wi++] : null;
+    const F = shape[shape.length - 1];
+    const U = l.units;
+    if (l.type === 'SimpleRNN') {
+      const T = shape[0];
+      const act = ACT[l.activation];
+      let h = new Float64Array(U);
+      const seq = [];
+      for (let s = 0; s < T; s++) {
+        const t = l.goBackwards ? T - 1 - s : s;
+        const nh = new Float64Array(U);
+        for (let j = 0; j < U; j++) {
+          let z = b ? b[j] : 0;
+          for (let i = 0; i < F; i++) z += cur[t * F + i] * K[i * U + j];
+          for (let k = 0; k < U; k++) z += h[k] * R[k * U + j];
+          if (l.activation === 'relu') reluMargin = Math.min(reluMargin, Math.abs(z));
+          nh[j] = act(z);
+        }
+        h = nh;
+        seq.push(h);
+      }
+      if (l.returnSequences) {
+        if (opts.reversedSeqOutput && l.goBackwards) seq.reverse();
+        const out = new Float64Array(T * U);
+        seq.forEach((hs, s) => out.set(hs, s * U));
+        cur = out;
+        shape = [T, U];
+      } else {
+        cur = h;
+        shape = [U];
+      }
+    } else {
+      const rows = cur.length / F;
+      const out = new Float64Array(rows * U);
+      for (let r = 0; r < rows; r++) {
+        const z = new Float64Array(U);
+        for (let j = 0; j < U; j++) {
+          let s = b ? b[j] : 0;
+          for (let i = 0; i < F; i++) s += cur[r * F + i] * K[i * U + j];
+          z[j] = s;
+          if (l.activation === 'relu') reluMargin = Math.min(reluMargin, Math.abs(s));
+        }
+        if (l.activation === 'softmax') {
+          const m = Math.max(...z);
+          let sum = 0;
+          for (let j = 0; j < U; j++) { z[j] = Math.exp(z[j] - m); sum += z[j]; }
+          for (let j = 0; j < U; j++) out[r * U + j] = z[j] / sum;
+        } else {
+          const act = ACT[l.activation];
+          for (let j = 0; j < U; j++) out[r * U + j] = act(z[j]);
+        }
+      }
+      cur = out;
+      shape = [...shape.slice(0, -1), U];
+    }
+  }
+  return { data: cur, shape, reluMargin };
+}
+
+function refForward(c, specs, W, run, opts) {
+  const inSize = prod(c.inputShape);
+  const outSize = prod(c.outputShape);
+  const out = new Float64Array(run.batch * outSize);
+  let reluMargin = Infinity;
+  for (let n = 0; n < run.batch; n++) {
+    const r = refForwardSample(c, specs, W, run.x.subarray(n * inSize, (n + 1) * inSize), opts);
+    if (!sameShape(r.shape, c.outputShape)) fail(`${c.name}: reference output shape ${r.shape}`);
+    out.set(r.data, n * outSize);
+    reluMargin = Math.min(reluMargin, r.reluMargin);
+  }
+  return { out, reluMargin };
+}
+
+function refLoss(c, yhat, y) {
+  const clip = (p) => Math.min(Math.max(p, EPS), 1 - EPS);
+  let s = 0;
+  if (c.loss === 'mse') {
+    for (let i = 0; i < yhat.length; i++) s += (yhat[i] - y[i]) ** 2;
+    return s / yhat.length;
+  }
+  if (c.loss === 'binary_crossentropy') {
+    for (let i = 0; i < yhat.length; i++) {
+      const p = clip(yhat[i]);
+      s += -(y[i] * Math.log(p) + (1 - y[i]) * Math.log(1 - p));
+    }
+    return s / yhat.length;
+  }
+  if (c.loss === 'sparse_categorical_crossentropy') {
+    const C = numClasses(c);
+    for (let r = 0; r < y.length; r++) s += -Math.log(clip(yhat[r * C + y[r]]));
+    return s / y.length;
+  }
+  fail(`unknown loss ${c.loss}`);
+}
+
+// Smallest distance of any probability to the clip bounds (must be > 0 so the clip is inactive).
+function clipMargin(c, yhat) {
+  if (c.loss === 'mse') return Infinity;
+  let m = Infinity;
+  for (const p of yhat) m = Math.min(m, p - EPS, 1 - EPS - p);
+  return m;
+}
+
+function checkCase(c, specs, weights, runs, results) {
+  const W = weights.map((w) => Float64Array.from(w));
+  const summary = { fwdAbs: 0, fwdRel: 0, lossRel: 0, gradAbs: 0, gradRel: 0, gradWorst: 0, reluMargin: Infinity, clipMargin: Infinity, orderDiff: null };
+  const problems = [];
+  runs.forEach((run, ri) => {
+    const res = results[ri];
+    const runX = { batch: run.batch, x: Float64Array.from(run.x) };
+    const { out, reluMargin } = refForward(c, specs, W, runX);
+    summary.reluMargin = Math.min(summary.reluMargin, reluMargin);
+    summary.clipMargin = Math.min(summary.clipMargin, clipMargin(c, out), clipMargin(c, res.output));
+    for (let k = 0; k < out.length; k++) {
+      const d = Math.abs(res.output[k] - out[k]);
+      summary.fwdAbs = Math.max(summary.fwdAbs, d);
+      summary.fwdRel = Math.max(summary.fwdRel, d / Math.max(Math.abs(out[k]), 1e-12));
+      if (d > FWD_ABS + FWD_REL * Math.abs(out[k])) problems.push(`batch ${run.batch}: output[${k}] tfjs ${res.output[k]} vs ref ${out[k]}`);
+    }
+    const L = refLoss(c, out, run.y);
+    const lrel = Math.abs(res.loss - L) / Math.abs(L);
+    summary.lossRel = Math.max(summary.lossRel, lrel);
+    if (lrel > FWD_REL) problems.push(`batch ${run.batch}: loss tfjs ${res.loss} vs ref ${L}`);
+
+    // Does the check discriminate between the two possible go_backwards sequence orders?
+    if (c.layers.some((l) => l.type === 'SimpleRNN' && l.goBackwards && l.returnSequences)) {
+      const alt = refForward(c, specs, W, runX, { reversedSeqOutput: true }).out;
+      let d = 0;
+      for (let k = 0; k < alt.length; k++) d = Math.max(d, Math.abs(alt[k] - res.output[k]));
+      summary.orderDiff = summary.orderDiff === null ? d : Math.min(summary.orderDiff, d);
+    }
+
+    // Central finite differences of the float64 reference loss for every weight element.
+    specs.forEach((s, wi) => {
+      const w = W[wi];
+      for (let k = 0; k < w.length; k++) {
+        const orig = w[k];
+        w[k] = orig + FD_H;
+        const lp = refLoss(c, refForward(c, specs, W, runX).out, run.y);
+        w[k] = orig - FD_H;
+        const lm = refLoss(c, refForward(c, specs, W, runX).out, run.y);
+        w[k] = orig;
+        const fd = (lp - lm) / (2 * FD_H);
+        const g = res.gradients[wi][k];
+        const d = Math.abs(g - fd);
+        summary.gradAbs = Math.max(summary.gradAbs, d);
+        if (Math.abs(fd) > 1e-6) summary.gradRel = Math.max(summary.gradRel, d / Math.abs(fd));
+        const tol = GRAD_ABS + GRAD_REL * Math.abs(fd);
+        summary.gradWorst = Math.max(summary.gradWorst, d / tol);
+        if (d > tol) problems.push(`batch ${run.batch}: d loss/d ${s.name}[${k}] tfjs ${g} vs finite-difference ${fd}`);
+      }
+    });
+  });
+  if (!(summary.clipMargin > 0)) problems.push(`a probability reached the crossentropy clip (margin ${summary.clipMargin})`);
+  if (summary.orderDiff !== null && !(summary.orderDiff > 1e-3)) problems.push(`go_backwards ordering check is not discriminating (diff ${summary.orderDiff})`);
+  return { summary, problems };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Fixture generation
+// ---------------------------------------------------------------------------------------------
+function makeCaseData(c) {
+  const specs = weightSpecs(c);
+  const expectedCount = specs.reduce((a, s) => a + prod(s.shape), 0);
+  if (expectedCount !== c.parameterCount) fail(`${c.name}: spec parameter count ${expectedCount} != ${c.parameterCount}`);
+  const rng = mulberry32(c.seed);
+  const weights = specs.map((s) => uniformF32(rng, prod(s.shape), WEIGHT_RANGE));
+  const runs = BATCHES.map((batch) => {
+    const x = uniformF32(rng, batch * prod(c.inputShape), INPUT_RANGE);
+    const ny = batch * prod(targetShape(c));
+    let y;
+    if (c.loss === 'mse') y = uniformF32(rng, ny, INPUT_RANGE);
+    else if (c.loss === 'binary_crossentropy') y = Float32Array.from({ length: ny }, () => (rng() < 0.5 ? 0 : 1));
+    else y = Int32Array.from({ length: ny }, () => Math.floor(rng() * numClasses(c)));
+    return { batch, x, y };
+  });
+  return { specs, weights, runs };
+}
+
+function toJsonObject(c, specs, weights, runs, results) {
+  const names = kerasNames(c.layers);
+  return {
+    case: c.name,
+    generator: GENERATOR,
+    input_shape: c.inputShape,
+    loss: c.loss,
+    layers: c.layers.map((l, i) => (l.type === 'SimpleRNN'
+      ? { type: 'SimpleRNN', name: names[i], units: l.units, activation: l.activation, use_bias: l.useBias, return_sequences: l.returnSequences, go_backwards: l.goBackwards }
+      : { type: 'Dense', name: names[i], units: l.units, activation: l.activation, use_bias: l.useBias })),
+    parameter_count: c.parameterCount,
+    weights: specs.map((s, i) => ({ name: s.name, shape: s.shape, values: Array.from(weights[i]) })),
+    runs: runs.map((run, ri) => ({
+      batch: run.batch,
+      x: Array.from(run.x),
+      y: Array.from(run.y),
+      output: Array.from(results[ri].output),
+      loss: results[ri].loss,
+      gradients: specs.map((s, i) => ({ name: s.name, values: Array.from(results[ri].gradients[i]) })),
+    })),
+  };
+}
+
+// Deterministic JSON: objects/arrays of objects indented, arrays of scalars on one line.
+function formatJson(v, indent = '') {
+  const inner = indent + '  ';
+  if (Array.isArray(v)) {
+    if (v.every((e) => typeof e !== 'object' || e === null)) return '[' + v.map((e) => scalar(e)).join(', ') + ']';
+    return '[\n' + v.map((e) => inner + formatJson(e, inner)).join(',\n') + '\n' + indent + ']';
+  }
+  if (v !== null && typeof v === 'object') {
+    const entries = Object.entries(v);
+    const flat = entries.every(([, e]) => typeof e !== 'object' || e === null);
+    if (flat) return '{' + entries.map(([k, e]) => `${JSON.stringify(k)}: ${scalar(e)}`).join(', ') + '}';
+    return '{\n' + entries.map(([k, e]) => `${inner}${JSON.stringify(k)}: ${formatJson(e, inner)}`).join(',\n') + '\n' + indent + '}';
+  }
+  return scalar(v);
+}
+
+function scalar(e) {
+  if (typeof e === 'number' && !Number.isFinite(e)) fail(`non-finite number ${e} in fixture`);
+  return JSON.stringify(e);
+}
+
+const fmtE = (v) => (v === null ? '-' : v === Infinity ? 'inf' : v.toExponential(2));
+
+async function main() {
+  const checkOnly = process.argv.includes('--check');
+  await tf.setBackend('cpu');
+  await tf.ready();
+  if (tf.getBackend() !== 'cpu') fail(`backend is ${tf.getBackend()}, expected cpu`);
+  if (tf.version.tfjs !== TFJS_VERSION) fail(`@tensorflow/tfjs is ${tf.version.tfjs}, expected ${TFJS_VERSION}`);
+
+  const rows = [];
+  const allProblems = [];
+  const stale = [];
+  for (const c of CASES) {
+    const { specs, weights, runs } = makeCaseData(c);
+    const results = runs.map((run) => runTfjs(c, specs, weights, run));
+    const { summary, problems } = checkCase(c, specs, weights, runs, results);
+    rows.push({ c, summary });
+    problems.slice(0, 20).forEach((p) => allProblems.push(`${c.name}: ${p}`));
+    if (problems.length > 20) allProblems.push(`${c.name}: ... ${problems.length - 20} more`);
+
+    const text = formatJson(toJsonObject(c, specs, weights, runs, results)) + '\n';
+    const file = path.join(OUT_DIR, `${c.name}.json`);
+    if (checkOnly) {
+      if (!fs.existsSync(file) || fs.readFileSync(file, 'utf8') !== text) stale.push(file);
+    } else if (problems.length === 0) {
+      fs.mkdirSync(OUT_DIR, { recursive: true });
+      fs.writeFileSync(file, text);
+    }
+  }
+
+  console.log(`self-check: tfjs ${tf.version.tfjs} (${tf.getBackend()}) vs float64 reference; central differences h=${FD_H}`);
+  console.log('case                         fwd max abs  fwd max rel  loss rel    grad max abs grad max rel err/tol  relu margin  clip margin  alt-order diff');
+  for (const { c, summary: s } of rows) {
+    console.log(
+      c.name.padEnd(28) +
+      [s.fwdAbs, s.fwdRel, s.lossRel, s.gradAbs, s.gradRel, s.gradWorst, s.reluMargin, s.clipMargin, s.orderDiff]
+        .map((v, i) => (i === 5 ? (v.toFixed(3)).padEnd(9) : fmtE(v).padEnd(12))).join(' '),
+    );
+  }
+  console.log('(err/tol = worst |tfjs - fd| / (1e-5 + 1e-3*|fd|); alt-order diff = how far tfjs output is from the');
+  console.log(' non-Keras go_backwards sequence order, must be large; relu/clip margins must be well above 0)');
+
+  if (allProblems.length) {
+    console.error('\nSELF-CHECK FAILED:');
+    allProblems.forEach((p) => console.error('  ' + p));
+    process.exit(1);
+  }
+  if (checkOnly) {
+    if (stale.length) {
+      console.error('\nFixtures on disk differ from a fresh run (regenerate with `node make-fixtures.mjs`):');
+      stale.forEach((f) => console.error('  ' + path.relative(process.cwd(), f)));
+      process.exit(1);
+    }
+    console.log(`\nOK: all checks passed; ${CASES.length} fixture files on disk are up to date.`);
+  } else {
+    console.log(`\nOK: all checks passed; wrote ${CASES.length} fixtures to ${path.relative(process.cwd(), OUT_DIR)}`);
+  }
+}
+
+main().catch((e) => {
+  console.error(e.stack || String(e));
+  process.exit(1);
+});
