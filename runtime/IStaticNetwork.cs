@@ -15,6 +15,10 @@ public interface IStaticNetwork<TSelf> where TSelf : IStaticNetwork<TSelf>
     static abstract int OutputSize { get; }
     /// <summary>Floats per target sample: <see cref="OutputSize"/>, or one class index per output row for the sparse loss.</summary>
     static abstract int TargetSize { get; }
+    /// <summary>Shape of one input sample, batch axis excluded.</summary>
+    static abstract ReadOnlySpan<int> InputShape { get; }
+    /// <summary>Shape of one output sample, batch axis excluded.</summary>
+    static abstract ReadOnlySpan<int> OutputShape { get; }
     /// <summary>The training loss.</summary>
     static abstract Loss Loss { get; }
     /// <summary>Keras <c>model.summary()</c> text.</summary>

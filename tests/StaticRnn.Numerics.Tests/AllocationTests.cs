@@ -1,0 +1,69 @@
+using Xunit;
+
+namespace StaticRnn.Numerics.Tests;
+
+/// <summary>After warm-up, Predict, Gradients and TrainStep allocate nothing on the managed heap.</summary>
+public class AllocationTests
+{
+    [Fact]
+    public void SeedModelPassesAllocateNothing()
+    {
+        const int batch = 16;
+        var net = new SeedModel();
+        var x = new float[batch * SeedModel.InputSize];
+        var y = new float[batch * SeedModel.TargetSize];
+        for (int i = 0; i < x.Length; i++) x[i] = MathF.Sin(i);
+        var outputs = new float[batch * SeedModel.OutputSize];
+        var gradients = new float[SeedModel.ParameterCount];
+        var adam = new Adam();
+        for (int i = 0; i < 10; i++)
+        {
+            net.Predict(x, outputs, batch);
+            net.Gradients(x, y, batch, gradients);
+            net.TrainStep(x, y, batch, adam);
+        }
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 1000; i++)
+        {
+            net.Predict(x, outputs, batch);
+        }
+        long afterPredict = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 1000; i++)
+        {
+            net.Gradients(x, y, batch, gradients);
+        }
+        long afterGradients = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 1000; i++)
+        {
+            net.TrainStep(x, y, batch, adam);
+        }
+        long afterTrain = GC.GetAllocatedBytesForCurrentThread();
+
+        Assert.Equal(0, afterPredict - before);
+        Assert.Equal(0, afterGradients - afterPredict);
+        Assert.Equal(0, afterTrain - afterGradients);
+    }
+
+    [Fact]
+    public void LoopedAndSoftmaxNetworksAllocateNothing()
+    {
+        var loops = new FdLoops();
+        var softmax = new RnnStackSeqSoftmax();
+        var x1 = new float[2 * FdLoops.InputSize];
+        var y1 = new float[2 * FdLoops.TargetSize];
+        var x2 = new float[3 * RnnStackSeqSoftmax.InputSize];
+        var y2 = new float[3 * RnnStackSeqSoftmax.TargetSize];
+        var sgd1 = new Sgd(0.01f, momentum: 0.9f);
+        var sgd2 = new RmsProp();
+        loops.TrainStep(x1, y1, 2, sgd1);
+        softmax.TrainStep(x2, y2, 3, sgd2);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 1000; i++)
+        {
+            loops.TrainStep(x1, y1, 2, sgd1);
+            softmax.TrainStep(x2, y2, 3, sgd2);
+        }
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+}

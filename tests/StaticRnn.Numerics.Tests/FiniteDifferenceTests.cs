@@ -1,0 +1,112 @@
+using Xunit;
+using static StaticRnn.Numerics.Tests.Reference;
+
+namespace StaticRnn.Numerics.Tests;
+
+/// <summary>
+/// Every parameter gradient of the generated backward pass against central finite differences of an independent
+/// float64 reference (Reference.cs), step 1e-5 (truncation error ~1e-10, far below the tolerance). The generated code
+/// runs in float32, so its gradients carry rounding of ~1e-6 relative to the largest terms they sum; the tolerance,
+/// 1e-4 relative plus 1e-5 of the largest gradient, leaves a tenfold margin over that and is still 100x tighter than
+/// the smallest error a wrong formula gives on these networks (a dropped term or a wrong sign is O(gradient)).
+/// </summary>
+public class FiniteDifferenceTests
+{
+    [Fact]
+    public void SigmoidAndHardSigmoidWithCategoricalCrossentropy() => Check<FdSigmoidHardSigmoid>(
+        [new RnnLayer(20, Activation.Sigmoid, ReturnSequences: true), new RnnLayer(12, Activation.HardSigmoid, GoBackwards: true), new DenseLayer(3, Activation.Softmax)],
+        [6, 4], Loss.CategoricalCrossentropy, batch: 3);
+
+    [Fact]
+    public void LoopedProductsReluWithBinaryCrossentropy() => Check<FdLoops>(
+        [new RnnLayer(40, Activation.Relu, UseBias: false, ReturnSequences: true), new DenseLayer(7, Activation.Sigmoid)],
+        [5, 60], Loss.BinaryCrossentropy, batch: 2);
+
+    [Fact]
+    public void DenseTanhWithMeanSquaredError() => Check<FdDense>(
+        [new DenseLayer(33, Activation.Tanh), new DenseLayer(4, UseBias: false)],
+        [9], Loss.MeanSquaredError, batch: 4);
+
+    [Fact]
+    public void LinearBackwardsSequenceWithSparseCrossentropy() => Check<FdLinearSequenceSoftmax>(
+        [new RnnLayer(9, Activation.Linear, GoBackwards: true, ReturnSequences: true), new DenseLayer(5, Activation.Softmax)],
+        [4, 3], Loss.SparseCategoricalCrossentropy, batch: 3);
+
+    [Fact]
+    public void SeedModelWithMeanSquaredError() => Check<SeedModel>(
+        [new RnnLayer(5, ReturnSequences: true), new RnnLayer(3), new DenseLayer(10)],
+        [10, 8], Loss.MeanSquaredError, batch: 2);
+
+    private static void Check<TNet>(Layer[] layers, int[] inputShape, Loss loss, int batch) where TNet : IStaticNetwork<TNet>, new()
+    {
+        Assert.Equal(loss, TNet.Loss);
+        var random = new SeededRandom(7);
+        var network = new TNet();
+        foreach (ref float v in network.Parameters)
+        {
+            v = (float)random.NextDouble(-0.5, 0.5);
+        }
+        var inputs = new float[batch * TNet.InputSize];
+        for (int i = 0; i < inputs.Length; i++)
+        {
+            inputs[i] = (float)random.NextDouble(-1, 1);
+        }
+        int classes = TNet.OutputShape[^1];
+        var targets = new float[batch * TNet.TargetSize];
+        for (int i = 0; i < targets.Length; i++)
+        {
+            targets[i] = loss switch
+            {
+                Loss.SparseCategoricalCrossentropy => random.NextInt(classes),
+                Loss.BinaryCrossentropy => random.NextInt(2),
+                Loss.CategoricalCrossentropy => 0,
+                _ => (float)random.NextDouble(-1, 1),
+            };
+        }
+        if (loss == Loss.CategoricalCrossentropy)
+        {
+            for (int r = 0; r < targets.Length / classes; r++)
+            {
+                targets[r * classes + random.NextInt(classes)] = 1;
+            }
+        }
+
+        double[] p = network.Parameters.ToArray().Select(v => (double)v).ToArray();
+
+        // Forward and loss against the reference first: a gradient check of the wrong function proves nothing.
+        var output = new float[batch * TNet.OutputSize];
+        network.Predict(inputs, output, batch);
+        int inSize = TNet.InputSize;
+        var expected = Enumerable.Range(0, batch)
+            .SelectMany(s => Forward(layers, p, inputs.AsSpan(s * inSize, inSize), inputShape).SelectMany(row => row))
+            .Select(v => (float)v).ToArray();
+        Tolerance.Close(expected, output, 1e-5, 1e-6, "output");
+
+        var gradients = new float[TNet.ParameterCount];
+        float ours = network.Gradients(inputs, targets, batch, gradients);
+        double reference = Reference.Loss(layers, p, inputs, targets, batch, inputShape, loss);
+        Tolerance.Close([(float)reference], [ours], 1e-5, 1e-6, "loss");
+
+        const double h = 1e-5;
+        var numeric = new double[p.Length];
+        for (int j = 0; j < p.Length; j++)
+        {
+            double keep = p[j];
+            p[j] = keep + h;
+            double up = Reference.Loss(layers, p, inputs, targets, batch, inputShape, loss);
+            p[j] = keep - h;
+            double down = Reference.Loss(layers, p, inputs, targets, batch, inputShape, loss);
+            p[j] = keep;
+            numeric[j] = (up - down) / (2 * h);
+        }
+        double largest = numeric.Max(Math.Abs);
+        Assert.True(largest > 1e-3, "the check needs gradients that are not all ~0");
+        for (int j = 0; j < p.Length; j++)
+        {
+            double allowed = 1e-4 * Math.Abs(numeric[j]) + 1e-5 * largest;
+            WeightInfo owner = network.Weights.Last(w => w.Offset <= j);
+            Assert.True(Math.Abs(gradients[j] - numeric[j]) <= allowed,
+                $"d loss/d {owner.Name}[{j - owner.Offset}]: generated {gradients[j]:R}, finite difference {numeric[j]:R} (allowed {allowed:E2})");
+        }
+    }
+}

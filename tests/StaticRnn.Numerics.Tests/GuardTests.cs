@@ -1,0 +1,99 @@
+using Xunit;
+
+namespace StaticRnn.Numerics.Tests;
+
+/// <summary>Bad arguments throw ArgumentException naming the expected size, and change neither outputs nor parameters.</summary>
+public class GuardTests
+{
+    private static (SeedModel Net, float[] X, float[] Y, float[] Before) Setup(int batch)
+    {
+        var net = new SeedModel();
+        var x = new float[batch * SeedModel.InputSize];
+        var y = new float[batch * SeedModel.TargetSize];
+        for (int i = 0; i < x.Length; i++) x[i] = i % 7 * 0.1f;
+        return (net, x, y, net.Parameters.ToArray());
+    }
+
+    [Fact]
+    public void WrongInputLengthNamesTheExpectedLength()
+    {
+        var (net, x, _, before) = Setup(2);
+        var outputs = new float[2 * SeedModel.OutputSize];
+        outputs.AsSpan().Fill(42);
+        var e = Assert.Throws<ArgumentException>(() => net.Predict(x.AsSpan(1), outputs, 2));
+        Assert.Equal("inputs", e.ParamName);
+        Assert.Contains("expected 160", e.Message);
+        Assert.All(outputs, v => Assert.Equal(42, v));
+        Assert.Equal(before, net.Parameters.ToArray());
+    }
+
+    [Fact]
+    public void WrongOutputLength()
+    {
+        var (net, x, _, _) = Setup(2);
+        var e = Assert.Throws<ArgumentException>(() => net.Predict(x, new float[19], 2));
+        Assert.Equal("outputs", e.ParamName);
+        Assert.Contains("expected 20", e.Message);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(-3)]
+    public void BatchSizeBelowOne(int batch)
+    {
+        var (net, x, y, before) = Setup(1);
+        Assert.Throws<ArgumentOutOfRangeException>(() => net.Predict(x, new float[10], batch));
+        Assert.Throws<ArgumentOutOfRangeException>(() => net.TrainStep(x, y, batch, new Adam()));
+        Assert.Equal(before, net.Parameters.ToArray());
+    }
+
+    [Fact]
+    public void NaNTargetLeavesParametersUnchanged()
+    {
+        var (net, x, y, before) = Setup(3);
+        y[17] = float.NaN;
+        var gradients = new float[SeedModel.ParameterCount];
+        gradients.AsSpan().Fill(5);
+        var e = Assert.Throws<ArgumentException>(() => net.TrainStep(x, y, 3, new Adam()));
+        Assert.Equal("targets", e.ParamName);
+        Assert.Contains("targets[17]", e.Message);
+        Assert.Throws<ArgumentException>(() => net.Gradients(x, y, 3, gradients));
+        Assert.All(gradients, v => Assert.Equal(5, v));
+        Assert.Equal(before, net.Parameters.ToArray());
+    }
+
+    [Fact]
+    public void NaNInputWhereALossIsComputed()
+    {
+        var (net, x, y, before) = Setup(2);
+        x[100] = float.PositiveInfinity;
+        var e = Assert.Throws<ArgumentException>(() => net.TrainStep(x, y, 2, new Sgd()));
+        Assert.Contains("inputs[100]", e.Message);
+        Assert.Equal(before, net.Parameters.ToArray());
+    }
+
+    [Fact]
+    public void WrongTargetAndGradientLengths()
+    {
+        var (net, x, y, _) = Setup(2);
+        var e = Assert.Throws<ArgumentException>(() => net.Gradients(x, y.AsSpan(1), 2, new float[SeedModel.ParameterCount]));
+        Assert.Contains("expected 20", e.Message);
+        e = Assert.Throws<ArgumentException>(() => net.Gradients(x, y, 2, new float[136]));
+        Assert.Equal("gradients", e.ParamName);
+        Assert.Contains("expected 137", e.Message);
+    }
+
+    [Fact]
+    public void SparseTargetsMustBeClassIndices()
+    {
+        var net = new RnnSigmoidNoBiasSoftmax();
+        var x = new float[2 * RnnSigmoidNoBiasSoftmax.InputSize];
+        float[] before = net.Parameters.ToArray();
+        foreach (float bad in new[] { 4f, -1f, 1.5f })
+        {
+            var e = Assert.Throws<ArgumentException>(() => net.TrainStep(x, [0, bad], 2, new Adam()));
+            Assert.Contains("class indices in [0, 4)", e.Message);
+        }
+        Assert.Equal(before, net.Parameters.ToArray());
+    }
+}

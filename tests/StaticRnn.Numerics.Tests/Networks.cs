@@ -1,0 +1,69 @@
+using StaticRnn;
+
+namespace StaticRnn.Numerics.Tests;
+
+// The networks of the tfjs fixtures (tests/oracles/tfjs/make-fixtures.mjs), declared exactly as the script builds them.
+
+[Sequential(10, 8, ExpectedParameters = 137)]
+[SimpleRnn(5, ReturnSequences = true)]
+[SimpleRnn(3)]
+[Dense(10)]
+public partial class SeedModel;
+
+[Sequential(8, ExpectedParameters = 75)]
+[Dense(6, Activation = Activation.Relu)]
+[Dense(3)]
+public partial class DenseMlp;
+
+[Sequential(6, 4, Loss = Loss.BinaryCrossentropy, ExpectedParameters = 46)]
+[SimpleRnn(4, Activation = Activation.Relu, ReturnSequences = true, GoBackwards = true)]
+[Dense(2, Activation = Activation.Sigmoid)]
+public partial class RnnReluBackwardsSeq;
+
+[Sequential(5, 3, Loss = Loss.SparseCategoricalCrossentropy, ExpectedParameters = 82)]
+[SimpleRnn(6, Activation = Activation.Sigmoid, UseBias = false, GoBackwards = true)]
+[Dense(4, Activation = Activation.Softmax)]
+public partial class RnnSigmoidNoBiasSoftmax;
+
+[Sequential(4, 3, ExpectedParameters = 24)]
+[SimpleRnn(3, Activation = Activation.Linear)]
+[Dense(1, UseBias = false)]
+public partial class RnnLinearLast;
+
+[Sequential(7, 5, Loss = Loss.SparseCategoricalCrossentropy, ExpectedParameters = 304)]
+[SimpleRnn(8, ReturnSequences = true, GoBackwards = true)]
+[SimpleRnn(9, Activation = Activation.Relu, ReturnSequences = true)]
+[Dense(3, Activation = Activation.Softmax)]
+public partial class RnnStackSeqSoftmax;
+
+[Sequential(3, 11, ExpectedParameters = 471)]
+[SimpleRnn(13)]
+[Dense(9, Activation = Activation.Tanh)]
+[Dense(2)]
+public partial class RnnWideTail;
+
+// Networks for the float64 finite-difference checks: every activation, every loss, multi-block and multi-group
+// units, and a layer past the unrolling budget (its products are emitted as loops).
+
+[Sequential(6, 4, Loss = Loss.CategoricalCrossentropy)]
+[SimpleRnn(20, Activation = Activation.Sigmoid, ReturnSequences = true)]
+[SimpleRnn(12, Activation = Activation.HardSigmoid, GoBackwards = true)]
+[Dense(3, Activation = Activation.Softmax)]
+public partial class FdSigmoidHardSigmoid;
+
+#pragma warning disable SRNN008 // intended: this network exercises the loop form of the products
+[Sequential(5, 60, Loss = Loss.BinaryCrossentropy)]
+[SimpleRnn(40, Activation = Activation.Relu, ReturnSequences = true, UseBias = false)]
+[Dense(7, Activation = Activation.Sigmoid)]
+public partial class FdLoops;
+#pragma warning restore SRNN008
+
+[Sequential(9)]
+[Dense(33, Activation = Activation.Tanh)]
+[Dense(4, UseBias = false)]
+public partial class FdDense;
+
+[Sequential(4, 3, Loss = Loss.SparseCategoricalCrossentropy)]
+[SimpleRnn(9, Activation = Activation.Linear, GoBackwards = true, ReturnSequences = true)]
+[Dense(5, Activation = Activation.Softmax)]
+public partial class FdLinearSequenceSoftmax;

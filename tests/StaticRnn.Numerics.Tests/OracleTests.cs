@@ -1,0 +1,51 @@
+using Xunit;
+
+namespace StaticRnn.Numerics.Tests;
+
+/// <summary>
+/// Forward outputs, losses and every gradient against TensorFlow.js (a port of the Keras layers), for the networks
+/// in Networks.cs, batch 1 and batch 7. Tolerance: 1e-5 relative with 1e-6 absolute, as the issue asks.
+/// </summary>
+public class OracleTests
+{
+    private const double Relative = 1e-5, Absolute = 1e-6;
+
+    [Fact] public void SeedModel() => Check<SeedModel>("seed_model");
+    [Fact] public void DenseMlp() => Check<DenseMlp>("dense_mlp");
+    [Fact] public void RnnReluBackwardsSeq() => Check<RnnReluBackwardsSeq>("rnn_relu_backwards_seq");
+    [Fact] public void RnnSigmoidNoBiasSoftmax() => Check<RnnSigmoidNoBiasSoftmax>("rnn_sigmoid_nobias_softmax");
+    [Fact] public void RnnLinearLast() => Check<RnnLinearLast>("rnn_linear_last");
+    [Fact] public void RnnStackSeqSoftmax() => Check<RnnStackSeqSoftmax>("rnn_stack_seq_softmax");
+    [Fact] public void RnnWideTail() => Check<RnnWideTail>("rnn_wide_tail");
+
+    private static void Check<TNet>(string name) where TNet : IStaticNetwork<TNet>, new()
+    {
+        Fixture fixture = Fixture.Load(name);
+        var network = new TNet();
+        Assert.Equal(fixture.ParameterCount, TNet.ParameterCount);
+        Assert.Equal(fixture.Weights.Select(w => w.Name), network.Weights.Select(w => w.Name));
+        foreach (var (theirs, ours) in fixture.Weights.Zip(network.Weights))
+        {
+            Assert.Equal(theirs.Shape, ours.Shape);
+            theirs.Values.CopyTo(network.Parameters.Slice(ours.Offset, ours.Length));
+        }
+        Assert.Equal(2, fixture.Runs.Count);
+        foreach (FixtureRun run in fixture.Runs)
+        {
+            string at = $"{name} batch {run.Batch}";
+            var output = new float[run.Batch * TNet.OutputSize];
+            network.Predict(run.X, output, run.Batch);
+            Tolerance.Close(run.Output, output, Relative, Absolute, $"{at} output");
+
+            var gradients = new float[TNet.ParameterCount];
+            float loss = network.Gradients(run.X, run.Y, run.Batch, gradients);
+            Tolerance.Close([run.Loss], [loss], Relative, Absolute, $"{at} loss");
+            Tolerance.Close([run.Loss], [network.ComputeLoss(run.X, run.Y, run.Batch)], Relative, Absolute, $"{at} ComputeLoss");
+            foreach (var (theirs, ours) in run.Gradients.Zip(network.Weights))
+            {
+                Assert.Equal(ours.Name, theirs.Name);
+                Tolerance.Close(theirs.Values, gradients.AsSpan(ours.Offset, ours.Length), Relative, Absolute, $"{at} d loss/d {ours.Name}");
+            }
+        }
+    }
+}

@@ -1,0 +1,134 @@
+namespace StaticRnn.Numerics.Tests;
+
+/// <summary>
+/// A plain float64 implementation of the Keras layers and losses under test, written from the Keras formulas and
+/// independent of the generated code: scalar loops, no tape, no vectors. Used for forward checks and as the
+/// function that finite differences differentiate.
+/// </summary>
+internal static class Reference
+{
+    public abstract record Layer(int Units, Activation Activation, bool UseBias);
+    public sealed record DenseLayer(int Units, Activation Activation = Activation.Linear, bool UseBias = true) : Layer(Units, Activation, UseBias);
+    public sealed record RnnLayer(int Units, Activation Activation = Activation.Tanh, bool UseBias = true, bool ReturnSequences = false, bool GoBackwards = false)
+        : Layer(Units, Activation, UseBias);
+
+    /// <summary>Output rows of one sample (time steps, or a single row) after all layers.</summary>
+    public static double[][] Forward(Layer[] layers, double[] p, ReadOnlySpan<float> sample, int[] inputShape)
+    {
+        int steps = inputShape.Length == 2 ? inputShape[0] : 1, features = inputShape[^1];
+        var rows = new double[steps][];
+        for (int t = 0; t < steps; t++)
+        {
+            rows[t] = new double[features];
+            for (int f = 0; f < features; f++)
+            {
+                rows[t][f] = sample[t * features + f];
+            }
+        }
+        int offset = 0;
+        foreach (Layer layer in layers)
+        {
+            int input = rows[0].Length, u = layer.Units;
+            double[] W = p[offset..(offset += input * u)];
+            if (layer is RnnLayer rnn)
+            {
+                double[] U = p[offset..(offset += u * u)];
+                double[] b = rnn.UseBias ? p[offset..(offset += u)] : new double[u];
+                var h = new double[u];
+                var outputs = new List<double[]>();
+                for (int s = 0; s < rows.Length; s++)
+                {
+                    double[] x = rows[rnn.GoBackwards ? rows.Length - 1 - s : s];
+                    var z = new double[u];
+                    for (int j = 0; j < u; j++)
+                    {
+                        double a = b[j];
+                        for (int i = 0; i < input; i++) a += x[i] * W[i * u + j];
+                        for (int k = 0; k < u; k++) a += h[k] * U[k * u + j];
+                        z[j] = a;
+                    }
+                    h = Activate(z, rnn.Activation);
+                    outputs.Add(h);
+                }
+                rows = rnn.ReturnSequences ? outputs.ToArray() : [h];
+            }
+            else
+            {
+                double[] b = layer.UseBias ? p[offset..(offset += u)] : new double[u];
+                rows = rows.Select(x =>
+                {
+                    var z = new double[u];
+                    for (int j = 0; j < u; j++)
+                    {
+                        double a = b[j];
+                        for (int i = 0; i < input; i++) a += x[i] * W[i * u + j];
+                        z[j] = a;
+                    }
+                    return Activate(z, layer.Activation);
+                }).ToArray();
+            }
+        }
+        return rows;
+    }
+
+    private static double[] Activate(double[] z, Activation activation)
+    {
+        if (activation == Activation.Softmax)
+        {
+            double max = z.Max();
+            double[] e = z.Select(v => Math.Exp(v - max)).ToArray();
+            double sum = e.Sum();
+            return e.Select(v => v / sum).ToArray();
+        }
+        return z.Select(v => activation switch
+        {
+            Activation.Tanh => Math.Tanh(v),
+            Activation.Sigmoid => 1 / (1 + Math.Exp(-v)),
+            Activation.Relu => Math.Max(v, 0),
+            Activation.HardSigmoid => Math.Clamp(v / 6 + 0.5, 0, 1),
+            _ => v,
+        }).ToArray();
+    }
+
+    /// <summary>Mean batch loss, Keras <c>sum_over_batch_size</c>, with probabilities clipped to [1e-7, 1 - 1e-7].</summary>
+    public static double Loss(Layer[] layers, double[] p, float[] inputs, float[] targets, int batch, int[] inputShape, Loss loss)
+    {
+        int inSize = inputShape.Aggregate(1, (a, b) => a * b);
+        int tSize = targets.Length / batch;
+        const double eps = 1e-7;
+        double sum = 0;
+        int count = 0;
+        for (int s = 0; s < batch; s++)
+        {
+            double[][] rows = Forward(layers, p, inputs.AsSpan(s * inSize, inSize), inputShape);
+            ReadOnlySpan<float> t = targets.AsSpan(s * tSize, tSize);
+            for (int r = 0; r < rows.Length; r++)
+            {
+                double[] y = rows[r];
+                switch (loss)
+                {
+                    case StaticRnn.Loss.MeanSquaredError:
+                        for (int j = 0; j < y.Length; j++) { double d = y[j] - t[r * y.Length + j]; sum += d * d; count++; }
+                        break;
+                    case StaticRnn.Loss.BinaryCrossentropy:
+                        for (int j = 0; j < y.Length; j++)
+                        {
+                            double q = Math.Clamp(y[j], eps, 1 - eps), target = t[r * y.Length + j];
+                            sum -= target * Math.Log(q) + (1 - target) * Math.Log(1 - q);
+                            count++;
+                        }
+                        break;
+                    case StaticRnn.Loss.SparseCategoricalCrossentropy:
+                        sum -= Math.Log(Math.Clamp(y[(int)t[r]], eps, 1 - eps));
+                        count++;
+                        break;
+                    case StaticRnn.Loss.CategoricalCrossentropy:
+                        for (int j = 0; j < y.Length; j++) sum -= t[r * y.Length + j] * Math.Log(Math.Clamp(y[j], eps, 1 - eps));
+                        count++;
+                        break;
+                }
+            }
+        }
+        return sum / count;
+    }
+}
