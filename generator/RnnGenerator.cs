@@ -45,7 +45,7 @@ public sealed class RnnGenerator : IIncrementalGenerator
             return null;
         }
         BuildResult result = NetworkBuilder.Build(parsed.Network);
-        return result.Spec is null ? null : new NetworkModel(result.Spec, parsed.Hierarchy);
+        return result.Spec is null || NetworkBuilder.GenerationProblems(result.Spec).Count > 0 ? null : new NetworkModel(result.Spec, parsed.Hierarchy);
     }
 
     private static GeneratedFile EmitFile(NetworkModel model, CancellationToken cancellationToken)

@@ -59,7 +59,12 @@ public sealed class NetworkAnalyzer : DiagnosticAnalyzer
         IEnumerable<Problem> problems = parsed.Problems;
         if (parsed.Network is not null)
         {
-            problems = problems.Concat(NetworkBuilder.Build(parsed.Network).Problems);
+            BuildResult built = NetworkBuilder.Build(parsed.Network);
+            problems = problems.Concat(built.Problems);
+            if (built.Spec is not null)
+            {
+                problems = problems.Concat(NetworkBuilder.GenerationProblems(built.Spec));
+            }
         }
         foreach (Problem problem in problems)
         {

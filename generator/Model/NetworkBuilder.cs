@@ -151,20 +151,6 @@ internal static class NetworkBuilder
                 $"'{decl.ClassName}' has {total} parameters, not the expected {decl.ExpectedParameters}: {perLayer} = {total}",
                 ComputedValue: total));
         }
-        foreach (LayerSpec layer in layers)
-        {
-            string? why = NotYetGenerated(layer);
-            if (why is not null)
-            {
-                problems.Add(LayerProblem(DiagnosticIds.NotYetGenerated, layer.Decl, $"Layer {layer.Position + 1} '{layer.Name}' ({layer.KerasType}): {why}"));
-            }
-        }
-        if (decl.Stateful)
-        {
-            problems.Add(new Problem(DiagnosticIds.NotYetGenerated, ProblemTarget.Sequential, -1,
-                $"'{decl.ClassName}': Stateful = true is not generated yet (it arrives with the LSTM/GRU layers); remove it for now"));
-        }
-
         var result = new NetworkSpec(decl.ClassName, decl.InputShape, new EquatableArray<int>(shape), total, decl.Loss, decl.Seed, decl.Stateful,
             new EquatableArray<LayerSpec>(layers));
         problems.Add(new Problem(DiagnosticIds.Summary, ProblemTarget.Sequential, -1,
@@ -409,6 +395,29 @@ internal static class NetworkBuilder
             LayerKind.SimpleRnn or LayerKind.Lstm or LayerKind.Gru => Math.Max(input, layer.Units) * blocks,
             _ => 0,
         };
+    }
+
+    /// <summary>
+    /// What the generator cannot emit yet for a valid network (SRNN009). Kept apart from <see cref="Build"/>, which
+    /// checks Keras semantics only, so that shapes and counts of every layer kind stay available.
+    /// </summary>
+    public static IReadOnlyList<Problem> GenerationProblems(NetworkSpec spec)
+    {
+        var problems = new List<Problem>();
+        foreach (LayerSpec layer in spec.Layers)
+        {
+            string? why = NotYetGenerated(layer);
+            if (why is not null)
+            {
+                problems.Add(LayerProblem(DiagnosticIds.NotYetGenerated, layer.Decl, $"Layer {layer.Position + 1} '{layer.Name}' ({layer.KerasType}): {why}"));
+            }
+        }
+        if (spec.Stateful)
+        {
+            problems.Add(new Problem(DiagnosticIds.NotYetGenerated, ProblemTarget.Sequential, -1,
+                $"'{spec.ClassName}': Stateful = true is not generated yet (it arrives with the LSTM/GRU layers); remove it for now"));
+        }
+        return problems;
     }
 
     private static string? NotYetGenerated(LayerSpec layer)

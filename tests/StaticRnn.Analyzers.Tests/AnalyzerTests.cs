@@ -1,0 +1,171 @@
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Testing;
+using Xunit;
+
+namespace StaticRnn.Analyzers.Tests;
+
+/// <summary>Each diagnostic fires where it should, with a message that says how to fix it, and nowhere else.</summary>
+public class AnalyzerTests
+{
+    [Fact]
+    public Task ValidSeedModelHasNoDiagnostics() => Verify.Analyzer("""
+        [Sequential(10, 8, ExpectedParameters = 137)]
+        [SimpleRnn(5, ReturnSequences = true)]
+        [SimpleRnn(3)]
+        [Dense(10)]
+        public partial class SeedModel;
+        """);
+
+    [Fact]
+    public Task Srnn100SummarySaysTheCounts() => Verify.Analyzer("""
+        [{|#0:Sequential(10, 8)|}]
+        [SimpleRnn(5, ReturnSequences = true)]
+        [SimpleRnn(3)]
+        [Dense(10)]
+        public partial class SeedModel;
+        """, withSummary: true,
+        new DiagnosticResult("SRNN100", DiagnosticSeverity.Info).WithLocation(0)
+            .WithArguments("'SeedModel': 137 parameters (simple_rnn 70, simple_rnn_1 27, dense 40); input (10, 8), output (10,)"));
+
+    [Fact]
+    public Task Srnn001NotPartial() => Verify.Analyzer("""
+        [Sequential(4)]
+        [Dense(2)]
+        public class {|#0:Plain|};
+        """, false,
+        new DiagnosticResult("SRNN001", DiagnosticSeverity.Error).WithLocation(0)
+            .WithArguments("'Plain' must be declared 'partial' so that the generator can add the network's members: write 'public partial class Plain'"));
+
+    [Fact]
+    public Task Srnn001NestedInNonPartialOrGeneric() => Verify.Analyzer("""
+        public class Outer
+        {
+            [Sequential(4)]
+            [Dense(2)]
+            public partial class {|#0:Inner|};
+        }
+
+        [Sequential(4)]
+        [Dense(2)]
+        public partial class {|#1:Generic|}<T>;
+        """, false,
+        new DiagnosticResult("SRNN001", DiagnosticSeverity.Error).WithLocation(0).WithArguments("'Inner' is nested in 'Outer', which must be declared 'partial' too"),
+        new DiagnosticResult("SRNN001", DiagnosticSeverity.Error).WithLocation(1).WithArguments("'Generic' is generic; a network's shape is fixed, so declare it as a non-generic partial class"));
+
+    [Fact]
+    public Task Srnn002RecurrentAfterLastStateNamesBothLayersAndTheFix() => Verify.Analyzer("""
+        [Sequential(10, 8)]
+        [SimpleRnn(5)]
+        [{|#0:SimpleRnn(3)|}]
+        [Dense(10)]
+        public partial class RankError;
+        """, false,
+        new DiagnosticResult("SRNN002", DiagnosticSeverity.Error).WithLocation(0)
+            .WithArguments("Layer 2 'simple_rnn_1' (SimpleRNN) expects a 3-D input (batch, timesteps, features) but layer 1 'simple_rnn' (SimpleRNN) outputs (None, 5) (Keras: expected ndim=3, found ndim=2); set ReturnSequences = true on layer 1 so that it returns every time step"));
+
+    [Fact]
+    public Task Srnn002InputWithoutTimeAxis() => Verify.Analyzer("""
+        [Sequential(8)]
+        [{|#0:SimpleRnn(3)|}]
+        public partial class NoTime;
+        """, false,
+        new DiagnosticResult("SRNN002", DiagnosticSeverity.Error).WithLocation(0)
+            .WithArguments("Layer 1 'simple_rnn' (SimpleRNN) expects a 3-D input (batch, timesteps, features) but the input shape (8,) gives (None, 8) (Keras: expected ndim=3, found ndim=2); declare the input with a time axis: [Sequential(timesteps, 8)]"));
+
+    [Fact]
+    public Task Srnn003BadArguments() => Verify.Analyzer("""
+        [Sequential(10, 8)]
+        [{|#0:SimpleRnn(0)|}]
+        [{|#1:Dropout(1.5)|}]
+        [{|#2:Dense(3, Name = "dense_out")|}]
+        [{|#3:Dense(3, Name = "dense_out")|}]
+        public partial class BadArgs;
+        """, false,
+        new DiagnosticResult("SRNN003", DiagnosticSeverity.Error).WithLocation(0).WithArguments("Layer 1 'simple_rnn' (SimpleRNN): units is 0; it must be between 1 and 1048576"),
+        new DiagnosticResult("SRNN003", DiagnosticSeverity.Error).WithLocation(1).WithArguments("Layer 2 'dropout' (Dropout): rate is 1.5; it must be in [0, 1)"),
+        new DiagnosticResult("SRNN003", DiagnosticSeverity.Error).WithLocation(3).WithArguments("Layer 4 'dense_out' (Dense): the name 'dense_out' is already used by layer 3; layer names must be unique"));
+
+    [Fact]
+    public Task Srnn003SoftmaxOnRecurrentLayer() => Verify.Analyzer("""
+        [Sequential(10, 8)]
+        [{|#0:SimpleRnn(4, Activation = Activation.Softmax)|}]
+        public partial class SoftRnn;
+        """, false,
+        new DiagnosticResult("SRNN003", DiagnosticSeverity.Error).WithLocation(0)
+            .WithArguments("Layer 1 'simple_rnn' (SimpleRNN): Activation = Softmax is supported on Dense layers only; use Tanh, Sigmoid, Relu, HardSigmoid or Linear"));
+
+    [Fact]
+    public Task Srnn004TotalGivesTheBreakdown() => Verify.Analyzer("""
+        [{|#0:Sequential(10, 8, ExpectedParameters = 140)|}]
+        [SimpleRnn(5, ReturnSequences = true)]
+        [SimpleRnn(3)]
+        [{|#1:Dense(10, ExpectedParameters = 30)|}]
+        public partial class WrongCount;
+        """, false,
+        new DiagnosticResult("SRNN004", DiagnosticSeverity.Error).WithLocation(1)
+            .WithArguments("Layer 3 'dense' (Dense) has 40 parameters, not the expected 30: dense/kernel (3, 10) = 30 + dense/bias (10,) = 10 = 40"),
+        new DiagnosticResult("SRNN004", DiagnosticSeverity.Error).WithLocation(0)
+            .WithArguments("'WrongCount' has 137 parameters, not the expected 140: simple_rnn 70 + simple_rnn_1 27 + dense 40 = 137"));
+
+    [Fact]
+    public Task Srnn005NoInputShapeNoLayers() => Verify.Analyzer("""
+        [{|#0:Sequential|}]
+        [Dense(3)]
+        public partial class NoShape;
+
+        [{|#1:Sequential(4)|}]
+        public partial class NoLayers;
+
+        [{|#2:Dense(3)|}]
+        public partial class NoSequential;
+        """, false,
+        new DiagnosticResult("SRNN005", DiagnosticSeverity.Error).WithLocation(0).WithArguments("'NoShape' has no input shape: write [Sequential(timesteps, features)] for sequences or [Sequential(features)] for vectors"),
+        new DiagnosticResult("SRNN005", DiagnosticSeverity.Error).WithLocation(1).WithArguments("'NoLayers' has no layers: add layer attributes such as [SimpleRnn(16)] and [Dense(1)] after [Sequential]"),
+        new DiagnosticResult("SRNN005", DiagnosticSeverity.Error).WithLocation(2).WithArguments("'NoSequential' has layer attributes but no [Sequential(...)] with its input shape: add e.g. [Sequential(timesteps, features)] above the layers"));
+
+    [Fact]
+    public Task Srnn006LayersOnTwoDeclarations() => Verify.Analyzer("""
+        [Sequential(10, 8)]
+        [SimpleRnn(5)]
+        public partial class {|#0:Split|};
+
+        [Dense(1)]
+        public partial class Split;
+        """, false,
+        new DiagnosticResult("SRNN006", DiagnosticSeverity.Error).WithLocation(0)
+            .WithArguments("'Split' has layer attributes on 2 partial declarations, so their order is undefined; put all layer attributes on one declaration"));
+
+    [Fact]
+    public Task Srnn007EmbeddingPlacement() => Verify.Analyzer("""
+        [Sequential(10, 8)]
+        [{|#0:Embedding(100, 8)|}]
+        public partial class TwoDTokens;
+
+        [Sequential(10)]
+        [Dense(4)]
+        [{|#1:Embedding(100, 8)|}]
+        public partial class NotFirst;
+        """, false,
+        new DiagnosticResult("SRNN007", DiagnosticSeverity.Error).WithLocation(0)
+            .WithArguments("Layer 1 'embedding' (Embedding) needs a 1-D input of token ids, (timesteps), but the input shape is (10, 8): write [Sequential(10)]"),
+        new DiagnosticResult("SRNN007", DiagnosticSeverity.Error).WithLocation(1)
+            .WithArguments("Layer 2 'embedding' (Embedding) must be the first layer: it turns token ids into vectors, and only the network input holds token ids"));
+
+    [Fact]
+    public Task Srnn008LargeLayerIsAWarning() => Verify.Analyzer("""
+        [Sequential(5, 60)]
+        [{|#0:SimpleRnn(40)|}]
+        public partial class Big;
+        """, false,
+        new DiagnosticResult("SRNN008", DiagnosticSeverity.Warning).WithLocation(0)
+            .WithArguments("Layer 1 'simple_rnn' (SimpleRNN) needs 300 vector multiply-adds per step when unrolled, over the budget of 256; its products are emitted as loops"));
+
+    [Fact]
+    public Task Srnn009LayersNotGeneratedYet() => Verify.Analyzer("""
+        [Sequential(10, 8)]
+        [{|#0:Lstm(4)|}]
+        public partial class Later;
+        """, false,
+        new DiagnosticResult("SRNN009", DiagnosticSeverity.Error).WithLocation(0)
+            .WithArguments("Layer 1 'lstm' (LSTM): parameter counts and shapes are checked, but code for this layer is not generated yet (Dense and SimpleRnn are); remove it for now"));
+}

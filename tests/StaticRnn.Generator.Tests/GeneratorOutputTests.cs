@@ -1,0 +1,101 @@
+using System.Runtime.CompilerServices;
+using Microsoft.CodeAnalysis;
+using Xunit;
+
+namespace StaticRnn.Generator.Tests;
+
+/// <summary>
+/// Snapshot of the emitted file for the seed model, so that every change to the generated code is seen and reviewed
+/// (readability counts). Rewrite the baselines with <c>STATICRNN_UPDATE_BASELINES=1 dotnet test</c>.
+/// </summary>
+public class GeneratorOutputTests
+{
+    public const string SeedModel = """
+        using StaticRnn;
+
+        namespace Demo;
+
+        [Sequential(10, 8, ExpectedParameters = 137)]
+        [SimpleRnn(5, ReturnSequences = true)]
+        [SimpleRnn(3)]
+        [Dense(10)]
+        public partial class SeedModel;
+        """;
+
+    [Fact]
+    public void SeedModelMatchesBaseline() => AssertBaselines("SeedModel", SeedModel);
+
+    [Fact]
+    public void WideSoftmaxSequenceModelMatchesBaseline() => AssertBaselines("WideSoftmax", """
+        using StaticRnn;
+
+        namespace Demo.Nested;
+
+        public static partial class Holder
+        {
+            [Sequential(4, 6, Loss = Loss.SparseCategoricalCrossentropy)]
+            [SimpleRnn(20, ReturnSequences = true, GoBackwards = true, Activation = Activation.Relu)]
+            [Dense(3, Activation = Activation.Softmax)]
+            public partial class WideSoftmax;
+        }
+        """);
+
+    [Theory]
+    [InlineData("[Sequential(8)] [Dense(4, Activation = Activation.HardSigmoid)] [Dense(1, UseBias = false)]")]
+    [InlineData("[Sequential(5, 60, Loss = Loss.BinaryCrossentropy)] [SimpleRnn(40, UseBias = false, ReturnSequences = true)] [Dense(7, Activation = Activation.Sigmoid)]")]
+    [InlineData("[Sequential(3, 2, Loss = Loss.CategoricalCrossentropy)] [SimpleRnn(33, Activation = Activation.Sigmoid, ReturnSequences = true)] [SimpleRnn(1)] [Dense(2, Activation = Activation.Softmax)]")]
+    [InlineData("[Sequential(7, 3)] [Dense(9)] [SimpleRnn(17, Activation = Activation.Linear, GoBackwards = true)]")]
+    public void GeneratedCodeCompilesWithoutWarnings(string attributes)
+    {
+        var (files, diagnostics) = GeneratorTestHelper.Run($"using StaticRnn;\n{attributes}\npublic partial class Net;");
+        Assert.Single(files);
+        Assert.Empty(diagnostics.Where(d => d.Severity >= DiagnosticSeverity.Warning).Select(d => d.ToString()));
+    }
+
+    [Theory]
+    [InlineData("[Sequential(10, 8)] [SimpleRnn(5)] [SimpleRnn(3)]")]
+    [InlineData("[Sequential(10, 8)] [Lstm(5)]")]
+    [InlineData("[Sequential(10, 8, ExpectedParameters = 1)] [Dense(3)]")]
+    public void InvalidNetworksEmitNothing(string attributes)
+    {
+        var (files, diagnostics) = GeneratorTestHelper.Run($"using StaticRnn;\n{attributes}\npublic partial class Net;");
+        Assert.Empty(files);
+        Assert.Empty(diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error && d.Id.StartsWith("CS", StringComparison.Ordinal) && d.Location.SourceTree?.FilePath.Contains(".g.cs", StringComparison.Ordinal) == true));
+    }
+
+    private static void AssertBaselines(string testId, string source, [CallerFilePath] string thisFile = "")
+    {
+        var (files, diagnostics) = GeneratorTestHelper.Run(source);
+        Assert.Empty(diagnostics.Where(d => d.Severity >= DiagnosticSeverity.Warning).Select(d => d.ToString()));
+        string directory = Path.Combine(Path.GetDirectoryName(thisFile)!, "Baselines", testId);
+        bool update = Environment.GetEnvironmentVariable("STATICRNN_UPDATE_BASELINES") == "1";
+        if (update)
+        {
+            if (Directory.Exists(directory))
+            {
+                Directory.Delete(directory, recursive: true);
+            }
+            Directory.CreateDirectory(directory);
+            foreach (GeneratedSourceResult file in files)
+            {
+                File.WriteAllText(Path.Combine(directory, file.HintName + ".txt"), Normalize(file.SourceText.ToString()));
+            }
+            return;
+        }
+        string[] baselines = Directory.Exists(directory) ? Directory.GetFiles(directory, "*.txt").Select(f => Path.GetFileName(f)).Order().ToArray() : [];
+        Assert.Equal(baselines, files.Select(f => f.HintName + ".txt").Order().ToArray());
+        foreach (GeneratedSourceResult file in files)
+        {
+            string expected = Normalize(File.ReadAllText(Path.Combine(directory, file.HintName + ".txt")));
+            string actual = Normalize(file.SourceText.ToString());
+            if (expected != actual)
+            {
+                string[] e = expected.Split('\n'), a = actual.Split('\n');
+                int line = Enumerable.Range(0, Math.Min(e.Length, a.Length)).FirstOrDefault(i => e[i] != a[i], Math.Min(e.Length, a.Length));
+                Assert.Fail($"{file.HintName} differs from its baseline at line {line + 1}:\n  expected: {(line < e.Length ? e[line] : "<end>")}\n  actual:   {(line < a.Length ? a[line] : "<end>")}\nRun with STATICRNN_UPDATE_BASELINES=1 to accept the new output.");
+            }
+        }
+    }
+
+    private static string Normalize(string text) => text.Replace("\r\n", "\n").Replace($"\"{Emit.Emitter.GeneratorVersion}\"", "\"%VERSION%\"");
+}

@@ -1,0 +1,87 @@
+using StaticRnn.Generator.Model;
+using Xunit;
+
+namespace StaticRnn.Generator.Tests;
+
+/// <summary>Shape inference, Keras names and parameter counts, checked against published Keras summaries.</summary>
+public class NetworkBuilderTests
+{
+    private static LayerDecl Layer(LayerKind kind, int index, double[] args, bool returnSequences = false, bool bidirectional = false, bool useBias = true, bool resetAfter = true)
+        => new(kind, index, new EquatableArray<double>(args), ActivationKind.Tanh, ActivationKind.Sigmoid, useBias, returnSequences, false, bidirectional, MergeKind.Concat, resetAfter, null, 0);
+
+    private static NetworkSpec Spec(int[] input, params LayerDecl[] layers)
+    {
+        BuildResult result = NetworkBuilder.Build(new NetworkDecl("Net", new EquatableArray<int>(input), 0, LossKind.MeanSquaredError, 0, false, new EquatableArray<LayerDecl>(layers)));
+        Assert.Empty(result.Problems.Where(p => p.IsError).Select(p => p.Message));
+        return result.Spec!;
+    }
+
+    /// <summary>(name, Keras output shape, parameters) of each layer, as model.summary() prints them.</summary>
+    private static (string Name, string Shape, int Params)[] Rows(int[] input, params LayerDecl[] layers)
+        => Spec(input, layers).Layers.Select(l => (l.Name, NetworkBuilder.KerasShape(l.OutputShape), l.ParamCount)).ToArray();
+
+    [Fact]
+    public void SeedModelCountsNamesAndShapes()
+    {
+        NetworkSpec spec = Spec([10, 8],
+            Layer(LayerKind.SimpleRnn, 0, [5], returnSequences: true),
+            Layer(LayerKind.SimpleRnn, 1, [3]),
+            Layer(LayerKind.Dense, 2, [10]));
+        Assert.Equal(137, spec.ParameterCount);
+        Assert.Equal(["simple_rnn", "simple_rnn_1", "dense"], spec.Layers.Select(l => l.Name));
+        Assert.Equal([70, 27, 40], spec.Layers.Select(l => l.ParamCount));
+        Assert.Equal(["(None, 10, 5)", "(None, 3)", "(None, 10)"], spec.Layers.Select(l => NetworkBuilder.KerasShape(l.OutputShape)));
+        Assert.Equal(["simple_rnn/kernel", "simple_rnn/recurrent_kernel", "simple_rnn/bias"], spec.Layers[0].Weights.Select(w => w.Name));
+        Assert.Equal([0, 40, 65, 70, 85, 94, 97, 127], spec.Layers.SelectMany(l => l.Weights).Select(w => w.Offset));
+    }
+
+    // Source: Keras guide "Working with RNNs" (keras.io/guides/working_with_rnns), model.summary() outputs.
+    [Fact]
+    public void KerasGuideEmbeddingLstmDense()
+        => Assert.Equal([("embedding", "(None, 100, 64)", 64000), ("lstm", "(None, 128)", 98816), ("dense", "(None, 10)", 1290)],
+            Rows([100], Layer(LayerKind.Embedding, 0, [1000, 64]), Layer(LayerKind.Lstm, 1, [128]), Layer(LayerKind.Dense, 2, [10])));
+
+    // Source: same guide, "Built-in RNN layers" second model: GRU(256, return_sequences) then SimpleRNN(128).
+    [Fact]
+    public void KerasGuideEmbeddingGruSimpleRnnDense()
+        => Assert.Equal([("embedding", "(None, 100, 64)", 64000), ("gru", "(None, 100, 256)", 247296), ("simple_rnn", "(None, 128)", 49280), ("dense", "(None, 10)", 1290)],
+            Rows([100], Layer(LayerKind.Embedding, 0, [1000, 64]), Layer(LayerKind.Gru, 1, [256], returnSequences: true),
+                Layer(LayerKind.SimpleRnn, 2, [128]), Layer(LayerKind.Dense, 3, [10])));
+
+    // Source: same guide, "Bidirectional RNNs": Bidirectional(LSTM(64, return_sequences)) on (5, 10), Bidirectional(LSTM(32)), Dense(10).
+    [Fact]
+    public void KerasGuideBidirectionalLstm()
+        => Assert.Equal([("bidirectional", "(None, 5, 128)", 38400), ("bidirectional_1", "(None, 64)", 41216), ("dense", "(None, 10)", 650)],
+            Rows([5, 10], Layer(LayerKind.Lstm, 0, [64], returnSequences: true, bidirectional: true),
+                Layer(LayerKind.Lstm, 1, [32], bidirectional: true), Layer(LayerKind.Dense, 2, [10])));
+
+    [Fact]
+    public void GruWithoutResetAfterHasOneBiasRow()
+        => Assert.Equal([("gru", "(None, 16)", 3 * 16 * (8 + 16 + 1))], Rows([10, 8], Layer(LayerKind.Gru, 0, [16], resetAfter: false)));
+
+    [Fact]
+    public void DropoutPoolingRepeatAndNormalizationShapes()
+    {
+        var rows = Rows([10, 8], Layer(LayerKind.SimpleRnn, 0, [6], returnSequences: true), Layer(LayerKind.Dropout, 1, [0.2]),
+            Layer(LayerKind.LayerNormalization, 2, []), Layer(LayerKind.GlobalAveragePooling1D, 3, []), Layer(LayerKind.RepeatVector, 4, [3]));
+        Assert.Equal([("simple_rnn", "(None, 10, 6)", 90), ("dropout", "(None, 10, 6)", 0), ("layer_normalization", "(None, 10, 6)", 12), ("global_average_pooling1d", "(None, 6)", 0), ("repeat_vector", "(None, 3, 6)", 0)], rows);
+    }
+
+    [Fact]
+    public void LoopsBeyondTheUnrollingBudgetAreFlagged()
+    {
+        NetworkSpec spec = Spec([5, 60], Layer(LayerKind.SimpleRnn, 0, [40]), Layer(LayerKind.Dense, 1, [8]));
+        Assert.False(spec.Layers[0].Unrolled);
+        Assert.True(spec.Layers[1].Unrolled);
+    }
+
+    [Fact]
+    public void SummaryTableMatchesKerasLayout()
+    {
+        NetworkSpec spec = Spec([10, 8], Layer(LayerKind.SimpleRnn, 0, [5], returnSequences: true), Layer(LayerKind.SimpleRnn, 1, [3]), Layer(LayerKind.Dense, 2, [10]));
+        string summary = SummaryFormatter.Format(spec);
+        Assert.Contains("│ simple_rnn (SimpleRNN)          │ (None, 10, 5)          │            70 │", summary);
+        Assert.Contains("│ dense (Dense)                   │ (None, 10)             │            40 │", summary);
+        Assert.EndsWith(" Total params: 137 (548.00 B)\n Trainable params: 137 (548.00 B)\n Non-trainable params: 0 (0.00 B)\n", summary);
+    }
+}
