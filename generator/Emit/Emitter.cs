@@ -8,7 +8,7 @@ namespace StaticRnn.Generator.Emit;
 /// <summary>Writes the one generated file of a network: its constants, buffers, public API and per-layer kernels.</summary>
 internal static partial class Emitter
 {
-    public const string GeneratorVersion = "1.0.0";
+    public const string GeneratorVersion = "0.1.0";
 
     public static string Emit(NetworkSpec spec, HierarchyInfo hierarchy)
     {

@@ -211,9 +211,9 @@ internal static class NetworkParser
     /// <summary>Why the generator cannot add members to <paramref name="type"/>, or null when it can.</summary>
     public static string? WhyNotPartial(INamedTypeSymbol type)
     {
-        if (type.TypeKind != TypeKind.Class)
+        if (type.TypeKind != TypeKind.Class || type.IsRecord)
         {
-            return $"'{type.Name}' must be a class to carry [Sequential]";
+            return $"'{type.Name}' must be a plain class (not a record, struct or interface) to carry [Sequential]";
         }
         if (type.IsStatic)
         {
