@@ -21,7 +21,7 @@ internal static partial class Emitter
                     {
                         w.Line($"// {ColumnRange(first, count, units)}");
                         InitAccumulators(w, layer.HasBias, first, count, layer.Unrolled);
-                        Accumulate(w, xr, "W", inputs, units, first, count, layer.Unrolled);
+                        Accumulate(w, xr, "W", inputs, units, Columns("a", first, count), layer.Unrolled);
                         for (int k = 0; k < count; k++)
                         {
                             w.Line($"{Activate(act, $"a{k}")}.StoreUnsafe(ref {yr}, {8 * (first + k)});");
@@ -81,10 +81,10 @@ internal static partial class Emitter
                         {
                             w.Line("Vector256<float> s;");
                         }
-                        OuterUpdate(w, xr, "gW", inputs, units, first, count, layer.Unrolled);
+                        OuterUpdate(w, xr, "gW", inputs, units, Columns("z", first, count), layer.Unrolled);
                         if (needsInputGradient)
                         {
-                            RowDots(w, dxr, "W", inputs, units, first, count, layer.Unrolled, accumulate: first > 0);
+                            RowDots(w, dxr, "W", inputs, units, Columns("z", first, count), layer.Unrolled, accumulate: first > 0);
                         }
                     }
                 }

@@ -33,8 +33,12 @@ internal static partial class Emitter
     internal static string ColumnRange(int first, int count, int columns)
         => $"units {first * 8}–{Math.Min((first + count) * 8, columns) - 1}";
 
-    /// <summary>a_k += vec[i] · M[i, block k] for every row i of M.</summary>
-    internal static void Accumulate(SourceWriter w, string vec, string matrix, int rows, int rowLength, int first, int count, bool unrolled)
+    /// <summary>The vectors of one group: names <c>{prefix}0..</c> over consecutive 8-float blocks starting at block <paramref name="first"/>.</summary>
+    internal static (string Name, int Column)[] Columns(string prefix, int first, int count)
+        => Enumerable.Range(0, count).Select(k => ($"{prefix}{k}", 8 * (first + k))).ToArray();
+
+    /// <summary>acc += vec[i] · M[i, column .. column + 7] for every row i of M and every (acc, column).</summary>
+    internal static void Accumulate(SourceWriter w, string vec, string matrix, int rows, int rowLength, (string Name, int Column)[] accumulators, bool unrolled)
     {
         if (!unrolled)
         {
@@ -42,30 +46,31 @@ internal static partial class Emitter
             {
                 w.Line($"Vector256<float> si = Vector256.Create(Unsafe.Add(ref {vec}, i));");
                 w.Line($"ref float row = ref Unsafe.Add(ref {matrix}, i * {rowLength});");
-                for (int k = 0; k < count; k++)
+                foreach (var (a, column) in accumulators)
                 {
-                    w.Line($"a{k} = Vector256.MultiplyAddEstimate(si, Vector256.LoadUnsafe(ref row, {8 * (first + k)}), a{k});");
+                    w.Line($"{a} = Vector256.MultiplyAddEstimate(si, Vector256.LoadUnsafe(ref row, {column}), {a});");
                 }
             }
             return;
         }
         for (int i = 0; i < rows; i++)
         {
-            if (count == 1)
+            if (accumulators.Length == 1)
             {
-                w.Line($"a0 = Vector256.MultiplyAddEstimate(Vector256.Create({At(vec, i)}), Vector256.LoadUnsafe(ref {matrix}, {i * rowLength + 8 * first}), a0);");
+                var (a, column) = accumulators[0];
+                w.Line($"{a} = Vector256.MultiplyAddEstimate(Vector256.Create({At(vec, i)}), Vector256.LoadUnsafe(ref {matrix}, {i * rowLength + column}), {a});");
                 continue;
             }
             w.Line($"s = Vector256.Create({At(vec, i)});");
-            for (int k = 0; k < count; k++)
+            foreach (var (a, column) in accumulators)
             {
-                w.Line($"a{k} = Vector256.MultiplyAddEstimate(s, Vector256.LoadUnsafe(ref {matrix}, {i * rowLength + 8 * (first + k)}), a{k});");
+                w.Line($"{a} = Vector256.MultiplyAddEstimate(s, Vector256.LoadUnsafe(ref {matrix}, {i * rowLength + column}), {a});");
             }
         }
     }
 
-    /// <summary>G[i, block k] += vec[i] · z_k for every row i of G (a rank-1 update of a weight gradient).</summary>
-    internal static void OuterUpdate(SourceWriter w, string vec, string gradient, int rows, int rowLength, int first, int count, bool unrolled)
+    /// <summary>G[i, column .. column + 7] += vec[i] · dz for every row i of G and every (dz, column): a rank-1 update of a weight gradient.</summary>
+    internal static void OuterUpdate(SourceWriter w, string vec, string gradient, int rows, int rowLength, (string Name, int Column)[] deltas, bool unrolled)
     {
         if (!unrolled)
         {
@@ -73,31 +78,30 @@ internal static partial class Emitter
             {
                 w.Line($"Vector256<float> si = Vector256.Create(Unsafe.Add(ref {vec}, i));");
                 w.Line($"ref float row = ref Unsafe.Add(ref {gradient}, i * {rowLength});");
-                for (int k = 0; k < count; k++)
+                foreach (var (z, column) in deltas)
                 {
-                    int o = 8 * (first + k);
-                    w.Line($"Vector256.MultiplyAddEstimate(si, z{k}, Vector256.LoadUnsafe(ref row, {o})).StoreUnsafe(ref row, {o});");
+                    w.Line($"Vector256.MultiplyAddEstimate(si, {z}, Vector256.LoadUnsafe(ref row, {column})).StoreUnsafe(ref row, {column});");
                 }
             }
             return;
         }
         for (int i = 0; i < rows; i++)
         {
-            string scalar = count == 1 ? $"Vector256.Create({At(vec, i)})" : "s";
-            if (count > 1)
+            string scalar = deltas.Length == 1 ? $"Vector256.Create({At(vec, i)})" : "s";
+            if (deltas.Length > 1)
             {
                 w.Line($"s = Vector256.Create({At(vec, i)});");
             }
-            for (int k = 0; k < count; k++)
+            foreach (var (z, column) in deltas)
             {
-                int o = i * rowLength + 8 * (first + k);
-                w.Line($"Vector256.MultiplyAddEstimate({scalar}, z{k}, Vector256.LoadUnsafe(ref {gradient}, {o})).StoreUnsafe(ref {gradient}, {o});");
+                int o = i * rowLength + column;
+                w.Line($"Vector256.MultiplyAddEstimate({scalar}, {z}, Vector256.LoadUnsafe(ref {gradient}, {o})).StoreUnsafe(ref {gradient}, {o});");
             }
         }
     }
 
-    /// <summary>out[i] (+)= Σ_k sum(M[i, block k] ⊙ z_k): the product of M with dz, one dot product per row of M.</summary>
-    internal static void RowDots(SourceWriter w, string output, string matrix, int rows, int rowLength, int first, int count, bool unrolled, bool accumulate)
+    /// <summary>out[i] (+)= Σ sum(M[i, column .. column + 7] ⊙ dz): the product of M with dz, one dot product per row of M.</summary>
+    internal static void RowDots(SourceWriter w, string output, string matrix, int rows, int rowLength, (string Name, int Column)[] deltas, bool unrolled, bool accumulate)
     {
         string op = accumulate ? "+=" : "=";
         if (!unrolled)
@@ -105,14 +109,14 @@ internal static partial class Emitter
             using (w.Block($"for (int i = 0; i < {rows}; i++)"))
             {
                 w.Line($"ref float row = ref Unsafe.Add(ref {matrix}, i * {rowLength});");
-                string sum = string.Join(" + ", Enumerable.Range(0, count).Select(k => $"Vector256.LoadUnsafe(ref row, {8 * (first + k)}) * z{k}"));
+                string sum = string.Join(" + ", deltas.Select(d => $"Vector256.LoadUnsafe(ref row, {d.Column}) * {d.Name}"));
                 w.Line($"Unsafe.Add(ref {output}, i) {op} Vector256.Sum({sum});");
             }
             return;
         }
         for (int i = 0; i < rows; i++)
         {
-            string sum = string.Join(" + ", Enumerable.Range(0, count).Select(k => $"Vector256.LoadUnsafe(ref {matrix}, {i * rowLength + 8 * (first + k)}) * z{k}"));
+            string sum = string.Join(" + ", deltas.Select(d => $"Vector256.LoadUnsafe(ref {matrix}, {i * rowLength + d.Column}) * {d.Name}"));
             w.Line($"{At(output, i)} {op} Vector256.Sum({sum});");
         }
     }

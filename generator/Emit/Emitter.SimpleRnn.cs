@@ -26,8 +26,8 @@ internal static partial class Emitter
                     {
                         w.Line($"// {ColumnRange(first, count, units)}");
                         InitAccumulators(w, layer.HasBias, first, count, layer.Unrolled);
-                        Accumulate(w, "xt", "W", inputs, units, first, count, layer.Unrolled);
-                        Accumulate(w, "hp", "U", units, units, first, count, layer.Unrolled);
+                        Accumulate(w, "xt", "W", inputs, units, Columns("a", first, count), layer.Unrolled);
+                        Accumulate(w, "hp", "U", units, units, Columns("a", first, count), layer.Unrolled);
                         for (int k = 0; k < count; k++)
                         {
                             w.Line($"{Activate(act, $"a{k}")}.StoreUnsafe(ref ht, {8 * (first + k)});");
@@ -91,13 +91,13 @@ internal static partial class Emitter
                         {
                             w.Line("Vector256<float> s;");
                         }
-                        OuterUpdate(w, "xt", "gW", inputs, units, first, count, layer.Unrolled);
-                        OuterUpdate(w, "hp", "gU", units, units, first, count, layer.Unrolled);
+                        OuterUpdate(w, "xt", "gW", inputs, units, Columns("z", first, count), layer.Unrolled);
+                        OuterUpdate(w, "hp", "gU", units, units, Columns("z", first, count), layer.Unrolled);
                         if (needsInputGradient)
                         {
-                            RowDots(w, "dxt", "W", inputs, units, first, count, layer.Unrolled, accumulate: first > 0);
+                            RowDots(w, "dxt", "W", inputs, units, Columns("z", first, count), layer.Unrolled, accumulate: first > 0);
                         }
-                        RowDots(w, "dh", "U", units, units, first, count, layer.Unrolled, accumulate: first > 0);
+                        RowDots(w, "dh", "U", units, units, Columns("z", first, count), layer.Unrolled, accumulate: first > 0);
                     }
                 }
             }
