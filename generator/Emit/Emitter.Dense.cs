@@ -124,7 +124,7 @@ internal static partial class Emitter
     {
         WeightSpec k = layer.Weight(WeightRole.Kernel);
         w.Line($"ref float {kernel} = ref Unsafe.Add(ref {buffer}, {k.Offset}); // {k.Name} {NetworkBuilder.Shape(k.Shape.ToArray())}");
-        if (layer.Kind == LayerKind.SimpleRnn)
+        if (layer.Kind is LayerKind.SimpleRnn or LayerKind.Lstm or LayerKind.Gru)
         {
             WeightSpec u = layer.Weight(WeightRole.RecurrentKernel);
             string name = kernel == "W" ? "U" : "gU";

@@ -105,5 +105,5 @@ internal static partial class Emitter
     }
 
     /// <summary>The input row step t reads: t, or T-1-t going backwards.</summary>
-    private static string InputRow(LayerSpec layer) => layer.Decl.GoBackwards ? $"({layer.InputSteps - 1} - t)" : "t";
+    internal static string InputRow(LayerSpec layer) => layer.Decl.GoBackwards ? $"({layer.InputSteps - 1} - t)" : "t";
 }

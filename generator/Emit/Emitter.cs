@@ -76,6 +76,11 @@ internal static partial class Emitter
                         w.Line();
                         SimpleRnnBackward(w, layer, plan.Layers[i], needsInputGradient: i > 0);
                         break;
+                    case LayerKind.Lstm:
+                        LstmForward(w, layer, plan.Layers[i]);
+                        w.Line();
+                        LstmBackward(w, layer, plan.Layers[i], needsInputGradient: i > 0);
+                        break;
                     default:
                         throw new System.InvalidOperationException($"No emitter for {layer.Kind}; the builder should have reported SRNN009.");
                 }
@@ -125,7 +130,7 @@ internal static partial class Emitter
         w.Line($"private readonly float[] _tape = new float[{plan.TapeLength}]; // one sample's activations");
         w.Line($"private readonly float[] _deltaA = new float[{plan.DeltaLength}]; // gradients w.r.t. layer outputs (ping-pong)");
         w.Line($"private readonly float[] _deltaB = new float[{plan.DeltaLength}];");
-        w.Line($"private readonly float[] _work = new float[{2 * plan.MaxStride}]; // dh and dz rows");
+        w.Line($"private readonly float[] _work = new float[{plan.WorkLength}]; // dh, dc and dz rows of the backward pass");
         w.Line();
         w.Line($"/// <summary>Creates the network with Keras default initializers seeded by <c>Seed = {spec.Seed}</c>.</summary>");
         using (w.Block($"public {name}()"))
@@ -157,9 +162,17 @@ internal static partial class Emitter
         {
             w.Line("var random = new SeededRandom(seed);");
             w.Line("Span<float> p = Parameters;");
-            foreach (WeightSpec weight in weights)
+            foreach (LayerSpec layer in spec.Layers)
+            foreach (WeightSpec weight in layer.Weights)
             {
                 string slice = $"p.Slice({weight.Offset}, {weight.Length})";
+                if (layer.Kind == LayerKind.Lstm && weight.Role == WeightRole.Bias)
+                {
+                    int units = layer.Decl.Units;
+                    w.Line($"Initializers.Constant({slice}, 0f); // {weight.Name}: zeros, except the forget gate (unit_forget_bias)");
+                    w.Line($"Initializers.Constant(p.Slice({weight.Offset + units}, {units}), 1f);");
+                    continue;
+                }
                 string call = weight.Role switch
                 {
                     WeightRole.Kernel => $"Initializers.GlorotUniform({slice}, {weight.Shape[0]}, {weight.Shape[1]}, random);",

@@ -11,49 +11,59 @@ namespace StaticRnn.Generator.Emit;
 /// </summary>
 internal sealed class TapePlan
 {
-    public sealed record LayerPlan(int RegionOffset, int RegionLength, int Stride, int OutputOffset, int OutputRows, int InputOffset, int InputStride, bool InputIsNetworkInput);
+    /// <param name="CellOffset">LSTM: offset of the cell-state rows (T + 1 rows of <paramref name="Stride"/>, row 0 zeros).</param>
+    /// <param name="GateOffset">LSTM: offset of the activated gates, T rows of 4 × <paramref name="Stride"/> (i, f, g, o).</param>
+    public sealed record LayerPlan(int RegionOffset, int RegionLength, int Stride, int OutputOffset, int OutputRows, int InputOffset, int InputStride, bool InputIsNetworkInput,
+        int CellOffset = 0, int GateOffset = 0);
 
     public IReadOnlyList<LayerPlan> Layers { get; }
     public int TapeLength { get; }
     /// <summary>Largest layer output (rows × stride): the size of each of the two gradient ping-pong buffers.</summary>
     public int DeltaLength { get; }
-    /// <summary>Largest stride: work rows for dh and dz.</summary>
-    public int MaxStride { get; }
+    /// <summary>Floats of scratch the backward passes need (dh, dc and dz rows of the widest layer).</summary>
+    public int WorkLength { get; }
 
     public TapePlan(NetworkSpec spec)
     {
         var layers = new List<LayerPlan>();
-        int offset = 0, delta = 8, maxStride = 8;
+        int offset = 0, delta = 8, work = 16;
         int inputOffset = 0, inputStride = spec.InputShape[spec.InputShape.Count - 1];
         bool fromInput = true;
         foreach (LayerSpec layer in spec.Layers)
         {
             int stride = RoundUp(layer.OutputFeatures);
             int steps = layer.InputSteps;
-            int regionRows, outputOffset;
-            if (layer.Kind == LayerKind.SimpleRnn)
+            LayerPlan plan;
+            if (layer.Kind == LayerKind.Lstm)
             {
-                regionRows = steps + 1;
-                outputOffset = offset + (layer.Decl.ReturnSequences ? stride : steps * stride);
+                // h: T + 1 rows; c: T + 1 rows; gates: T rows of i, f, g, o, each padded to the stride.
+                int hRows = (steps + 1) * stride;
+                plan = new LayerPlan(offset, 2 * hRows + steps * 4 * stride, stride, offset + (layer.Decl.ReturnSequences ? stride : steps * stride),
+                    layer.OutputRows, inputOffset, inputStride, fromInput, CellOffset: offset + hRows, GateOffset: offset + 2 * hRows);
+                work = System.Math.Max(work, 6 * stride); // dh, dc, and dz for the four gates
+            }
+            else if (layer.Kind == LayerKind.SimpleRnn)
+            {
+                plan = new LayerPlan(offset, (steps + 1) * stride, stride, offset + (layer.Decl.ReturnSequences ? stride : steps * stride),
+                    layer.OutputRows, inputOffset, inputStride, fromInput);
+                work = System.Math.Max(work, 2 * stride); // dh and dz
             }
             else
             {
-                regionRows = layer.OutputRows;
-                outputOffset = offset;
+                plan = new LayerPlan(offset, layer.OutputRows * stride, stride, offset, layer.OutputRows, inputOffset, inputStride, fromInput);
+                work = System.Math.Max(work, stride); // dz
             }
-            var plan = new LayerPlan(offset, regionRows * stride, stride, outputOffset, layer.OutputRows, inputOffset, inputStride, fromInput);
             layers.Add(plan);
             delta = System.Math.Max(delta, layer.OutputRows * stride);
-            maxStride = System.Math.Max(maxStride, stride);
             offset += plan.RegionLength;
-            inputOffset = outputOffset;
+            inputOffset = plan.OutputOffset;
             inputStride = stride;
             fromInput = false;
         }
         Layers = layers;
         TapeLength = offset;
         DeltaLength = delta;
-        MaxStride = maxStride;
+        WorkLength = work;
     }
 
     public static int RoundUp(int n) => (n + 7) / 8 * 8;

@@ -40,11 +40,26 @@ public class GeneratorOutputTests
         }
         """);
 
+    [Fact]
+    public void LstmModelMatchesBaseline() => AssertBaselines("Lstm", """
+        using StaticRnn;
+
+        namespace Demo;
+
+        [Sequential(10, 8)]
+        [Lstm(12, ReturnSequences = true)]
+        [Lstm(4, GoBackwards = true)]
+        [Dense(1, Activation = Activation.Sigmoid)]
+        public partial class Detector;
+        """);
+
     [Theory]
     [InlineData("[Sequential(8)] [Dense(4, Activation = Activation.HardSigmoid)] [Dense(1, UseBias = false)]")]
     [InlineData("[Sequential(5, 60, Loss = Loss.BinaryCrossentropy)] [SimpleRnn(40, UseBias = false, ReturnSequences = true)] [Dense(7, Activation = Activation.Sigmoid)]")]
     [InlineData("[Sequential(3, 2, Loss = Loss.CategoricalCrossentropy)] [SimpleRnn(33, Activation = Activation.Sigmoid, ReturnSequences = true)] [SimpleRnn(1)] [Dense(2, Activation = Activation.Softmax)]")]
     [InlineData("[Sequential(7, 3)] [Dense(9)] [SimpleRnn(17, Activation = Activation.Linear, GoBackwards = true)]")]
+    [InlineData("[Sequential(6, 4)] [Lstm(5, ReturnSequences = true)] [Lstm(3, GoBackwards = true)] [Dense(2)]")]
+    [InlineData("[Sequential(4, 70, Loss = Loss.BinaryCrossentropy)] [Lstm(20, UseBias = false, Activation = Activation.Linear)] [Dense(1, Activation = Activation.Sigmoid)]")]
     public void GeneratedCodeCompilesWithoutWarnings(string attributes)
     {
         var (files, diagnostics) = GeneratorTestHelper.Run($"using StaticRnn;\n{attributes}\npublic partial class Net;");
@@ -54,7 +69,7 @@ public class GeneratorOutputTests
 
     [Theory]
     [InlineData("[Sequential(10, 8)] [SimpleRnn(5)] [SimpleRnn(3)]")]
-    [InlineData("[Sequential(10, 8)] [Lstm(5)]")]
+    [InlineData("[Sequential(10, 8)] [Gru(5)]")]
     [InlineData("[Sequential(10, 8, ExpectedParameters = 1)] [Dense(3)]")]
     public void InvalidNetworksEmitNothing(string attributes)
     {

@@ -46,7 +46,7 @@ public class AllocationTests
     }
 
     [Fact]
-    public void LoopedAndSoftmaxNetworksAllocateNothing()
+    public void LoopedSoftmaxAndLstmNetworksAllocateNothing()
     {
         var loops = new FdLoops();
         var softmax = new RnnStackSeqSoftmax();
@@ -54,15 +54,21 @@ public class AllocationTests
         var y1 = new float[2 * FdLoops.TargetSize];
         var x2 = new float[3 * RnnStackSeqSoftmax.InputSize];
         var y2 = new float[3 * RnnStackSeqSoftmax.TargetSize];
+        var lstm = new FdLstmStack();
+        var x3 = new float[4 * FdLstmStack.InputSize];
+        var y3 = new float[4 * FdLstmStack.TargetSize];
         var sgd1 = new Sgd(0.01f, momentum: 0.9f);
         var sgd2 = new RmsProp();
+        var adam = new Adam();
         loops.TrainStep(x1, y1, 2, sgd1);
         softmax.TrainStep(x2, y2, 3, sgd2);
+        lstm.TrainStep(x3, y3, 4, adam);
         long before = GC.GetAllocatedBytesForCurrentThread();
         for (int i = 0; i < 1000; i++)
         {
             loops.TrainStep(x1, y1, 2, sgd1);
             softmax.TrainStep(x2, y2, 3, sgd2);
+            lstm.TrainStep(x3, y3, 4, adam);
         }
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
     }

@@ -37,6 +37,21 @@ public class FiniteDifferenceTests
         [new RnnLayer(5, ReturnSequences: true), new RnnLayer(3), new DenseLayer(10)],
         [10, 8], Loss.MeanSquaredError, batch: 2);
 
+    [Fact]
+    public void LstmStackWithGoBackwards() => Check<FdLstmStack>(
+        [new LstmLayer(5, ReturnSequences: true), new LstmLayer(3, GoBackwards: true), new DenseLayer(2)],
+        [6, 4], Loss.MeanSquaredError, batch: 3);
+
+    [Fact]
+    public void LstmReluCellHardSigmoidGatesWithoutBias() => Check<FdLstmReluHardSigmoid>(
+        [new LstmLayer(9, Activation.Relu, Activation.HardSigmoid, UseBias: false, ReturnSequences: true, GoBackwards: true), new DenseLayer(3, Activation.Softmax)],
+        [5, 3], Loss.SparseCategoricalCrossentropy, batch: 2);
+
+    [Fact]
+    public void LstmLoopedProductsLinearCell() => Check<FdLstmLoops>(
+        [new LstmLayer(20, Activation.Linear), new DenseLayer(1, Activation.Sigmoid)],
+        [4, 70], Loss.BinaryCrossentropy, batch: 2);
+
     private static void Check<TNet>(Layer[] layers, int[] inputShape, Loss loss, int batch) where TNet : IStaticNetwork<TNet>, new()
     {
         Assert.Equal(loss, TNet.Loss);

@@ -67,3 +67,21 @@ public partial class FdDense;
 [SimpleRnn(9, Activation = Activation.Linear, GoBackwards = true, ReturnSequences = true)]
 [Dense(5, Activation = Activation.Softmax)]
 public partial class FdLinearSequenceSoftmax;
+
+[Sequential(6, 4)]
+[Lstm(5, ReturnSequences = true)]
+[Lstm(3, GoBackwards = true)]
+[Dense(2)]
+public partial class FdLstmStack;
+
+[Sequential(5, 3, Loss = Loss.SparseCategoricalCrossentropy)]
+[Lstm(9, Activation = Activation.Relu, RecurrentActivation = Activation.HardSigmoid, UseBias = false, GoBackwards = true, ReturnSequences = true)]
+[Dense(3, Activation = Activation.Softmax)]
+public partial class FdLstmReluHardSigmoid;
+
+#pragma warning disable SRNN008 // intended: this network exercises the loop form of the LSTM products
+[Sequential(4, 70, Loss = Loss.BinaryCrossentropy)]
+[Lstm(20, Activation = Activation.Linear, RecurrentActivation = Activation.Sigmoid)]
+[Dense(1, Activation = Activation.Sigmoid)]
+public partial class FdLstmLoops;
+#pragma warning restore SRNN008

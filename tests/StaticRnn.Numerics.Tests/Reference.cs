@@ -11,6 +11,8 @@ internal static class Reference
     public sealed record DenseLayer(int Units, Activation Activation = Activation.Linear, bool UseBias = true) : Layer(Units, Activation, UseBias);
     public sealed record RnnLayer(int Units, Activation Activation = Activation.Tanh, bool UseBias = true, bool ReturnSequences = false, bool GoBackwards = false)
         : Layer(Units, Activation, UseBias);
+    public sealed record LstmLayer(int Units, Activation Activation = Activation.Tanh, Activation RecurrentActivation = Activation.Sigmoid, bool UseBias = true,
+        bool ReturnSequences = false, bool GoBackwards = false) : Layer(Units, Activation, UseBias);
 
     /// <summary>Output rows of one sample (time steps, or a single row) after all layers.</summary>
     public static double[][] Forward(Layer[] layers, double[] p, ReadOnlySpan<float> sample, int[] inputShape)
@@ -29,6 +31,36 @@ internal static class Reference
         foreach (Layer layer in layers)
         {
             int input = rows[0].Length, u = layer.Units;
+            if (layer is LstmLayer lstm)
+            {
+                // Keras LSTM: z = x·W + h·U + b over 4u columns in gate order i, f, c, o.
+                double[] K = p[offset..(offset += input * 4 * u)];
+                double[] R = p[offset..(offset += u * 4 * u)];
+                double[] bias = lstm.UseBias ? p[offset..(offset += 4 * u)] : new double[4 * u];
+                var h = new double[u];
+                var c = new double[u];
+                var outputs = new List<double[]>();
+                for (int s = 0; s < rows.Length; s++)
+                {
+                    double[] x = rows[lstm.GoBackwards ? rows.Length - 1 - s : s];
+                    var z = new double[4 * u];
+                    for (int j = 0; j < 4 * u; j++)
+                    {
+                        double a = bias[j];
+                        for (int i = 0; i < input; i++) a += x[i] * K[i * 4 * u + j];
+                        for (int k = 0; k < u; k++) a += h[k] * R[k * 4 * u + j];
+                        z[j] = a;
+                    }
+                    double[] gi = Activate(z[..u], lstm.RecurrentActivation), gf = Activate(z[u..(2 * u)], lstm.RecurrentActivation);
+                    double[] gc = Activate(z[(2 * u)..(3 * u)], lstm.Activation), go = Activate(z[(3 * u)..], lstm.RecurrentActivation);
+                    c = c.Select((cj, j) => gf[j] * cj + gi[j] * gc[j]).ToArray();
+                    double[] ac = Activate(c, lstm.Activation);
+                    h = ac.Select((v, j) => go[j] * v).ToArray();
+                    outputs.Add(h);
+                }
+                rows = lstm.ReturnSequences ? outputs.ToArray() : [h];
+                continue;
+            }
             double[] W = p[offset..(offset += input * u)];
             if (layer is RnnLayer rnn)
             {

@@ -1,0 +1,169 @@
+using StaticRnn.Generator.Model;
+
+namespace StaticRnn.Generator.Emit;
+
+/// <summary>
+/// LSTM, Keras gate order i, f, c, o. The four gate accumulators of the same eight units stay in registers, read
+/// from the kernel rows at columns gate·units + 8k, so the gate activations and the cell update are fused into the
+/// products. The tape keeps h, c and the activated gates of every step for backpropagation through time.
+/// </summary>
+internal static partial class Emitter
+{
+    private static (string Name, int Column)[] GateColumns(string prefix, int units, int block)
+        => new[] { ($"{prefix}I", 8 * block), ($"{prefix}F", units + 8 * block), ($"{prefix}C", 2 * units + 8 * block), ($"{prefix}O", 3 * units + 8 * block) };
+
+    private static void LstmForward(SourceWriter w, LayerSpec layer, TapePlan.LayerPlan plan)
+    {
+        int inputs = layer.InputFeatures, units = layer.Decl.Units, steps = layer.InputSteps, stride = plan.Stride, cols = 4 * units;
+        ActivationKind act = layer.Decl.Activation, rec = layer.Decl.RecurrentActivation;
+        w.Line($"/// <summary>Layer {layer.Position + 1} '{layer.Name}' (LSTM {inputs} → {units}, {steps} steps{(layer.Decl.GoBackwards ? ", backwards" : "")}): [i f c o] = x_t·W + h_(t-1)·U{(layer.HasBias ? " + b" : "")};");
+        w.Line($"/// c_t = {Formula(rec)}(f) ⊙ c_(t-1) + {Formula(rec)}(i) ⊙ {Name(act)}(c); h_t = {Formula(rec)}(o) ⊙ {Name(act)}(c_t).</summary>");
+        w.Line($"/// <remarks>Region: h ({steps + 1} rows of {stride}, row 0 zeros), c ({steps + 1} rows), then per step the activated gates i, f, c, o ({4 * stride} floats).</remarks>");
+        using (w.Block($"private static void Layer{layer.Position + 1}Forward(ref float p, ref float x, ref float h)"))
+        {
+            WeightRefs(w, layer, "p", "W", "b");
+            w.Line($"ref float c = ref Unsafe.Add(ref h, {plan.CellOffset - plan.RegionOffset});");
+            w.Line($"ref float gates = ref Unsafe.Add(ref h, {plan.GateOffset - plan.RegionOffset});");
+            using (w.Block($"for (int t = 0; t < {steps}; t++)"))
+            {
+                w.Line($"ref float xt = ref Unsafe.Add(ref x, {InputRow(layer)} * {plan.InputStride});");
+                w.Line($"ref float hp = ref Unsafe.Add(ref h, t * {stride}); // h_(t-1)");
+                w.Line($"ref float ht = ref Unsafe.Add(ref hp, {stride}); // h_t");
+                w.Line($"ref float cp = ref Unsafe.Add(ref c, t * {stride}); // c_(t-1)");
+                w.Line($"ref float ct = ref Unsafe.Add(ref cp, {stride}); // c_t");
+                w.Line($"ref float gt = ref Unsafe.Add(ref gates, t * {4 * stride});");
+                for (int k = 0; k < Blocks(units); k++)
+                {
+                    var accumulators = GateColumns("a", units, k);
+                    using (w.Block(""))
+                    {
+                        w.Line($"// {ColumnRange(k, 1, units)}");
+                        foreach (var (a, column) in accumulators)
+                        {
+                            w.Line($"Vector256<float> {a} = {(layer.HasBias ? $"Vector256.LoadUnsafe(ref b, {column})" : "Vector256<float>.Zero")};");
+                        }
+                        if (layer.Unrolled)
+                        {
+                            w.Line("Vector256<float> s;");
+                        }
+                        Accumulate(w, "xt", "W", inputs, cols, accumulators, layer.Unrolled);
+                        Accumulate(w, "hp", "U", units, cols, accumulators, layer.Unrolled);
+                        w.Line($"Vector256<float> gateI = {Activate(rec, "aI")}, gateF = {Activate(rec, "aF")}, gateC = {Activate(act, "aC")}, gateO = {Activate(rec, "aO")};");
+                        w.Line($"Vector256<float> cell = Vector256.MultiplyAddEstimate(gateF, Vector256.LoadUnsafe(ref cp, {8 * k}), gateI * gateC);");
+                        w.Line($"cell.StoreUnsafe(ref ct, {8 * k});");
+                        w.Line($"(gateO * {Activate(act, "cell")}).StoreUnsafe(ref ht, {8 * k});");
+                        w.Line($"gateI.StoreUnsafe(ref gt, {8 * k});");
+                        w.Line($"gateF.StoreUnsafe(ref gt, {stride + 8 * k});");
+                        w.Line($"gateC.StoreUnsafe(ref gt, {2 * stride + 8 * k});");
+                        w.Line($"gateO.StoreUnsafe(ref gt, {3 * stride + 8 * k});");
+                    }
+                }
+            }
+        }
+    }
+
+    private static void LstmBackward(SourceWriter w, LayerSpec layer, TapePlan.LayerPlan plan, bool needsInputGradient)
+    {
+        int inputs = layer.InputFeatures, units = layer.Decl.Units, steps = layer.InputSteps, stride = plan.Stride, cols = 4 * units;
+        int blocks = Blocks(units);
+        bool sequence = layer.Decl.ReturnSequences, masked = units % 8 != 0;
+        ActivationKind act = layer.Decl.Activation, rec = layer.Decl.RecurrentActivation;
+        w.Line($"/// <summary>Layer {layer.Position + 1} '{layer.Name}' backward through time: per step, gate deltas from dh and dc (pass 1), then");
+        w.Line($"/// dW += x_tᵀ·dz, dU += h_(t-1)ᵀ·dz{(needsInputGradient ? ", dx_t = dz·Wᵀ" : "")}, dh_(t-1) = dz·Uᵀ (pass 2).</summary>");
+        string dxParam = needsInputGradient ? ", ref float dx" : "";
+        using (w.Block($"private static void Layer{layer.Position + 1}Backward(ref float p, ref float x, ref float h, ref float dy, ref float g{dxParam}, ref float work)"))
+        {
+            if (needsInputGradient)
+            {
+                w.Line($"ref float W = ref Unsafe.Add(ref p, {layer.Weight(WeightRole.Kernel).Offset});");
+            }
+            w.Line($"ref float U = ref Unsafe.Add(ref p, {layer.Weight(WeightRole.RecurrentKernel).Offset});");
+            WeightRefs(w, layer, "g", "gW", "gb");
+            w.Line($"ref float c = ref Unsafe.Add(ref h, {plan.CellOffset - plan.RegionOffset});");
+            w.Line($"ref float gates = ref Unsafe.Add(ref h, {plan.GateOffset - plan.RegionOffset});");
+            w.Line("ref float dh = ref work; // dh_t flowing back from step t + 1");
+            w.Line($"ref float dc = ref Unsafe.Add(ref work, {stride}); // dc_t flowing back from step t + 1");
+            w.Line($"ref float dz = ref Unsafe.Add(ref work, {2 * stride}); // gate deltas i, f, c, o, each {stride} floats");
+            if (masked)
+            {
+                w.Line($"Vector256<float> tail = VectorMath.FirstLanes({units % 8}); // the last block's real lanes");
+            }
+            for (int k = 0; k < blocks; k++)
+            {
+                w.Line(sequence
+                    ? $"Vector256<float>.Zero.StoreUnsafe(ref dh, {8 * k});"
+                    : $"Vector256.LoadUnsafe(ref dy, {8 * k}).StoreUnsafe(ref dh, {8 * k}); // only the last step is an output");
+                w.Line($"Vector256<float>.Zero.StoreUnsafe(ref dc, {8 * k});");
+            }
+            using (w.Block($"for (int t = {steps - 1}; t >= 0; t--)"))
+            {
+                w.Line($"ref float xt = ref Unsafe.Add(ref x, {InputRow(layer)} * {plan.InputStride});");
+                w.Line($"ref float hp = ref Unsafe.Add(ref h, t * {stride}); // h_(t-1)");
+                w.Line($"ref float cp = ref Unsafe.Add(ref c, t * {stride}); // c_(t-1)");
+                w.Line($"ref float ct = ref Unsafe.Add(ref cp, {stride}); // c_t");
+                w.Line($"ref float gt = ref Unsafe.Add(ref gates, t * {4 * stride});");
+                if (sequence)
+                {
+                    w.Line($"ref float dyt = ref Unsafe.Add(ref dy, t * {stride});");
+                }
+                if (needsInputGradient)
+                {
+                    w.Line($"ref float dxt = ref Unsafe.Add(ref dx, {InputRow(layer)} * {plan.InputStride});");
+                }
+                w.Line($"// Pass 1: dc = dc_t + dh ⊙ o ⊙ a'(c_t); gate deltas before their activations{(masked ? ", padding lanes zeroed" : "")}.");
+                for (int k = 0; k < blocks; k++)
+                {
+                    string mask = masked && k == blocks - 1 ? " & tail" : "";
+                    string Times(string value, string? factor) => factor is null ? value : $"{value} * {factor}";
+                    using (w.Block(""))
+                    {
+                        w.Line($"Vector256<float> dhk = {(sequence ? $"(Vector256.LoadUnsafe(ref dh, {8 * k}) + Vector256.LoadUnsafe(ref dyt, {8 * k}))" : $"Vector256.LoadUnsafe(ref dh, {8 * k})")}{mask};");
+                        w.Line($"Vector256<float> gateI = Vector256.LoadUnsafe(ref gt, {8 * k}), gateF = Vector256.LoadUnsafe(ref gt, {stride + 8 * k}), gateC = Vector256.LoadUnsafe(ref gt, {2 * stride + 8 * k}), gateO = Vector256.LoadUnsafe(ref gt, {3 * stride + 8 * k});");
+                        w.Line($"Vector256<float> cellOut = {Activate(act, $"Vector256.LoadUnsafe(ref ct, {8 * k})")};");
+                        string? cellSlope = Derivative(act, "cellOut");
+                        w.Line(cellSlope is null
+                            ? $"Vector256<float> dck = dhk * gateO + Vector256.LoadUnsafe(ref dc, {8 * k});"
+                            : $"Vector256<float> dck = Vector256.MultiplyAddEstimate(dhk * gateO, {cellSlope}, Vector256.LoadUnsafe(ref dc, {8 * k}));");
+                        w.Line($"(dck * gateF).StoreUnsafe(ref dc, {8 * k});");
+                        w.Line($"Vector256<float> zI = ({Times("dck * gateC", Derivative(rec, "gateI"))}){mask};");
+                        w.Line($"Vector256<float> zF = ({Times($"dck * Vector256.LoadUnsafe(ref cp, {8 * k})", Derivative(rec, "gateF"))}){mask};");
+                        w.Line($"Vector256<float> zC = ({Times("dck * gateI", Derivative(act, "gateC"))}){mask};");
+                        w.Line($"Vector256<float> zO = ({Times("dhk * cellOut", Derivative(rec, "gateO"))}){mask};");
+                        foreach (var (z, column) in GateColumns("z", units, k))
+                        {
+                            int gate = "IFCO".IndexOf(z[1]);
+                            w.Line($"{z}.StoreUnsafe(ref dz, {gate * stride + 8 * k});");
+                            if (layer.HasBias)
+                            {
+                                w.Line($"(Vector256.LoadUnsafe(ref gb, {column}) + {z}).StoreUnsafe(ref gb, {column});");
+                            }
+                        }
+                    }
+                }
+                w.Line("// Pass 2: weight gradients and the deltas flowing to the input and to the previous step.");
+                for (int k = 0; k < blocks; k++)
+                {
+                    var deltas = GateColumns("z", units, k);
+                    using (w.Block(""))
+                    {
+                        w.Line($"// {ColumnRange(k, 1, units)}");
+                        w.Line($"Vector256<float> zI = Vector256.LoadUnsafe(ref dz, {8 * k}), zF = Vector256.LoadUnsafe(ref dz, {stride + 8 * k}), zC = Vector256.LoadUnsafe(ref dz, {2 * stride + 8 * k}), zO = Vector256.LoadUnsafe(ref dz, {3 * stride + 8 * k});");
+                        if (layer.Unrolled)
+                        {
+                            w.Line("Vector256<float> s;");
+                        }
+                        OuterUpdate(w, "xt", "gW", inputs, cols, deltas, layer.Unrolled);
+                        OuterUpdate(w, "hp", "gU", units, cols, deltas, layer.Unrolled);
+                        if (needsInputGradient)
+                        {
+                            RowDots(w, "dxt", "W", inputs, cols, deltas, layer.Unrolled, accumulate: k > 0);
+                        }
+                        RowDots(w, "dh", "U", units, cols, deltas, layer.Unrolled, accumulate: k > 0);
+                    }
+                }
+            }
+        }
+    }
+
+    private static string Name(ActivationKind activation) => activation == ActivationKind.Linear ? "linear" : Formula(activation);
+}
