@@ -76,6 +76,11 @@ internal static partial class Emitter
                         w.Line();
                         SimpleRnnBackward(w, layer, plan.Layers[i], needsInputGradient: i > 0);
                         break;
+                    case LayerKind.Gru:
+                        GruForward(w, layer, plan.Layers[i]);
+                        w.Line();
+                        GruBackward(w, layer, plan.Layers[i], needsInputGradient: i > 0);
+                        break;
                     case LayerKind.Lstm:
                         LstmForward(w, layer, plan.Layers[i]);
                         w.Line();

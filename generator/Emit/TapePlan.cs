@@ -42,6 +42,14 @@ internal sealed class TapePlan
                     layer.OutputRows, inputOffset, inputStride, fromInput, CellOffset: offset + hRows, GateOffset: offset + 2 * hRows);
                 work = System.Math.Max(work, 6 * stride); // dh, dc, and dz for the four gates
             }
+            else if (layer.Kind == LayerKind.Gru)
+            {
+                // h: T + 1 rows; then per step z, r, h̃ and one more vector for backward, each padded to the stride.
+                int hRows = (steps + 1) * stride;
+                plan = new LayerPlan(offset, hRows + steps * 4 * stride, stride, offset + (layer.Decl.ReturnSequences ? stride : steps * stride),
+                    layer.OutputRows, inputOffset, inputStride, fromInput, GateOffset: offset + hRows);
+                work = System.Math.Max(work, 5 * stride); // dh, and dz for four vectors
+            }
             else if (layer.Kind == LayerKind.SimpleRnn)
             {
                 plan = new LayerPlan(offset, (steps + 1) * stride, stride, offset + (layer.Decl.ReturnSequences ? stride : steps * stride),

@@ -422,9 +422,9 @@ internal static class NetworkBuilder
 
     private static string? NotYetGenerated(LayerSpec layer)
     {
-        if (layer.Kind is not (LayerKind.Dense or LayerKind.SimpleRnn or LayerKind.Lstm))
+        if (layer.Kind is not (LayerKind.Dense or LayerKind.SimpleRnn or LayerKind.Lstm or LayerKind.Gru))
         {
-            return "parameter counts and shapes are checked, but code for this layer is not generated yet (Dense, SimpleRnn and Lstm are); remove it for now";
+            return "parameter counts and shapes are checked, but code for this layer is not generated yet (Dense, SimpleRnn, Lstm and Gru are); remove it for now";
         }
         if (layer.Decl.Bidirectional)
         {

@@ -59,6 +59,8 @@ public class GeneratorOutputTests
     [InlineData("[Sequential(3, 2, Loss = Loss.CategoricalCrossentropy)] [SimpleRnn(33, Activation = Activation.Sigmoid, ReturnSequences = true)] [SimpleRnn(1)] [Dense(2, Activation = Activation.Softmax)]")]
     [InlineData("[Sequential(7, 3)] [Dense(9)] [SimpleRnn(17, Activation = Activation.Linear, GoBackwards = true)]")]
     [InlineData("[Sequential(6, 4)] [Lstm(5, ReturnSequences = true)] [Lstm(3, GoBackwards = true)] [Dense(2)]")]
+    [InlineData("[Sequential(6, 4)] [Gru(5, ReturnSequences = true)] [Gru(9, ResetAfter = false, GoBackwards = true)] [Dense(2)]")]
+    [InlineData("[Sequential(3, 90)] [Gru(12, ResetAfter = false, UseBias = false)] [Dense(2)]")]
     [InlineData("[Sequential(4, 70, Loss = Loss.BinaryCrossentropy)] [Lstm(20, UseBias = false, Activation = Activation.Linear)] [Dense(1, Activation = Activation.Sigmoid)]")]
     public void GeneratedCodeCompilesWithoutWarnings(string attributes)
     {
@@ -69,7 +71,7 @@ public class GeneratorOutputTests
 
     [Theory]
     [InlineData("[Sequential(10, 8)] [SimpleRnn(5)] [SimpleRnn(3)]")]
-    [InlineData("[Sequential(10, 8)] [Gru(5)]")]
+    [InlineData("[Sequential(10)] [Embedding(100, 4)]")]
     [InlineData("[Sequential(10, 8, ExpectedParameters = 1)] [Dense(3)]")]
     public void InvalidNetworksEmitNothing(string attributes)
     {

@@ -52,6 +52,22 @@ public class FiniteDifferenceTests
         [new LstmLayer(20, Activation.Linear), new DenseLayer(1, Activation.Sigmoid)],
         [4, 70], Loss.BinaryCrossentropy, batch: 2);
 
+    [Fact]
+    public void GruResetAfterStackWithGoBackwards() => Check<FdGruResetAfter>(
+        [new GruLayer(5, ReturnSequences: true), new GruLayer(3, GoBackwards: true), new DenseLayer(2)],
+        [6, 4], Loss.MeanSquaredError, batch: 3);
+
+    [Fact]
+    public void GruResetBeforeReluHardSigmoidWithoutBias() => Check<FdGruResetBefore>(
+        [new GruLayer(9, ResetAfter: false, GoBackwards: true, ReturnSequences: true),
+         new GruLayer(4, Activation.Relu, Activation.HardSigmoid, UseBias: false, ResetAfter: false), new DenseLayer(1, Activation.Sigmoid)],
+        [5, 3], Loss.BinaryCrossentropy, batch: 2);
+
+    [Fact]
+    public void GruLoopedProducts() => Check<FdGruLoops>(
+        [new GruLayer(12, ResetAfter: false, ReturnSequences: true), new GruLayer(10, Activation.Linear, UseBias: false), new DenseLayer(2)],
+        [3, 90], Loss.MeanSquaredError, batch: 2);
+
     private static void Check<TNet>(Layer[] layers, int[] inputShape, Loss loss, int batch) where TNet : IStaticNetwork<TNet>, new()
     {
         Assert.Equal(loss, TNet.Loss);

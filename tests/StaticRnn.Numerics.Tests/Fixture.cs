@@ -13,9 +13,10 @@ public sealed class Fixture
     [JsonPropertyName("weights")] public List<FixtureWeight> Weights { get; set; } = [];
     [JsonPropertyName("runs")] public List<FixtureRun> Runs { get; set; } = [];
 
-    public static Fixture Load(string name)
+    /// <summary>Loads <c>Fixtures/{oracle}/{name}.json</c> (oracle: <c>tfjs</c> or <c>torch</c>).</summary>
+    public static Fixture Load(string oracle, string name)
     {
-        string path = Path.Combine(AppContext.BaseDirectory, "Fixtures", "tfjs", name + ".json");
+        string path = Path.Combine(AppContext.BaseDirectory, "Fixtures", oracle, name + ".json");
         return JsonSerializer.Deserialize<Fixture>(File.ReadAllText(path)) ?? throw new InvalidDataException(path);
     }
 }

@@ -42,6 +42,39 @@ public partial class RnnStackSeqSoftmax;
 [Dense(2)]
 public partial class RnnWideTail;
 
+[Sequential(6, 4)]
+[Lstm(5, ReturnSequences = true)]
+[Lstm(3, GoBackwards = true)]
+[Dense(2)]
+public partial class LstmStack;
+
+[Sequential(5, 3, Loss = Loss.SparseCategoricalCrossentropy)]
+[Lstm(9, Activation = Activation.Relu, UseBias = false, GoBackwards = true, ReturnSequences = true)]
+[Dense(3, Activation = Activation.Softmax)]
+public partial class LstmReluNoBiasSeqSoftmax;
+
+[Sequential(3, 10)]
+[Lstm(12)]
+[Dense(4, Activation = Activation.Tanh)]
+public partial class LstmWide;
+
+[Sequential(6, 4, Loss = Loss.BinaryCrossentropy)]
+[Gru(7, ResetAfter = false, ReturnSequences = true)]
+[Dense(1, Activation = Activation.Sigmoid)]
+public partial class GruResetBefore;
+
+// PyTorch nn.GRU fixtures (tests/oracles/torch/make-gru-fixtures.py): reset_after=True, the Keras 3 default.
+
+[Sequential(6, 4)]
+[Gru(5)]
+[Dense(3)]
+public partial class GruResetAfter;
+
+[Sequential(5, 3)]
+[Gru(10, GoBackwards = true, ReturnSequences = true)]
+[Dense(2)]
+public partial class GruResetAfterBackwardsSeq;
+
 // Networks for the float64 finite-difference checks: every activation, every loss, multi-block and multi-group
 // units, and a layer past the unrolling budget (its products are emitted as loops).
 
@@ -84,4 +117,24 @@ public partial class FdLstmReluHardSigmoid;
 [Lstm(20, Activation = Activation.Linear, RecurrentActivation = Activation.Sigmoid)]
 [Dense(1, Activation = Activation.Sigmoid)]
 public partial class FdLstmLoops;
+#pragma warning restore SRNN008
+
+[Sequential(6, 4)]
+[Gru(5, ReturnSequences = true)]
+[Gru(3, GoBackwards = true)]
+[Dense(2)]
+public partial class FdGruResetAfter;
+
+[Sequential(5, 3, Loss = Loss.BinaryCrossentropy)]
+[Gru(9, ResetAfter = false, GoBackwards = true, ReturnSequences = true)]
+[Gru(4, ResetAfter = false, Activation = Activation.Relu, RecurrentActivation = Activation.HardSigmoid, UseBias = false)]
+[Dense(1, Activation = Activation.Sigmoid)]
+public partial class FdGruResetBefore;
+
+#pragma warning disable SRNN008 // intended: this network exercises the loop form of the GRU products
+[Sequential(3, 90)]
+[Gru(12, ResetAfter = false, ReturnSequences = true)]
+[Gru(10, Activation = Activation.Linear, UseBias = false)]
+[Dense(2)]
+public partial class FdGruLoops;
 #pragma warning restore SRNN008

@@ -11,6 +11,8 @@ internal static class Reference
     public sealed record DenseLayer(int Units, Activation Activation = Activation.Linear, bool UseBias = true) : Layer(Units, Activation, UseBias);
     public sealed record RnnLayer(int Units, Activation Activation = Activation.Tanh, bool UseBias = true, bool ReturnSequences = false, bool GoBackwards = false)
         : Layer(Units, Activation, UseBias);
+    public sealed record GruLayer(int Units, Activation Activation = Activation.Tanh, Activation RecurrentActivation = Activation.Sigmoid, bool UseBias = true,
+        bool ReturnSequences = false, bool GoBackwards = false, bool ResetAfter = true) : Layer(Units, Activation, UseBias);
     public sealed record LstmLayer(int Units, Activation Activation = Activation.Tanh, Activation RecurrentActivation = Activation.Sigmoid, bool UseBias = true,
         bool ReturnSequences = false, bool GoBackwards = false) : Layer(Units, Activation, UseBias);
 
@@ -31,6 +33,41 @@ internal static class Reference
         foreach (Layer layer in layers)
         {
             int input = rows[0].Length, u = layer.Units;
+            if (layer is GruLayer gru)
+            {
+                // Keras GRU, gate order z, r, h; bias (2, 3u) with reset_after, else (3u).
+                double[] K = p[offset..(offset += input * 3 * u)];
+                double[] R = p[offset..(offset += u * 3 * u)];
+                int biasLength = gru.ResetAfter ? 6 * u : 3 * u;
+                double[] bias = gru.UseBias ? p[offset..(offset += biasLength)] : new double[biasLength];
+                var h = new double[u];
+                var outputs = new List<double[]>();
+                for (int s = 0; s < rows.Length; s++)
+                {
+                    double[] x = rows[gru.GoBackwards ? rows.Length - 1 - s : s];
+                    double[] Product(double[] v, double[] m, int n, int first, int count) => Enumerable.Range(first, count)
+                        .Select(j => Enumerable.Range(0, n).Sum(i => v[i] * m[i * 3 * u + j])).ToArray();
+                    double[] xz = Product(x, K, input, 0, 3 * u);
+                    double[] hz = Product(h, R, u, 0, 3 * u);
+                    var z = Activate(Enumerable.Range(0, u).Select(j => xz[j] + hz[j] + bias[j] + (gru.ResetAfter ? bias[3 * u + j] : 0)).ToArray(), gru.RecurrentActivation);
+                    var r = Activate(Enumerable.Range(0, u).Select(j => xz[u + j] + hz[u + j] + bias[u + j] + (gru.ResetAfter ? bias[4 * u + j] : 0)).ToArray(), gru.RecurrentActivation);
+                    double[] candidate;
+                    if (gru.ResetAfter)
+                    {
+                        candidate = Activate(Enumerable.Range(0, u).Select(j => xz[2 * u + j] + bias[2 * u + j] + r[j] * (hz[2 * u + j] + bias[5 * u + j])).ToArray(), gru.Activation);
+                    }
+                    else
+                    {
+                        double[] rh = h.Select((v, j) => r[j] * v).ToArray();
+                        double[] rhU = Product(rh, R, u, 2 * u, u);
+                        candidate = Activate(Enumerable.Range(0, u).Select(j => xz[2 * u + j] + rhU[j] + bias[2 * u + j]).ToArray(), gru.Activation);
+                    }
+                    h = Enumerable.Range(0, u).Select(j => z[j] * h[j] + (1 - z[j]) * candidate[j]).ToArray();
+                    outputs.Add(h);
+                }
+                rows = gru.ReturnSequences ? outputs.ToArray() : [h];
+                continue;
+            }
             if (layer is LstmLayer lstm)
             {
                 // Keras LSTM: z = x·W + h·U + b over 4u columns in gate order i, f, c, o.

@@ -1,4 +1,4 @@
-// Numerical-oracle fixture generator for StaticRnn (Keras 3 Dense / SimpleRNN semantics).
+// Numerical-oracle fixture generator for StaticRnn (Keras 3 Dense / SimpleRNN / LSTM / GRU semantics).
 //
 //   cd tests/oracles/tfjs && npm ci && node make-fixtures.mjs          # write fixtures + self-check
 //   node make-fixtures.mjs --check                                     # self-check only; also verifies
@@ -9,6 +9,9 @@
 // "cpu" backend (float32). Every tfjs result is validated against an independent float64
 // reference written below in plain JavaScript (forward pass + losses + central finite
 // differences). The script exits non-zero if anything disagrees.
+//
+// The same float64 reference also cross-checks the GRU (reset_after=True) fixtures that
+// tests/oracles/torch/make-gru-fixtures.py writes with PyTorch (tfjs has no reset_after=True GRU).
 
 import * as tf from '@tensorflow/tfjs';
 import fs from 'node:fs';
@@ -19,6 +22,9 @@ const TFJS_VERSION = '4.22.0';
 const GENERATOR = `@tensorflow/tfjs ${TFJS_VERSION} (cpu backend) via tests/oracles/tfjs/make-fixtures.mjs`;
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const OUT_DIR = path.resolve(HERE, '../../StaticRnn.Numerics.Tests/Fixtures/tfjs');
+const TORCH_DIR = path.resolve(HERE, '../../StaticRnn.Numerics.Tests/Fixtures/torch');
+// Fixtures written by tests/oracles/torch/make-gru-fixtures.py; cross-checked here, never written here.
+const TORCH_CASES = ['gru_reset_after', 'gru_reset_after_backwards_seq'];
 
 const EPS = 1e-7;            // Keras 3 backend epsilon used by the crossentropy clips
 const WEIGHT_RANGE = 0.6;    // weights ~ U[-0.6, 0.6]
@@ -36,6 +42,16 @@ const FD_H = 1e-4;
 const rnn = (units, activation, { useBias = true, returnSequences = false, goBackwards = false } = {}) =>
   ({ type: 'SimpleRNN', units, activation, useBias, returnSequences, goBackwards });
 const dense = (units, activation, { useBias = true } = {}) => ({ type: 'Dense', units, activation, useBias });
+// LSTM / GRU: activation and recurrentActivation are always given explicitly (tfjs defaults the
+// recurrent activation to its own hard_sigmoid, 0.2x+0.5, which is not Keras 3's x/6+0.5).
+const lstm = (units, activation, recurrentActivation, { useBias = true, returnSequences = false, goBackwards = false } = {}) =>
+  ({ type: 'LSTM', units, activation, recurrentActivation, useBias, returnSequences, goBackwards });
+const gru = (units, activation, recurrentActivation, { useBias = true, returnSequences = false, goBackwards = false, resetAfter } = {}) => {
+  if (typeof resetAfter !== 'boolean') fail('gru(): resetAfter must be given explicitly');
+  return { type: 'GRU', units, activation, recurrentActivation, useBias, returnSequences, goBackwards, resetAfter };
+};
+const isRecurrent = (l) => l.type === 'SimpleRNN' || l.type === 'LSTM' || l.type === 'GRU';
+const GATES = { SimpleRNN: 1, LSTM: 4, GRU: 3 };
 
 const CASES = [
   {
@@ -73,6 +89,30 @@ const CASES = [
     layers: [rnn(13, 'tanh'), dense(9, 'tanh'), dense(2, 'linear')],
     parameterCount: 471, outputShape: [2],
   },
+  {
+    name: 'lstm_stack', seed: 0x5eed0008, inputShape: [6, 4], loss: 'mse',
+    layers: [
+      lstm(5, 'tanh', 'sigmoid', { returnSequences: true }),
+      lstm(3, 'tanh', 'sigmoid', { goBackwards: true }),
+      dense(2, 'linear'),
+    ],
+    parameterCount: 316, outputShape: [2],
+  },
+  {
+    name: 'lstm_relu_nobias_seq_softmax', seed: 0x5eed0009, inputShape: [5, 3], loss: 'sparse_categorical_crossentropy',
+    layers: [lstm(9, 'relu', 'sigmoid', { useBias: false, returnSequences: true, goBackwards: true }), dense(3, 'softmax')],
+    parameterCount: 462, outputShape: [5, 3],
+  },
+  {
+    name: 'lstm_wide', seed: 0x5eed000a, inputShape: [3, 10], loss: 'mse',
+    layers: [lstm(12, 'tanh', 'sigmoid'), dense(4, 'tanh')],
+    parameterCount: 1156, outputShape: [4],
+  },
+  {
+    name: 'gru_reset_before', seed: 0x5eed000b, inputShape: [6, 4], loss: 'binary_crossentropy',
+    layers: [gru(7, 'tanh', 'sigmoid', { resetAfter: false, returnSequences: true }), dense(1, 'sigmoid')],
+    parameterCount: 260, outputShape: [6, 1],
+  },
 ];
 
 // ---------------------------------------------------------------------------------------------
@@ -100,7 +140,7 @@ const sameShape = (a, b) => a.length === b.length && a.every((d, i) => d === b[i
 function kerasNames(layers) {
   const counters = {};
   return layers.map((l) => {
-    const base = l.type === 'SimpleRNN' ? 'simple_rnn' : 'dense';
+    const base = { SimpleRNN: 'simple_rnn', LSTM: 'lstm', GRU: 'gru', Dense: 'dense' }[l.type];
     const n = counters[base] ?? 0;
     counters[base] = n + 1;
     return n === 0 ? base : `${base}_${n}`;
@@ -114,9 +154,14 @@ function weightSpecs(c) {
   let inDim = c.inputShape[c.inputShape.length - 1];
   c.layers.forEach((l, li) => {
     const nm = names[li];
-    specs.push({ name: `${nm}/kernel`, shape: [inDim, l.units], layer: li, role: 'kernel' });
-    if (l.type === 'SimpleRNN') specs.push({ name: `${nm}/recurrent_kernel`, shape: [l.units, l.units], layer: li, role: 'recurrent_kernel' });
-    if (l.useBias) specs.push({ name: `${nm}/bias`, shape: [l.units], layer: li, role: 'bias' });
+    const G = GATES[l.type] ?? 1;   // gate blocks side by side along the last axis (Keras order)
+    specs.push({ name: `${nm}/kernel`, shape: [inDim, G * l.units], layer: li, role: 'kernel' });
+    if (isRecurrent(l)) specs.push({ name: `${nm}/recurrent_kernel`, shape: [l.units, G * l.units], layer: li, role: 'recurrent_kernel' });
+    if (l.useBias) {
+      // Keras 3 GRU(reset_after=True): bias (2, 3u), row 0 input bias, row 1 recurrent bias.
+      const shape = l.type === 'GRU' && l.resetAfter ? [2, G * l.units] : [G * l.units];
+      specs.push({ name: `${nm}/bias`, shape, layer: li, role: 'bias' });
+    }
     inDim = l.units;
   });
   return specs;
@@ -159,6 +204,26 @@ function buildModel(c) {
         dropout: 0,
         recurrentDropout: 0,
       }));
+    } else if (l.type === 'LSTM' || l.type === 'GRU') {
+      const args = {
+        ...common,
+        recurrentActivation: l.recurrentActivation,
+        recurrentInitializer: 'zeros',
+        returnSequences: l.returnSequences,
+        goBackwards: l.goBackwards,
+        returnState: false,
+        stateful: false,
+        unroll: false,
+        dropout: 0,
+        recurrentDropout: 0,
+        implementation: 2,   // Keras 3 default; tfjs always runs its implementation-2 code path anyway
+      };
+      if (l.type === 'LSTM') {
+        model.add(tf.layers.lstm({ ...args, unitForgetBias: false }));   // irrelevant: weights are set
+      } else {
+        if (l.resetAfter !== false) fail(`${c.name}: tfjs GRU supports only resetAfter=false`);
+        model.add(tf.layers.gru({ ...args, resetAfter: false }));
+      }
     } else {
       model.add(tf.layers.dense(common));
     }
@@ -252,9 +317,110 @@ const ACT = {
   sigmoid: (z) => 1 / (1 + Math.exp(-z)),
 };
 
+// While non-null, every relu pre-activation of the reference pushes its side of the kink here, so the
+// finite-difference loop can prove that no perturbed evaluation crossed a kink.
+let reluSides = null;
+const noteRelu = (z) => { if (reluSides) reluSides.push(z > 0); };
+const sameSides = (a, b) => a.length === b.length && a.every((v, i) => v === b[i]);
+
+// Pre-activation vector pre (Float64Array) -> activated copy; also returns the smallest |pre| that
+// went through a relu (distance to the kink), Infinity if the activation is not relu. Exact zeros
+// are skipped: they only arise structurally (e.g. an LSTM carry that is still exactly 0 because every
+// relu(z_c) so far was 0), stay exactly 0 under any small weight perturbation, and carry a zero
+// derivative whichever one-sided relu slope is used.
+function activate(name, pre) {
+  const act = ACT[name];
+  if (!act) fail(`reference has no activation ${name}`);
+  const out = new Float64Array(pre.length);
+  let margin = Infinity;
+  for (let j = 0; j < pre.length; j++) {
+    out[j] = act(pre[j]);
+    if (name === 'relu') {
+      noteRelu(pre[j]);
+      if (pre[j] !== 0) margin = Math.min(margin, Math.abs(pre[j]));
+    }
+  }
+  return { out, margin };
+}
+
+// One LSTM step (Keras 3, implementation 2). K (F, 4U), R (U, 4U), b (4U) or null; gate blocks i, f, c, o.
+//   z = x·K + h·R + b;  i = σ(z_i), f = σ(z_f), o = σ(z_o);  c' = f⊙c + i⊙act(z_c);  h' = o⊙act(c')
+// σ = recurrent_activation, act = activation. Updates state {h, c} (fresh arrays); returns relu margin.
+function lstmStep(l, K, R, b, x, state) {
+  const U = l.units, F = x.length, G = 4 * U;
+  const z = new Float64Array(G);
+  for (let j = 0; j < G; j++) {
+    let s = b ? b[j] : 0;
+    for (let i = 0; i < F; i++) s += x[i] * K[i * G + j];
+    for (let k = 0; k < U; k++) s += state.h[k] * R[k * G + j];
+    z[j] = s;
+  }
+  const ig = activate(l.recurrentActivation, z.subarray(0, U));
+  const fg = activate(l.recurrentActivation, z.subarray(U, 2 * U));
+  const cg = activate(l.activation, z.subarray(2 * U, 3 * U));
+  const og = activate(l.recurrentActivation, z.subarray(3 * U, 4 * U));
+  const c = new Float64Array(U);
+  for (let j = 0; j < U; j++) c[j] = fg.out[j] * state.c[j] + ig.out[j] * cg.out[j];
+  const ac = activate(l.activation, c);
+  const h = new Float64Array(U);
+  for (let j = 0; j < U; j++) h[j] = og.out[j] * ac.out[j];
+  state.h = h;
+  state.c = c;
+  return Math.min(ig.margin, fg.margin, cg.margin, og.margin, ac.margin);
+}
+
+// One GRU step (Keras 3). K (F, 3U), R (U, 3U); gate blocks z, r, h.
+//   reset_after=True,  b (2, 3U) = [b_in; b_rec]:
+//     xz|xr|xh = x·K + b_in;  hz|hr|hh = h·R + b_rec
+//     z = σ(xz + hz), r = σ(xr + hr), cand = act(xh + r⊙hh)
+//   reset_after=False, b (3U):
+//     xz|xr|xh = x·K + b;  z = σ(xz + h·R_z), r = σ(xr + h·R_r), cand = act(xh + (r⊙h)·R_h)
+//   h' = z⊙h + (1−z)⊙cand
+function gruStep(l, K, R, b, x, state) {
+  const U = l.units, F = x.length, G = 3 * U;
+  const h = state.h;
+  const bIn = b ? b.subarray(0, G) : null;
+  const bRec = b && l.resetAfter ? b.subarray(G, 2 * G) : null;
+  const mx = new Float64Array(G);
+  for (let j = 0; j < G; j++) {
+    let s = bIn ? bIn[j] : 0;
+    for (let i = 0; i < F; i++) s += x[i] * K[i * G + j];
+    mx[j] = s;
+  }
+  // Recurrent projections of the z and r blocks (and of the h block when reset_after=True).
+  const inner = new Float64Array(G);
+  const nInner = l.resetAfter ? G : 2 * U;
+  for (let j = 0; j < nInner; j++) {
+    let s = bRec ? bRec[j] : 0;
+    for (let k = 0; k < U; k++) s += h[k] * R[k * G + j];
+    inner[j] = s;
+  }
+  const zPre = new Float64Array(U), rPre = new Float64Array(U);
+  for (let j = 0; j < U; j++) { zPre[j] = mx[j] + inner[j]; rPre[j] = mx[U + j] + inner[U + j]; }
+  const zg = activate(l.recurrentActivation, zPre);
+  const rg = activate(l.recurrentActivation, rPre);
+  const candPre = new Float64Array(U);
+  for (let j = 0; j < U; j++) {
+    let rec;
+    if (l.resetAfter) {
+      rec = rg.out[j] * inner[2 * U + j];
+    } else {
+      rec = 0;
+      for (let k = 0; k < U; k++) rec += rg.out[k] * h[k] * R[k * G + 2 * U + j];
+    }
+    candPre[j] = mx[2 * U + j] + rec;
+  }
+  const cand = activate(l.activation, candPre);
+  const nh = new Float64Array(U);
+  for (let j = 0; j < U; j++) nh[j] = zg.out[j] * h[j] + (1 - zg.out[j]) * cand.out[j];
+  state.h = nh;
+  return Math.min(zg.margin, rg.margin, cand.margin);
+}
+
 // Forward pass of one sample. x: Float64Array (T*F or F). Returns {data, shape, reluMargin}.
 // reversedSeqOutput=false gives the Keras 3 order (processed order) for go_backwards sequences;
-// true gives the *other* order and is only used to prove the check discriminates.
+// true gives the *other* order and is only used to prove the check discriminates; likewise
+// ignoreGoBackwards=true runs every recurrent layer first-to-last.
 function refForwardSample(c, specs, W, x, opts = {}) {
   let cur = Float64Array.from(x);
   let shape = c.inputShape.slice();
@@ -262,23 +428,44 @@ function refForwardSample(c, specs, W, x, opts = {}) {
   let wi = 0;
   for (const l of c.layers) {
     const K = W[wi++];
-    const R = l.type === 'SimpleRNN' ? W[wi++] : null;
+    const R = isRecurrent(l) ? W[wi++] : null;
     const b = l.useBias ? W[wi++] : null;
     const F = shape[shape.length - 1];
     const U = l.units;
-    if (l.type === 'SimpleRNN') {
+    if (l.type === 'LSTM' || l.type === 'GRU') {
+      const T = shape[0];
+      const backwards = opts.ignoreGoBackwards ? false : l.goBackwards;
+      const step = l.type === 'LSTM' ? lstmStep : gruStep;
+      const state = { h: new Float64Array(U), c: new Float64Array(U) };
+      const seq = [];
+      for (let s = 0; s < T; s++) {
+        const t = backwards ? T - 1 - s : s;
+        reluMargin = Math.min(reluMargin, step(l, K, R, b, cur.subarray(t * F, (t + 1) * F), state));
+        seq.push(state.h);
+      }
+      if (l.returnSequences) {
+        if (opts.reversedSeqOutput && l.goBackwards) seq.reverse();
+        const out = new Float64Array(T * U);
+        seq.forEach((hs, s) => out.set(hs, s * U));
+        cur = out;
+        shape = [T, U];
+      } else {
+        cur = state.h;
+        shape = [U];
+      }
+    } else if (l.type === 'SimpleRNN') {
       const T = shape[0];
       const act = ACT[l.activation];
       let h = new Float64Array(U);
       const seq = [];
       for (let s = 0; s < T; s++) {
-        const t = l.goBackwards ? T - 1 - s : s;
+        const t = l.goBackwards && !opts.ignoreGoBackwards ? T - 1 - s : s;
         const nh = new Float64Array(U);
         for (let j = 0; j < U; j++) {
           let z = b ? b[j] : 0;
           for (let i = 0; i < F; i++) z += cur[t * F + i] * K[i * U + j];
           for (let k = 0; k < U; k++) z += h[k] * R[k * U + j];
-          if (l.activation === 'relu') reluMargin = Math.min(reluMargin, Math.abs(z));
+          if (l.activation === 'relu') { reluMargin = Math.min(reluMargin, Math.abs(z)); noteRelu(z); }
           nh[j] = act(z);
         }
         h = nh;
@@ -303,7 +490,7 @@ function refForwardSample(c, specs, W, x, opts = {}) {
           let s = b ? b[j] : 0;
           for (let i = 0; i < F; i++) s += cur[r * F + i] * K[i * U + j];
           z[j] = s;
-          if (l.activation === 'relu') reluMargin = Math.min(reluMargin, Math.abs(s));
+          if (l.activation === 'relu') { reluMargin = Math.min(reluMargin, Math.abs(s)); noteRelu(s); }
         }
         if (l.activation === 'softmax') {
           const m = Math.max(...z);
@@ -368,12 +555,15 @@ function clipMargin(c, yhat) {
 
 function checkCase(c, specs, weights, runs, results) {
   const W = weights.map((w) => Float64Array.from(w));
-  const summary = { fwdAbs: 0, fwdRel: 0, lossRel: 0, gradAbs: 0, gradRel: 0, gradWorst: 0, reluMargin: Infinity, clipMargin: Infinity, orderDiff: null };
+  const summary = { fwdAbs: 0, fwdRel: 0, lossRel: 0, gradAbs: 0, gradRel: 0, gradWorst: 0, reluMargin: Infinity, clipMargin: Infinity, orderDiff: null, dirDiff: null, kinkCrossings: 0 };
   const problems = [];
   runs.forEach((run, ri) => {
     const res = results[ri];
     const runX = { batch: run.batch, x: Float64Array.from(run.x) };
+    reluSides = [];
     const { out, reluMargin } = refForward(c, specs, W, runX);
+    const baseSides = reluSides;
+    reluSides = null;
     summary.reluMargin = Math.min(summary.reluMargin, reluMargin);
     summary.clipMargin = Math.min(summary.clipMargin, clipMargin(c, out), clipMargin(c, res.output));
     for (let k = 0; k < out.length; k++) {
@@ -388,11 +578,18 @@ function checkCase(c, specs, weights, runs, results) {
     if (lrel > FWD_REL) problems.push(`batch ${run.batch}: loss tfjs ${res.loss} vs ref ${L}`);
 
     // Does the check discriminate between the two possible go_backwards sequence orders?
-    if (c.layers.some((l) => l.type === 'SimpleRNN' && l.goBackwards && l.returnSequences)) {
+    if (c.layers.some((l) => isRecurrent(l) && l.goBackwards && l.returnSequences)) {
       const alt = refForward(c, specs, W, runX, { reversedSeqOutput: true }).out;
       let d = 0;
       for (let k = 0; k < alt.length; k++) d = Math.max(d, Math.abs(alt[k] - res.output[k]));
       summary.orderDiff = summary.orderDiff === null ? d : Math.min(summary.orderDiff, d);
+    }
+    // ... and between go_backwards honoured and ignored (LSTM / GRU cases).
+    if (c.layers.some((l) => (l.type === 'LSTM' || l.type === 'GRU') && l.goBackwards)) {
+      const alt = refForward(c, specs, W, runX, { ignoreGoBackwards: true }).out;
+      let d = 0;
+      for (let k = 0; k < alt.length; k++) d = Math.max(d, Math.abs(alt[k] - res.output[k]));
+      summary.dirDiff = summary.dirDiff === null ? d : Math.min(summary.dirDiff, d);
     }
 
     // Central finite differences of the float64 reference loss for every weight element.
@@ -401,9 +598,14 @@ function checkCase(c, specs, weights, runs, results) {
       for (let k = 0; k < w.length; k++) {
         const orig = w[k];
         w[k] = orig + FD_H;
+        reluSides = [];
         const lp = refLoss(c, refForward(c, specs, W, runX).out, run.y);
+        if (!sameSides(reluSides, baseSides)) summary.kinkCrossings++;
         w[k] = orig - FD_H;
+        reluSides = [];
         const lm = refLoss(c, refForward(c, specs, W, runX).out, run.y);
+        if (!sameSides(reluSides, baseSides)) summary.kinkCrossings++;
+        reluSides = null;
         w[k] = orig;
         const fd = (lp - lm) / (2 * FD_H);
         const g = res.gradients[wi][k];
@@ -418,6 +620,8 @@ function checkCase(c, specs, weights, runs, results) {
   });
   if (!(summary.clipMargin > 0)) problems.push(`a probability reached the crossentropy clip (margin ${summary.clipMargin})`);
   if (summary.orderDiff !== null && !(summary.orderDiff > 1e-3)) problems.push(`go_backwards ordering check is not discriminating (diff ${summary.orderDiff})`);
+  if (summary.dirDiff !== null && !(summary.dirDiff > 1e-3)) problems.push(`go_backwards direction check is not discriminating (diff ${summary.dirDiff})`);
+  if (summary.kinkCrossings > 0) problems.push(`${summary.kinkCrossings} finite-difference evaluations moved a relu pre-activation across the kink`);
   return { summary, problems };
 }
 
@@ -442,6 +646,101 @@ function makeCaseData(c) {
   return { specs, weights, runs };
 }
 
+function layerJson(l, name) {
+  const base = { type: l.type, name, units: l.units, activation: l.activation };
+  if (l.type === 'Dense') return { ...base, use_bias: l.useBias };
+  if (l.type === 'SimpleRNN') return { ...base, use_bias: l.useBias, return_sequences: l.returnSequences, go_backwards: l.goBackwards };
+  const j = { ...base, recurrent_activation: l.recurrentActivation, use_bias: l.useBias, return_sequences: l.returnSequences, go_backwards: l.goBackwards };
+  if (l.type === 'GRU') j.reset_after = l.resetAfter;
+  return j;
+}
+
+// Inverse of layerJson (used for the fixtures written by the PyTorch oracle).
+function layerFromJson(j) {
+  const seq = { useBias: j.use_bias, returnSequences: j.return_sequences, goBackwards: j.go_backwards };
+  switch (j.type) {
+    case 'Dense': return dense(j.units, j.activation, { useBias: j.use_bias });
+    case 'SimpleRNN': return rnn(j.units, j.activation, seq);
+    case 'LSTM': return lstm(j.units, j.activation, j.recurrent_activation, seq);
+    case 'GRU': return gru(j.units, j.activation, j.recurrent_activation, { ...seq, resetAfter: j.reset_after });
+    default: return fail(`unknown layer type ${j.type}`);
+  }
+}
+
+// Model output shape (without batch) implied by the layer list.
+function deriveOutputShape(inputShape, layers) {
+  let shape = inputShape.slice();
+  for (const l of layers) {
+    if (isRecurrent(l)) shape = l.returnSequences ? [shape[0], l.units] : [l.units];
+    else shape = [...shape.slice(0, -1), l.units];
+  }
+  return shape;
+}
+
+// Cross-check one fixture written by the PyTorch oracle with the float64 reference (same checks as
+// for the tfjs cases: forward, loss, every gradient element against central differences).
+function crossCheckTorchFixture(name) {
+  const file = path.join(TORCH_DIR, `${name}.json`);
+  if (!fs.existsSync(file)) return { problems: [`missing ${path.relative(process.cwd(), file)} (run tests/oracles/torch/make-gru-fixtures.py)`] };
+  const text = fs.readFileSync(file, 'utf8');
+  const j = JSON.parse(text);
+  const problems = [];
+  if (formatJson(j) + '\n' !== text) problems.push('file is not in the canonical fixture formatting of this script');
+  if (j.case !== name) problems.push(`case field is ${j.case}`);
+  if (!/torch/.test(j.generator)) problems.push(`generator field is ${j.generator}`);
+  const layers = j.layers.map(layerFromJson);
+  const c = {
+    name, inputShape: j.input_shape, loss: j.loss, layers, parameterCount: j.parameter_count,
+    outputShape: deriveOutputShape(j.input_shape, layers),
+  };
+  const names = kerasNames(layers);
+  j.layers.forEach((lj, i) => { if (lj.name !== names[i]) problems.push(`layer ${i} is named ${lj.name}, Keras auto-name is ${names[i]}`); });
+  if (JSON.stringify(j.layers) !== JSON.stringify(layers.map((l, i) => layerJson(l, names[i])))) problems.push('layer descriptions do not round-trip');
+  const specs = weightSpecs(c);
+  if (specs.reduce((a, s) => a + prod(s.shape), 0) !== c.parameterCount) problems.push('parameter_count does not match the layer list');
+  if (j.weights.length !== specs.length) return { c, problems: [...problems, `${j.weights.length} weights, expected ${specs.length}`] };
+  specs.forEach((s, i) => {
+    const w = j.weights[i];
+    if (w.name !== s.name || !sameShape(w.shape, s.shape) || w.values.length !== prod(s.shape)) {
+      problems.push(`weight ${i} is ${w.name} ${JSON.stringify(w.shape)}, expected ${s.name} ${JSON.stringify(s.shape)}`);
+    }
+  });
+  const isF32 = (v) => typeof v === 'number' && Math.fround(v) === v;
+  const allF32 = (a) => a.every(isF32);
+  j.weights.forEach((w) => { if (!allF32(w.values)) problems.push(`${w.name}: not all values are float32`); });
+  if (!sameShape(j.runs.map((r) => r.batch), BATCHES)) problems.push(`batches ${j.runs.map((r) => r.batch)}`);
+  j.runs.forEach((r) => {
+    if (r.x.length !== r.batch * prod(c.inputShape) || r.y.length !== r.batch * prod(targetShape(c)) || r.output.length !== r.batch * prod(c.outputShape)) {
+      problems.push(`batch ${r.batch}: x/y/output sizes do not match the shapes`);
+    }
+    if (!allF32(r.x) || !allF32(r.y) || !allF32(r.output) || !isF32(r.loss) || !r.gradients.every((g) => allF32(g.values))) {
+      problems.push(`batch ${r.batch}: not every number is a float32 value`);
+    }
+    r.gradients.forEach((g, i) => { if (g.name !== specs[i]?.name || g.values.length !== prod(specs[i].shape)) problems.push(`batch ${r.batch}: gradient ${i} is ${g.name}`); });
+  });
+  if (problems.length) return { c, problems };
+  const weights = j.weights.map((w) => Float32Array.from(w.values));
+  const runs = j.runs.map((r) => ({
+    batch: r.batch,
+    x: Float32Array.from(r.x),
+    y: c.loss === 'sparse_categorical_crossentropy' ? Int32Array.from(r.y) : Float32Array.from(r.y),
+  }));
+  const results = j.runs.map((r) => ({ output: Float32Array.from(r.output), loss: r.loss, gradients: r.gradients.map((g) => Float32Array.from(g.values)) }));
+  const { summary, problems: p2 } = checkCase(c, specs, weights, runs, results);
+  return { c, summary, problems: p2 };
+}
+
+// tfjs 4.22.0 GRUCell throws for resetAfter=true; confirm so the README statement stays true.
+function tfjsGruResetAfterSupported() {
+  try {
+    const layer = tf.layers.gru({ units: 2, activation: 'tanh', recurrentActivation: 'sigmoid', resetAfter: true });
+    layer.dispose?.();
+    return true;
+  } catch (e) {
+    return false;
+  }
+}
+
 function toJsonObject(c, specs, weights, runs, results) {
   const names = kerasNames(c.layers);
   return {
@@ -449,9 +748,7 @@ function toJsonObject(c, specs, weights, runs, results) {
     generator: GENERATOR,
     input_shape: c.inputShape,
     loss: c.loss,
-    layers: c.layers.map((l, i) => (l.type === 'SimpleRNN'
-      ? { type: 'SimpleRNN', name: names[i], units: l.units, activation: l.activation, use_bias: l.useBias, return_sequences: l.returnSequences, go_backwards: l.goBackwards }
-      : { type: 'Dense', name: names[i], units: l.units, activation: l.activation, use_bias: l.useBias })),
+    layers: c.layers.map((l, i) => layerJson(l, names[i])),
     parameter_count: c.parameterCount,
     weights: specs.map((s, i) => ({ name: s.name, shape: s.shape, values: Array.from(weights[i]) })),
     runs: runs.map((run, ri) => ({
@@ -498,7 +795,11 @@ async function main() {
   const rows = [];
   const allProblems = [];
   const stale = [];
+  if (tfjsGruResetAfterSupported()) {
+    allProblems.push('tfjs now accepts GRU resetAfter=true: update the README and consider a tfjs reset_after case');
+  }
   for (const c of CASES) {
+    if (!sameShape(deriveOutputShape(c.inputShape, c.layers), c.outputShape)) fail(`${c.name}: outputShape does not follow from the layers`);
     const { specs, weights, runs } = makeCaseData(c);
     const results = runs.map((run) => runTfjs(c, specs, weights, run));
     const { summary, problems } = checkCase(c, specs, weights, runs, results);
@@ -516,17 +817,30 @@ async function main() {
     }
   }
 
-  console.log(`self-check: tfjs ${tf.version.tfjs} (${tf.getBackend()}) vs float64 reference; central differences h=${FD_H}`);
-  console.log('case                         fwd max abs  fwd max rel  loss rel    grad max abs grad max rel err/tol  relu margin  clip margin  alt-order diff');
-  for (const { c, summary: s } of rows) {
-    console.log(
-      c.name.padEnd(28) +
-      [s.fwdAbs, s.fwdRel, s.lossRel, s.gradAbs, s.gradRel, s.gradWorst, s.reluMargin, s.clipMargin, s.orderDiff]
-        .map((v, i) => (i === 5 ? (v.toFixed(3)).padEnd(9) : fmtE(v).padEnd(12))).join(' '),
-    );
+  // Cross-check of the PyTorch GRU (reset_after=True) fixtures: a second, independent oracle.
+  const torchRows = [];
+  for (const name of TORCH_CASES) {
+    const { summary, problems } = crossCheckTorchFixture(name);
+    if (summary) torchRows.push({ c: { name }, summary });
+    problems.slice(0, 20).forEach((p) => allProblems.push(`torch/${name}: ${p}`));
+    if (problems.length > 20) allProblems.push(`torch/${name}: ... ${problems.length - 20} more`);
   }
-  console.log('(err/tol = worst |tfjs - fd| / (1e-5 + 1e-3*|fd|); alt-order diff = how far tfjs output is from the');
-  console.log(' non-Keras go_backwards sequence order, must be large; relu/clip margins must be well above 0)');
+
+  const header = 'case                           fwd max abs  fwd max rel  loss rel     grad max abs grad max rel err/tol   relu margin  clip margin  alt-order    fwd-dir diff';
+  const printRows = (rs) => rs.forEach(({ c, summary: s }) => console.log(
+    c.name.padEnd(31) +
+    [s.fwdAbs, s.fwdRel, s.lossRel, s.gradAbs, s.gradRel, s.gradWorst, s.reluMargin, s.clipMargin, s.orderDiff, s.dirDiff]
+      .map((v, i) => (i === 5 ? (v.toFixed(3)).padEnd(9) : fmtE(v).padEnd(12))).join(' '),
+  ));
+  console.log(`self-check: tfjs ${tf.version.tfjs} (${tf.getBackend()}) vs float64 reference; central differences h=${FD_H}`);
+  console.log(header);
+  printRows(rows);
+  console.log(`\ncross-check: PyTorch GRU (reset_after=True) fixtures in ${path.relative(process.cwd(), TORCH_DIR)} vs the same float64 reference`);
+  console.log(header);
+  printRows(torchRows);
+  console.log('(err/tol = worst |oracle - fd| / (1e-5 + 1e-3*|fd|); alt-order = how far the oracle output is from the');
+  console.log(' non-Keras go_backwards sequence order; fwd-dir diff = how far it is from go_backwards ignored; both must');
+  console.log(' be large. relu/clip margins must be well above 0. tfjs GRU resetAfter=true: rejected by tfjs, as expected)');
 
   if (allProblems.length) {
     console.error('\nSELF-CHECK FAILED:');
@@ -539,9 +853,9 @@ async function main() {
       stale.forEach((f) => console.error('  ' + path.relative(process.cwd(), f)));
       process.exit(1);
     }
-    console.log(`\nOK: all checks passed; ${CASES.length} fixture files on disk are up to date.`);
+    console.log(`\nOK: all checks passed; ${CASES.length} fixture files on disk are up to date; ${TORCH_CASES.length} torch fixtures cross-checked.`);
   } else {
-    console.log(`\nOK: all checks passed; wrote ${CASES.length} fixtures to ${path.relative(process.cwd(), OUT_DIR)}`);
+    console.log(`\nOK: all checks passed; wrote ${CASES.length} fixtures to ${path.relative(process.cwd(), OUT_DIR)}; ${TORCH_CASES.length} torch fixtures cross-checked.`);
   }
 }
 

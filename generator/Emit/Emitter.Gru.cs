@@ -1,0 +1,259 @@
+using StaticRnn.Generator.Model;
+
+namespace StaticRnn.Generator.Emit;
+
+/// <summary>
+/// GRU, Keras gate order z, r, h; h_t = z ⊙ h_(t-1) + (1 - z) ⊙ h̃. With <c>ResetAfter</c> (Keras 3 default) the reset
+/// gate multiplies the recurrent product, h̃ = a(x·W_h + b_h + r ⊙ (h·U_h + b'_h)), so one fused pass per 8-unit block
+/// suffices. Without it, h̃ = a(x·W_h + (r ⊙ h)·U_h + b_h) needs r of every unit first: the step runs in two passes.
+/// The tape keeps, per step, z, r, h̃ and the fourth vector the backward pass needs (h·U_h + b'_h, or r ⊙ h).
+/// </summary>
+internal static partial class Emitter
+{
+    private static (string Name, int Column)[] Triple(string z, string r, string h, int units, int block)
+        => new[] { (z, 8 * block), (r, units + 8 * block), (h, 2 * units + 8 * block) };
+
+    private static void GruForward(SourceWriter w, LayerSpec layer, TapePlan.LayerPlan plan)
+    {
+        int inputs = layer.InputFeatures, units = layer.Decl.Units, steps = layer.InputSteps, stride = plan.Stride, cols = 3 * units;
+        bool after = layer.Decl.ResetAfter, bias = layer.HasBias;
+        ActivationKind act = layer.Decl.Activation, rec = layer.Decl.RecurrentActivation;
+        string candidate = after ? $"{Name(act)}(x·W_h{(bias ? " + b_h" : "")} + r ⊙ (h_(t-1)·U_h{(bias ? " + b'_h" : "")}))" : $"{Name(act)}(x·W_h + (r ⊙ h_(t-1))·U_h{(bias ? " + b_h" : "")})";
+        w.Line($"/// <summary>Layer {layer.Position + 1} '{layer.Name}' (GRU {inputs} → {units}, {steps} steps{(layer.Decl.GoBackwards ? ", backwards" : "")}, reset_after={(after ? "True" : "False")}):");
+        w.Line($"/// z, r = {Formula(rec)}(x_t·W + h_(t-1)·U{(bias ? " + b" : "")}); h̃ = {candidate}; h_t = z ⊙ h_(t-1) + (1 - z) ⊙ h̃.</summary>");
+        w.Line($"/// <remarks>Region: h ({steps + 1} rows of {stride}, row 0 zeros), then per step z, r, h̃ and {(after ? "h·U_h + b'_h" : "r ⊙ h_(t-1)")} ({4 * stride} floats).</remarks>");
+        using (w.Block($"private static void Layer{layer.Position + 1}Forward(ref float p, ref float x, ref float h)"))
+        {
+            WeightRefs(w, layer, "p", "W", "b");
+            if (!after)
+            {
+                w.Line($"ref float Uh = ref Unsafe.Add(ref U, {2 * units}); // the candidate's columns of the recurrent kernel");
+            }
+            w.Line($"ref float gates = ref Unsafe.Add(ref h, {plan.GateOffset - plan.RegionOffset});");
+            using (w.Block($"for (int t = 0; t < {steps}; t++)"))
+            {
+                w.Line($"ref float xt = ref Unsafe.Add(ref x, {InputRow(layer)} * {plan.InputStride});");
+                w.Line($"ref float hp = ref Unsafe.Add(ref h, t * {stride}); // h_(t-1)");
+                w.Line($"ref float ht = ref Unsafe.Add(ref hp, {stride}); // h_t");
+                w.Line($"ref float gt = ref Unsafe.Add(ref gates, t * {4 * stride});");
+                if (!after)
+                {
+                    w.Line($"ref float rh = ref Unsafe.Add(ref gt, {3 * stride}); // r ⊙ h_(t-1)");
+                }
+                for (int k = 0; k < Blocks(units); k++)
+                {
+                    int o = 8 * k;
+                    using (w.Block(""))
+                    {
+                        w.Line($"// {ColumnRange(k, 1, units)}{(after ? "" : ", pass 1: gates z and r")}");
+                        string Bias(int column) => bias ? $"Vector256.LoadUnsafe(ref b, {column})" : "Vector256<float>.Zero";
+                        if (after)
+                        {
+                            // Bias (2, 3u): row 0 for the input product, row 1 for the recurrent product.
+                            w.Line($"Vector256<float> aZ = {(bias ? $"{Bias(o)} + {Bias(cols + o)}" : Bias(o))};");
+                            w.Line($"Vector256<float> aR = {(bias ? $"{Bias(units + o)} + {Bias(cols + units + o)}" : Bias(o))};");
+                            w.Line($"Vector256<float> aX = {Bias(2 * units + o)}; // x·W_h + b_h");
+                            w.Line($"Vector256<float> aH = {Bias(cols + 2 * units + o)}; // h·U_h + b'_h");
+                        }
+                        else
+                        {
+                            w.Line($"Vector256<float> aZ = {Bias(o)};");
+                            w.Line($"Vector256<float> aR = {Bias(units + o)};");
+                            w.Line($"Vector256<float> aX = {Bias(2 * units + o)}; // x·W_h + b_h");
+                        }
+                        if (layer.Unrolled)
+                        {
+                            w.Line("Vector256<float> s;");
+                        }
+                        Accumulate(w, "xt", "W", inputs, cols, Triple("aZ", "aR", "aX", units, k), layer.Unrolled);
+                        Accumulate(w, "hp", "U", units, cols, after ? Triple("aZ", "aR", "aH", units, k) : new[] { ("aZ", o), ("aR", units + o) }, layer.Unrolled);
+                        w.Line($"Vector256<float> gateZ = {Activate(rec, "aZ")}, gateR = {Activate(rec, "aR")};");
+                        w.Line($"gateZ.StoreUnsafe(ref gt, {o});");
+                        w.Line($"gateR.StoreUnsafe(ref gt, {stride + o});");
+                        if (after)
+                        {
+                            w.Line($"Vector256<float> candidate = {Activate(act, "Vector256.MultiplyAddEstimate(gateR, aH, aX)")};");
+                            w.Line($"Vector256<float> hPrev = Vector256.LoadUnsafe(ref hp, {o});");
+                            w.Line($"Vector256.MultiplyAddEstimate(gateZ, hPrev - candidate, candidate).StoreUnsafe(ref ht, {o});");
+                            w.Line($"candidate.StoreUnsafe(ref gt, {2 * stride + o});");
+                            w.Line($"aH.StoreUnsafe(ref gt, {3 * stride + o});");
+                        }
+                        else
+                        {
+                            w.Line($"aX.StoreUnsafe(ref gt, {2 * stride + o}); // h̃'s input part, until pass 2");
+                            w.Line($"(gateR * Vector256.LoadUnsafe(ref hp, {o})).StoreUnsafe(ref rh, {o});");
+                        }
+                    }
+                }
+                for (int k = 0; !after && k < Blocks(units); k++)
+                {
+                    int o = 8 * k;
+                    using (w.Block(""))
+                    {
+                        w.Line($"// {ColumnRange(k, 1, units)}, pass 2: candidate from (r ⊙ h_(t-1))·U_h");
+                        w.Line("Vector256<float> aH = Vector256<float>.Zero;");
+                        Accumulate(w, "rh", "Uh", units, cols, new[] { ("aH", o) }, layer.Unrolled);
+                        w.Line($"Vector256<float> candidate = {Activate(act, $"Vector256.LoadUnsafe(ref gt, {2 * stride + o}) + aH")};");
+                        w.Line($"Vector256<float> gateZ = Vector256.LoadUnsafe(ref gt, {o}), hPrev = Vector256.LoadUnsafe(ref hp, {o});");
+                        w.Line($"Vector256.MultiplyAddEstimate(gateZ, hPrev - candidate, candidate).StoreUnsafe(ref ht, {o});");
+                        w.Line($"candidate.StoreUnsafe(ref gt, {2 * stride + o});");
+                    }
+                }
+            }
+        }
+    }
+
+    private static void GruBackward(SourceWriter w, LayerSpec layer, TapePlan.LayerPlan plan, bool needsInputGradient)
+    {
+        int inputs = layer.InputFeatures, units = layer.Decl.Units, steps = layer.InputSteps, stride = plan.Stride, cols = 3 * units;
+        int blocks = Blocks(units);
+        bool sequence = layer.Decl.ReturnSequences, masked = units % 8 != 0, after = layer.Decl.ResetAfter, bias = layer.HasBias;
+        ActivationKind act = layer.Decl.Activation, rec = layer.Decl.RecurrentActivation;
+        string Mask(int k) => masked && k == blocks - 1 ? " & tail" : "";
+        string Times(string value, string? factor) => factor is null ? value : $"({value}) * {factor}";
+        void BiasUpdate(string z, int column)
+        {
+            if (bias)
+            {
+                w.Line($"(Vector256.LoadUnsafe(ref gb, {column}) + {z}).StoreUnsafe(ref gb, {column});");
+            }
+        }
+
+        w.Line($"/// <summary>Layer {layer.Position + 1} '{layer.Name}' backward through time (reset_after={(after ? "True" : "False")}): per step, gate deltas and the direct path");
+        w.Line($"/// dh_(t-1) = z ⊙ dh_t first, then dW += x_tᵀ·dz, dU += h_(t-1)ᵀ·dz{(needsInputGradient ? ", dx_t = dz·Wᵀ" : "")}, dh_(t-1) += dz·Uᵀ.</summary>");
+        string dxParam = needsInputGradient ? ", ref float dx" : "";
+        using (w.Block($"private static void Layer{layer.Position + 1}Backward(ref float p, ref float x, ref float h, ref float dy, ref float g{dxParam}, ref float work)"))
+        {
+            if (needsInputGradient)
+            {
+                w.Line($"ref float W = ref Unsafe.Add(ref p, {layer.Weight(WeightRole.Kernel).Offset});");
+            }
+            w.Line($"ref float U = ref Unsafe.Add(ref p, {layer.Weight(WeightRole.RecurrentKernel).Offset});");
+            WeightRefs(w, layer, "g", "gW", "gb");
+            if (!after)
+            {
+                w.Line($"ref float Uh = ref Unsafe.Add(ref U, {2 * units});");
+                w.Line($"ref float gUh = ref Unsafe.Add(ref gU, {2 * units});");
+            }
+            w.Line($"ref float gates = ref Unsafe.Add(ref h, {plan.GateOffset - plan.RegionOffset});");
+            w.Line("ref float dh = ref work; // dh_t flowing back from step t + 1");
+            w.Line($"ref float dz = ref Unsafe.Add(ref work, {stride}); // deltas: z, r, h̃ (input side), {(after ? "h̃ (recurrent side)" : "r ⊙ h")}; {stride} floats each");
+            if (masked)
+            {
+                w.Line($"Vector256<float> tail = VectorMath.FirstLanes({units % 8}); // the last block's real lanes");
+            }
+            for (int k = 0; k < blocks; k++)
+            {
+                w.Line(sequence
+                    ? $"Vector256<float>.Zero.StoreUnsafe(ref dh, {8 * k});"
+                    : $"Vector256.LoadUnsafe(ref dy, {8 * k}).StoreUnsafe(ref dh, {8 * k}); // only the last step is an output");
+            }
+            using (w.Block($"for (int t = {steps - 1}; t >= 0; t--)"))
+            {
+                w.Line($"ref float xt = ref Unsafe.Add(ref x, {InputRow(layer)} * {plan.InputStride});");
+                w.Line($"ref float hp = ref Unsafe.Add(ref h, t * {stride}); // h_(t-1)");
+                w.Line($"ref float gt = ref Unsafe.Add(ref gates, t * {4 * stride});");
+                if (!after)
+                {
+                    w.Line($"ref float rh = ref Unsafe.Add(ref gt, {3 * stride}); // r ⊙ h_(t-1)");
+                    w.Line($"ref float drh = ref Unsafe.Add(ref dz, {3 * stride}); // d loss / d (r ⊙ h_(t-1))");
+                }
+                if (sequence)
+                {
+                    w.Line($"ref float dyt = ref Unsafe.Add(ref dy, t * {stride});");
+                }
+                if (needsInputGradient)
+                {
+                    w.Line($"ref float dxt = ref Unsafe.Add(ref dx, {InputRow(layer)} * {plan.InputStride});");
+                }
+                w.Line($"// Pass 1: deltas of z and h̃ before their activations, and the direct path dh_(t-1) = z ⊙ dh_t.");
+                for (int k = 0; k < blocks; k++)
+                {
+                    int o = 8 * k;
+                    using (w.Block(""))
+                    {
+                        w.Line($"Vector256<float> dhk = {(sequence ? $"(Vector256.LoadUnsafe(ref dh, {o}) + Vector256.LoadUnsafe(ref dyt, {o}))" : $"Vector256.LoadUnsafe(ref dh, {o})")}{Mask(k)};");
+                        w.Line($"Vector256<float> gateZ = Vector256.LoadUnsafe(ref gt, {o}), candidate = Vector256.LoadUnsafe(ref gt, {2 * stride + o}), hPrev = Vector256.LoadUnsafe(ref hp, {o});");
+                        w.Line($"Vector256<float> zZ = ({Times("dhk * (hPrev - candidate)", Derivative(rec, "gateZ"))}){Mask(k)};");
+                        w.Line($"Vector256<float> zX = ({Times("dhk * (Vector256<float>.One - gateZ)", Derivative(act, "candidate"))}){Mask(k)};");
+                        w.Line($"(dhk * gateZ).StoreUnsafe(ref dh, {o});");
+                        w.Line($"zZ.StoreUnsafe(ref dz, {o});");
+                        w.Line($"zX.StoreUnsafe(ref dz, {2 * stride + o});");
+                        BiasUpdate("zZ", o);
+                        BiasUpdate("zX", 2 * units + o);
+                        if (after)
+                        {
+                            w.Line($"Vector256<float> gateR = Vector256.LoadUnsafe(ref gt, {stride + o}), recurrentPart = Vector256.LoadUnsafe(ref gt, {3 * stride + o});");
+                            w.Line($"Vector256<float> zR = ({Times("zX * recurrentPart", Derivative(rec, "gateR"))}){Mask(k)};");
+                            w.Line($"Vector256<float> zH = (zX * gateR){Mask(k)};");
+                            w.Line($"zR.StoreUnsafe(ref dz, {stride + o});");
+                            w.Line($"zH.StoreUnsafe(ref dz, {3 * stride + o});");
+                            BiasUpdate("zR", units + o);
+                            BiasUpdate("zZ", cols + o);
+                            BiasUpdate("zR", cols + units + o);
+                            BiasUpdate("zH", cols + 2 * units + o);
+                        }
+                    }
+                }
+                if (!after)
+                {
+                    w.Line("// Pass 2: d(r ⊙ h_(t-1)) = dh̃·U_hᵀ, then the reset gate's delta and its path to h_(t-1).");
+                    for (int k = 0; k < blocks; k++)
+                    {
+                        using (w.Block(""))
+                        {
+                            w.Line($"Vector256<float> zX = Vector256.LoadUnsafe(ref dz, {2 * stride + 8 * k});");
+                            RowDots(w, "drh", "Uh", units, cols, new[] { ("zX", 8 * k) }, layer.Unrolled, accumulate: k > 0);
+                        }
+                    }
+                    for (int k = 0; k < blocks; k++)
+                    {
+                        int o = 8 * k;
+                        using (w.Block(""))
+                        {
+                            w.Line($"Vector256<float> drhk = Vector256.LoadUnsafe(ref drh, {o}){Mask(k)};");
+                            w.Line($"Vector256<float> gateR = Vector256.LoadUnsafe(ref gt, {stride + o});");
+                            w.Line($"Vector256<float> zR = ({Times($"drhk * Vector256.LoadUnsafe(ref hp, {o})", Derivative(rec, "gateR"))}){Mask(k)};");
+                            w.Line($"zR.StoreUnsafe(ref dz, {stride + o});");
+                            w.Line($"Vector256.MultiplyAddEstimate(drhk, gateR, Vector256.LoadUnsafe(ref dh, {o})).StoreUnsafe(ref dh, {o});");
+                            BiasUpdate("zR", units + o);
+                        }
+                    }
+                }
+                w.Line($"// Pass {(after ? 2 : 3)}: weight gradients and the deltas flowing to the input and to the previous step.");
+                for (int k = 0; k < blocks; k++)
+                {
+                    int o = 8 * k;
+                    using (w.Block(""))
+                    {
+                        w.Line($"// {ColumnRange(k, 1, units)}");
+                        w.Line($"Vector256<float> zZ = Vector256.LoadUnsafe(ref dz, {o}), zR = Vector256.LoadUnsafe(ref dz, {stride + o}), zX = Vector256.LoadUnsafe(ref dz, {2 * stride + o});");
+                        if (after)
+                        {
+                            w.Line($"Vector256<float> zH = Vector256.LoadUnsafe(ref dz, {3 * stride + o});");
+                        }
+                        if (layer.Unrolled)
+                        {
+                            w.Line("Vector256<float> s;");
+                        }
+                        OuterUpdate(w, "xt", "gW", inputs, cols, Triple("zZ", "zR", "zX", units, k), layer.Unrolled);
+                        if (after)
+                        {
+                            OuterUpdate(w, "hp", "gU", units, cols, Triple("zZ", "zR", "zH", units, k), layer.Unrolled);
+                        }
+                        else
+                        {
+                            OuterUpdate(w, "hp", "gU", units, cols, new[] { ("zZ", o), ("zR", units + o) }, layer.Unrolled);
+                            OuterUpdate(w, "rh", "gUh", units, cols, new[] { ("zX", o) }, layer.Unrolled);
+                        }
+                        if (needsInputGradient)
+                        {
+                            RowDots(w, "dxt", "W", inputs, cols, Triple("zZ", "zR", "zX", units, k), layer.Unrolled, accumulate: k > 0);
+                        }
+                        RowDots(w, "dh", "U", units, cols, after ? Triple("zZ", "zR", "zH", units, k) : new[] { ("zZ", o), ("zR", units + o) }, layer.Unrolled, accumulate: true);
+                    }
+                }
+            }
+        }
+    }
+}
