@@ -68,21 +68,39 @@ public static class Losses
         return -MathF.Log(pc);
     }
 
-    /// <summary>-Σ t log p with p clipped (targets one-hot or soft).</summary>
+    /// <summary>
+    /// Keras <c>categorical_crossentropy</c> on probabilities: the row is first scaled to sum 1 (q = p / Σp), then
+    /// -Σ t log clip(q). For softmax rows Σp = 1 and this is -Σ t log p. Gradient (unclipped terms):
+    /// d/dp_k = (Σ_j t_j - t_k / q_k) / Σp.
+    /// </summary>
     public static float CategoricalCrossentropy(ref float prediction, ref float target, ref float gradient, int length, float scale, bool writeGradient)
     {
         var p = MemoryMarshal.CreateReadOnlySpan(ref prediction, length);
         var t = MemoryMarshal.CreateReadOnlySpan(ref target, length);
         var g = MemoryMarshal.CreateSpan(ref gradient, writeGradient ? length : 0);
-        double sum = 0;
+        double total = 0;
+        foreach (float v in p)
+        {
+            total += v;
+        }
+        double sum = 0, targetMass = 0;
         for (int i = 0; i < length; i++)
         {
-            float pc = Math.Clamp(p[i], Epsilon, 1f - Epsilon);
-            sum -= t[i] * Math.Log(pc);
-            if (writeGradient)
+            double q = p[i] / total;
+            double qc = Math.Clamp(q, Epsilon, 1.0 - Epsilon);
+            sum -= t[i] * Math.Log(qc);
+            if (q >= Epsilon && q <= 1.0 - Epsilon)
             {
-                bool clipped = p[i] < Epsilon || p[i] > 1f - Epsilon;
-                g[i] = clipped ? 0f : -scale * t[i] / pc;
+                targetMass += t[i];
+            }
+        }
+        if (writeGradient)
+        {
+            for (int i = 0; i < length; i++)
+            {
+                double q = p[i] / total;
+                bool clipped = q < Epsilon || q > 1.0 - Epsilon;
+                g[i] = (float)(scale * (targetMass - (clipped ? 0 : t[i] / q)) / total);
             }
         }
         return (float)sum;
@@ -104,6 +122,18 @@ public static class Losses
             if (loss == Loss.SparseCategoricalCrossentropy && (v < 0 || v >= classes || v != MathF.Floor(v)))
             {
                 throw new ArgumentException($"targets[{i}] is {v}; SparseCategoricalCrossentropy expects class indices in [0, {classes}).", paramName);
+            }
+        }
+    }
+
+    /// <summary>Throws <see cref="ArgumentException"/> unless every value is a class index in [0, <paramref name="classes"/>).</summary>
+    public static void ValidateClasses(ReadOnlySpan<int> targets, int classes, string paramName)
+    {
+        for (int i = 0; i < targets.Length; i++)
+        {
+            if ((uint)targets[i] >= (uint)classes)
+            {
+                throw new ArgumentException($"targets[{i}] is {targets[i]}; SparseCategoricalCrossentropy expects class indices in [0, {classes}).", paramName);
             }
         }
     }

@@ -49,7 +49,7 @@ public static class WeightsFile
         BinaryPrimitives.WriteUInt32LittleEndian(tail, crc);
         buffer.Write(tail);
         string full = Path.GetFullPath(path);
-        string temp = full + ".tmp";
+        string temp = $"{full}.{Guid.NewGuid():N}.tmp"; // unique, so that two saves to one path cannot mix their bytes
         File.WriteAllBytes(temp, buffer.ToArray());
         File.Move(temp, full, overwrite: true);
     }
@@ -73,6 +73,19 @@ public static class WeightsFile
             throw new InvalidDataException($"'{path}' is damaged: its checksum does not match its contents.");
         }
         var staged = new float[parameters.Length];
+        try
+        {
+            ReadArrays(path, bytes, weights, staged);
+        }
+        catch (Exception e) when (e is EndOfStreamException or ArgumentOutOfRangeException or OverflowException)
+        {
+            throw new InvalidDataException($"'{path}' is malformed: its array headers do not match its length.", e);
+        }
+        staged.CopyTo(parameters);
+    }
+
+    private static void ReadArrays(string path, byte[] bytes, IReadOnlyList<WeightInfo> weights, float[] staged)
+    {
         using var reader = new BinaryReader(new MemoryStream(bytes, 0, bytes.Length - 4), Encoding.UTF8);
         reader.ReadBytes(Magic.Length);
         int count = reader.ReadInt32();
@@ -103,7 +116,10 @@ public static class WeightsFile
                 staged[w.Offset + i] = reader.ReadSingle();
             }
         }
-        staged.CopyTo(parameters);
+        if (reader.BaseStream.Position != reader.BaseStream.Length)
+        {
+            throw new InvalidDataException($"'{path}' has {reader.BaseStream.Length - reader.BaseStream.Position} bytes after its last array.");
+        }
     }
 
     private static uint[]? s_crcTable;

@@ -72,6 +72,7 @@ public sealed class NetworkAnalyzer : DiagnosticAnalyzer
             {
                 ProblemTarget.Layer when problem.LayerIndex < layers.Length => Location(layers[problem.LayerIndex].Attribute, type),
                 ProblemTarget.Sequential => Location(sequential, type),
+                _ when problem.Id == DiagnosticIds.NotPartial => NonPartialDeclaration(type, context.CancellationToken),
                 _ => type.Locations.FirstOrDefault() ?? Microsoft.CodeAnalysis.Location.None,
             };
             var properties = ImmutableDictionary<string, string?>.Empty
@@ -79,6 +80,20 @@ public sealed class NetworkAnalyzer : DiagnosticAnalyzer
                 .Add(ComputedProperty, problem.ComputedValue.ToString(CultureInfo.InvariantCulture));
             context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.For(problem.Id), location, properties, problem.Message));
         }
+    }
+
+    /// <summary>The name of the first declaration that lacks 'partial' (where the code fix adds it), else the type's name.</summary>
+    private static Location NonPartialDeclaration(INamedTypeSymbol type, System.Threading.CancellationToken cancellationToken)
+    {
+        foreach (SyntaxReference reference in type.DeclaringSyntaxReferences)
+        {
+            if (reference.GetSyntax(cancellationToken) is Microsoft.CodeAnalysis.CSharp.Syntax.TypeDeclarationSyntax declaration
+                && !declaration.Modifiers.Any(m => m.IsKind(Microsoft.CodeAnalysis.CSharp.SyntaxKind.PartialKeyword)))
+            {
+                return declaration.Identifier.GetLocation();
+            }
+        }
+        return type.Locations.FirstOrDefault() ?? Microsoft.CodeAnalysis.Location.None;
     }
 
     private static Location Location(AttributeData attribute, INamedTypeSymbol type)

@@ -23,6 +23,9 @@ internal static class NetworkBuilder
     /// <summary>Largest accepted dimension, so that every size and offset stays far from int overflow.</summary>
     public const int MaxDimension = 1 << 20;
 
+    /// <summary>Largest accepted number of floats in one sample's input or in one layer's output.</summary>
+    public const int MaxElements = 1 << 24;
+
     public static BuildResult Build(NetworkDecl decl)
     {
         var problems = new List<Problem>();
@@ -44,6 +47,11 @@ internal static class NetworkBuilder
             problems.Add(new Problem(DiagnosticIds.BadArgument, ProblemTarget.Sequential, -1,
                 $"'{decl.ClassName}' declares the input shape {Shape(inputShape)}; every dimension must be between 1 and {MaxDimension}"));
         }
+        else if (inputShape.Aggregate(1L, (a, d) => a * d) > MaxElements)
+        {
+            problems.Add(new Problem(DiagnosticIds.BadArgument, ProblemTarget.Sequential, -1,
+                $"'{decl.ClassName}' declares the input shape {Shape(inputShape)}: {inputShape.Aggregate(1L, (a, d) => a * d)} floats per sample, over the limit of {MaxElements}"));
+        }
         if (decl.Layers.Count == 0)
         {
             problems.Add(new Problem(DiagnosticIds.NoInputOrLayers, ProblemTarget.Sequential, -1,
@@ -52,6 +60,11 @@ internal static class NetworkBuilder
         if (problems.Count > 0)
         {
             return new BuildResult(null, new EquatableArray<Problem>(problems));
+        }
+        if ((int)decl.Loss is < 0 or > 3)
+        {
+            problems.Add(new Problem(DiagnosticIds.BadArgument, ProblemTarget.Sequential, -1,
+                $"'{decl.ClassName}': Loss = {(int)decl.Loss} is not a Loss value; use MeanSquaredError, BinaryCrossentropy, SparseCategoricalCrossentropy or CategoricalCrossentropy"));
         }
 
         var autoNameCounts = new Dictionary<string, int>(StringComparer.Ordinal);
@@ -107,6 +120,13 @@ internal static class NetworkBuilder
             int[]? outShape = InferOutput(layer, shape, label, previous, previousLayer, problems);
             if (outShape is null)
             {
+                shapeKnown = false;
+                continue;
+            }
+            if (outShape.Aggregate(1L, (a, d) => a * d) > MaxElements)
+            {
+                problems.Add(LayerProblem(DiagnosticIds.BadArgument, layer,
+                    $"{label} outputs {Shape(outShape)}: {outShape.Aggregate(1L, (a, d) => a * d)} floats per sample, over the limit of {MaxElements}"));
                 shapeKnown = false;
                 continue;
             }
@@ -217,6 +237,14 @@ internal static class NetworkBuilder
                     problems.Add(LayerProblem(DiagnosticIds.BadArgument, layer, $"{label}: rate is {rate.ToString(CultureInfo.InvariantCulture)}; it must be in [0, 1)"));
                 }
                 break;
+        }
+        if ((int)layer.Activation is < 0 or > 5 || (int)layer.RecurrentActivation is < 0 or > 5)
+        {
+            problems.Add(LayerProblem(DiagnosticIds.BadArgument, layer, $"{label}: an activation value outside the Activation enum; use Linear, Tanh, Sigmoid, Relu, Softmax or HardSigmoid"));
+        }
+        if ((int)layer.Merge is < 0 or > 3)
+        {
+            problems.Add(LayerProblem(DiagnosticIds.BadArgument, layer, $"{label}: Merge = {(int)layer.Merge} is not a MergeMode; use Concat, Sum, Mul or Ave"));
         }
         if (layer.IsRecurrent && layer.Activation == ActivationKind.Softmax)
         {

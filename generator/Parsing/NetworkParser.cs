@@ -115,9 +115,11 @@ internal static class NetworkParser
         }
 
         TypedConstant shapeArg = sequential.ConstructorArguments[0];
-        int[] inputShape = shapeArg.Kind == TypedConstantKind.Array
-            ? shapeArg.Values.Select(v => v.Value is int i ? i : 0).ToArray()
-            : new[] { shapeArg.Value is int single ? single : 0 };
+        int[] inputShape = shapeArg.IsNull
+            ? new int[0] // [Sequential(null)]: reported as "no input shape"
+            : shapeArg.Kind == TypedConstantKind.Array
+                ? shapeArg.Values.Select(v => v.Value is int i ? i : 0).ToArray()
+                : new[] { shapeArg.Value is int single ? single : 0 };
 
         var layerDecls = new List<LayerDecl>();
         for (int i = 0; i < layers.Length; i++)
@@ -223,6 +225,10 @@ internal static class NetworkParser
         {
             return $"'{type.Name}' is generic; a network's shape is fixed, so declare it as a non-generic partial class";
         }
+        if (type.IsFileLocal)
+        {
+            return $"'{type.Name}' is a file-local type; the generated members live in another file, so remove the 'file' modifier";
+        }
         if (!IsPartial(type))
         {
             return $"'{type.Name}' must be declared 'partial' so that the generator can add the network's members: write 'public partial class {type.Name}'";
@@ -254,7 +260,7 @@ internal static class NetworkParser
             string keyword = outer.IsRecord
                 ? (outer.TypeKind == TypeKind.Struct ? "record struct" : "record")
                 : outer.TypeKind == TypeKind.Struct ? "struct" : outer.TypeKind == TypeKind.Interface ? "interface" : "class";
-            outers.Insert(0, $"partial {keyword} {outer.Name}");
+            outers.Insert(0, $"partial {keyword} {(SyntaxFacts.GetKeywordKind(outer.Name) != SyntaxKind.None ? "@" : "")}{outer.Name}");
         }
         return new HierarchyInfo(ns, type.Name, new EquatableArray<string>(outers.ToArray()));
     }

@@ -25,6 +25,16 @@ public static class Guard
         Losses.ValidateTargets(loss, targets, classes, nameof(targets));
     }
 
+    /// <summary>Checks a training or loss call with class-index targets (the sparse loss).</summary>
+    public static void Batch(ReadOnlySpan<float> inputs, ReadOnlySpan<int> targets, int batchSize, int inputSize, int targetSize, int classes)
+    {
+        BatchSize(batchSize);
+        PerSample(inputs.Length, batchSize, inputSize, nameof(inputs), "InputSize");
+        PerSample(targets.Length, batchSize, targetSize, nameof(targets), "TargetSize");
+        Losses.ValidateInputs(inputs, nameof(inputs));
+        Losses.ValidateClasses(targets, classes, nameof(targets));
+    }
+
     /// <summary>Throws unless <paramref name="actual"/> equals <paramref name="expected"/>.</summary>
     public static void Length(int actual, int expected, string paramName, string what)
     {

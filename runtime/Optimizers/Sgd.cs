@@ -10,8 +10,8 @@ public sealed class Sgd(float learningRate = 0.01f, float momentum = 0f, bool ne
 {
     private float[] _velocity = [];
 
-    /// <summary>Momentum factor in [0, 1).</summary>
-    public float Momentum { get; } = momentum is >= 0 and < 1 ? momentum : throw new ArgumentOutOfRangeException(nameof(momentum), momentum, "Momentum must be in [0, 1).");
+    /// <summary>Momentum factor in [0, 1].</summary>
+    public float Momentum { get; } = momentum is >= 0 and <= 1 ? momentum : throw new ArgumentOutOfRangeException(nameof(momentum), momentum, "Momentum must be in [0, 1], as in Keras.");
 
     /// <summary>Whether Nesterov momentum is used.</summary>
     public bool Nesterov { get; } = nesterov;

@@ -1,28 +1,35 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 
 namespace StaticRnn;
 
 /// <summary>The Keras-style training loop behind every generated network's <c>Fit</c> and <c>Evaluate</c>.</summary>
 public static class Training
 {
+    // What Keras keeps in a compiled model between fit() calls: the default optimizer (and its moments) and the
+    // position of the shuffling generator. Keyed weakly by network, so they go when the network goes.
+    private static readonly ConditionalWeakTable<object, IOptimizer> s_defaultOptimizers = new();
+    private static readonly ConditionalWeakTable<object, StrongBox<int>> s_fitCalls = new();
+
     /// <summary>
     /// Trains <paramref name="network"/> like Keras <c>model.fit</c>: the last <paramref name="validationSplit"/> of the
-    /// samples (taken before shuffling) is held out, the rest is shuffled each epoch (seeded) and cut into batches
-    /// (the last one may be smaller); one progress line per epoch goes to <paramref name="log"/>.
+    /// samples (taken before shuffling, <c>floor</c> of the rest trains) is held out, the rest is shuffled each epoch
+    /// and cut into batches (the last one may be smaller); one progress line per epoch goes to <paramref name="log"/>.
+    /// All inputs and targets are checked before the first step, so bad data changes no parameter.
     /// </summary>
     /// <param name="network">The network; its parameters are updated in place.</param>
     /// <param name="inputs">Samples, <c>InputSize</c> floats each, row-major.</param>
     /// <param name="targets">Targets, <c>TargetSize</c> floats each.</param>
     /// <param name="epochs">Passes over the training samples.</param>
     /// <param name="batchSize">Samples per step.</param>
-    /// <param name="optimizer">The optimizer; default a new <see cref="RmsProp"/> (Keras <c>compile</c>'s default).</param>
+    /// <param name="optimizer">The optimizer; default an <see cref="RmsProp"/> (Keras <c>compile</c>'s default) kept with the network across calls.</param>
     /// <param name="validationSplit">Fraction in [0, 1) held out for <c>val_loss</c>.</param>
     /// <param name="shuffle">Shuffle the training samples before each epoch.</param>
     /// <param name="verbose">0 silent, 1 one line per epoch.</param>
     /// <param name="log">Where progress goes; default <see cref="Console.Out"/>.</param>
-    /// <param name="seed">Seed of the shuffling.</param>
+    /// <param name="seed">Seed of the shuffling; by default each call on a network continues a fixed sequence (0, 1, 2, ...).</param>
     public static History Fit<TNet>(TNet network, ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int epochs = 1, int batchSize = 32,
-        IOptimizer? optimizer = null, double validationSplit = 0, bool shuffle = true, int verbose = 1, TextWriter? log = null, int seed = 0)
+        IOptimizer? optimizer = null, double validationSplit = 0, bool shuffle = true, int verbose = 1, TextWriter? log = null, int? seed = null)
         where TNet : IStaticNetwork<TNet>
     {
         ArgumentNullException.ThrowIfNull(network);
@@ -33,13 +40,16 @@ public static class Training
         {
             throw new ArgumentOutOfRangeException(nameof(validationSplit), validationSplit, "validationSplit must be in [0, 1).");
         }
-        int trainCount = (int)Math.Ceiling(samples * (1.0 - validationSplit));
+        int trainCount = (int)Math.Floor(samples * (1.0 - validationSplit));
         int validationCount = samples - trainCount;
-        if (trainCount == 0)
+        if (trainCount == 0 || (validationSplit > 0 && validationCount == 0))
         {
-            throw new ArgumentException($"validationSplit {validationSplit} leaves no training samples out of {samples}.", nameof(validationSplit));
+            throw new ArgumentException($"{samples} samples are too few to split into training and validation sets with validationSplit = {validationSplit}.", nameof(validationSplit));
         }
-        optimizer ??= new RmsProp();
+        Losses.ValidateInputs(inputs, nameof(inputs));
+        Losses.ValidateTargets(TNet.Loss, targets, TNet.OutputShape[^1], nameof(targets));
+        optimizer ??= s_defaultOptimizers.GetValue(network, static _ => new RmsProp());
+        int fitCall = s_fitCalls.GetOrCreateValue(network).Value++;
         log ??= Console.Out;
         int inSize = TNet.InputSize, tSize = TNet.TargetSize;
         int batch = Math.Min(batchSize, trainCount);
@@ -50,7 +60,7 @@ public static class Training
         {
             order[i] = i;
         }
-        var random = new SeededRandom(seed);
+        var random = new SeededRandom(seed ?? fitCall);
         var history = new History();
         int steps = (trainCount + batch - 1) / batch;
         for (int epoch = 1; epoch <= epochs; epoch++)
@@ -108,6 +118,17 @@ public static class Training
             sum += (double)network.ComputeLoss(inputs.Slice(first * inSize, count * inSize), targets.Slice(first * tSize, count * tSize), count) * count;
         }
         return (float)(sum / samples);
+    }
+
+    /// <summary>Class-index targets as the floats the training loop batches (the sparse loss reads either).</summary>
+    public static float[] ClassTargets(ReadOnlySpan<int> targets)
+    {
+        var result = new float[targets.Length];
+        for (int i = 0; i < targets.Length; i++)
+        {
+            result[i] = targets[i];
+        }
+        return result;
     }
 
     private static int CountSamples<TNet>(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets) where TNet : IStaticNetwork<TNet>

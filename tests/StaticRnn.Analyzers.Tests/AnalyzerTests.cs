@@ -86,6 +86,23 @@ public class AnalyzerTests
         new DiagnosticResult("SRNN003", DiagnosticSeverity.Error).WithLocation(3).WithArguments("Layer 4 'dense_out' (Dense): the name 'dense_out' is already used by layer 3; layer names must be unique"));
 
     [Fact]
+    public Task Srnn003EnumValuesOutsideTheirRangeAndOversizedShapes() => Verify.Analyzer("""
+        [{|#0:Sequential(10, 8, Loss = (Loss)7)|}]
+        [{|#1:Dense(3, Activation = (Activation)9)|}]
+        public partial class BadEnums;
+
+        [{|#2:Sequential(65536, 65537)|}]
+        [Dense(1)]
+        public partial class Huge;
+        """, false,
+        new DiagnosticResult("SRNN003", DiagnosticSeverity.Error).WithLocation(0)
+            .WithArguments("'BadEnums': Loss = 7 is not a Loss value; use MeanSquaredError, BinaryCrossentropy, SparseCategoricalCrossentropy or CategoricalCrossentropy"),
+        new DiagnosticResult("SRNN003", DiagnosticSeverity.Error).WithLocation(1)
+            .WithArguments("Layer 1 'dense' (Dense): an activation value outside the Activation enum; use Linear, Tanh, Sigmoid, Relu, Softmax or HardSigmoid"),
+        new DiagnosticResult("SRNN003", DiagnosticSeverity.Error).WithLocation(2)
+            .WithArguments("'Huge' declares the input shape (65536, 65537): 4295032832 floats per sample, over the limit of 16777216"));
+
+    [Fact]
     public Task Srnn003SoftmaxOnRecurrentLayer() => Verify.Analyzer("""
         [Sequential(10, 8)]
         [{|#0:SimpleRnn(4, Activation = Activation.Softmax)|}]
@@ -122,6 +139,33 @@ public class AnalyzerTests
         new DiagnosticResult("SRNN005", DiagnosticSeverity.Error).WithLocation(0).WithArguments("'NoShape' has no input shape: write [Sequential(timesteps, features)] for sequences or [Sequential(features)] for vectors"),
         new DiagnosticResult("SRNN005", DiagnosticSeverity.Error).WithLocation(1).WithArguments("'NoLayers' has no layers: add layer attributes such as [SimpleRnn(16)] and [Dense(1)] after [Sequential]"),
         new DiagnosticResult("SRNN005", DiagnosticSeverity.Error).WithLocation(2).WithArguments("'NoSequential' has layer attributes but no [Sequential(...)] with its input shape: add e.g. [Sequential(timesteps, features)] above the layers"));
+
+    [Fact]
+    public Task Srnn005NullShapeIsReportedNotACrash() => Verify.Analyzer("""
+        [{|#0:Sequential(null)|}]
+        [Dense(3)]
+        public partial class NullShape;
+        """, false,
+        new DiagnosticResult("SRNN005", DiagnosticSeverity.Error).WithLocation(0)
+            .WithArguments("'NullShape' has no input shape: write [Sequential(timesteps, features)] for sequences or [Sequential(features)] for vectors"));
+
+    [Fact]
+    public Task Srnn001PointsAtTheDeclarationWithoutPartialAndRejectsFileTypes() => Verify.Analyzer("""
+        [Sequential(4)]
+        [Dense(2)]
+        public partial class Twice;
+
+        public class {|#0:Twice|};
+
+        [Sequential(4)]
+        [Dense(2)]
+        file partial class {|#1:Local|};
+        """, false,
+        new DiagnosticResult("SRNN001", DiagnosticSeverity.Error).WithLocation(0)
+            .WithArguments("'Twice' must be declared 'partial' so that the generator can add the network's members: write 'public partial class Twice'"),
+        DiagnosticResult.CompilerError("CS0260").WithLocation(0).WithArguments("Twice"),
+        new DiagnosticResult("SRNN001", DiagnosticSeverity.Error).WithLocation(1)
+            .WithArguments("'Local' is a file-local type; the generated members live in another file, so remove the 'file' modifier"));
 
     [Fact]
     public Task Srnn006LayersOnTwoDeclarations() => Verify.Analyzer("""

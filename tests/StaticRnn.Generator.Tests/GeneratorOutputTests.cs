@@ -66,7 +66,52 @@ public class GeneratorOutputTests
     {
         var (files, diagnostics) = GeneratorTestHelper.Run($"using StaticRnn;\n{attributes}\npublic partial class Net;");
         Assert.Single(files);
-        Assert.Empty(diagnostics.Where(d => d.Severity >= DiagnosticSeverity.Warning).Select(d => d.ToString()));
+        string[] problems = diagnostics.Where(d => d.Severity >= DiagnosticSeverity.Warning).Select(d => d.ToString()).ToArray();
+        Assert.True(problems.Length == 0, string.Join("\n", problems));
+    }
+
+    [Fact]
+    public void GeneratedCodeSurvivesUserNamesThatShadowOurs()
+    {
+        // Namespaces and types named like the runtime's, members named like its classes, a keyword class name, and
+        // no implicit usings: the generated file must bind to StaticRnn's own types regardless.
+        var (files, diagnostics) = GeneratorTestHelper.Run("""
+            namespace Acme.Training { public class Marker; }
+            namespace Acme.Kernels { public class Marker; }
+            namespace Acme
+            {
+                public class Guard;
+                public class Losses;
+                public class Vector256;
+                public class Unsafe;
+                public class VectorMath;
+                public class MemoryMarshal;
+                public class Span<T>;
+                public class History;
+                namespace System { public class Marker; }
+            }
+            namespace Acme.Models
+            {
+                using StaticRnn;
+
+                public partial class Outer
+                {
+                    [Sequential(5, 3, Loss = Loss.SparseCategoricalCrossentropy)]
+                    [Lstm(9, ReturnSequences = true)]
+                    [Gru(4, ResetAfter = false, ReturnSequences = true)]
+                    [Dense(3, Activation = Activation.Softmax)]
+                    public partial class @event
+                    {
+                        public int Training => 1;
+                        public int Guard => 2;
+                        public int StaticRnn => 3;
+                    }
+                }
+            }
+            """);
+        Assert.Single(files);
+        string[] problems = diagnostics.Where(d => d.Severity >= DiagnosticSeverity.Warning).Select(d => d.ToString()).ToArray();
+        Assert.True(problems.Length == 0, string.Join("\n", problems));
     }
 
     [Theory]

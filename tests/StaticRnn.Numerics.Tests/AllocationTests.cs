@@ -5,6 +5,21 @@ namespace StaticRnn.Numerics.Tests;
 /// <summary>After warm-up, Predict, Gradients and TrainStep allocate nothing on the managed heap.</summary>
 public class AllocationTests
 {
+    /// <summary>.ci/run repeats the numeric tests with DOTNET_EnableAVX2=0; this proves that run really is without AVX2.</summary>
+    [Fact]
+    public void TheNoAvx2RunHasNoAvx2()
+    {
+        if (Environment.GetEnvironmentVariable("DOTNET_EnableAVX2") == "0")
+        {
+            Assert.False(System.Runtime.Intrinsics.X86.Avx2.IsSupported);
+            Assert.False(System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated);
+        }
+        else if (System.Runtime.Intrinsics.X86.Avx2.IsSupported)
+        {
+            Assert.True(System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated);
+        }
+    }
+
     [Fact]
     public void SeedModelPassesAllocateNothing()
     {

@@ -68,6 +68,11 @@ public class FiniteDifferenceTests
         [new GruLayer(12, ResetAfter: false, ReturnSequences: true), new GruLayer(10, Activation.Linear, UseBias: false), new DenseLayer(2)],
         [3, 90], Loss.MeanSquaredError, batch: 2);
 
+    /// <summary>Keras normalizes a row to sum 1 before categorical cross-entropy; with sigmoid outputs that matters.</summary>
+    [Fact]
+    public void CategoricalCrossentropyOnUnnormalizedOutputs() => Check<FdCategoricalOnSigmoid>(
+        [new DenseLayer(4, Activation.Sigmoid)], [6], Loss.CategoricalCrossentropy, batch: 3);
+
     private static void Check<TNet>(Layer[] layers, int[] inputShape, Loss loss, int batch) where TNet : IStaticNetwork<TNet>, new()
     {
         Assert.Equal(loss, TNet.Loss);

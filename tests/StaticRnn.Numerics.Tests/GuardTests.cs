@@ -84,6 +84,27 @@ public class GuardTests
     }
 
     [Fact]
+    public void SparseNetworksTakeIntClassIndicesToo()
+    {
+        var a = new RnnSigmoidNoBiasSoftmax();
+        var b = new RnnSigmoidNoBiasSoftmax();
+        var r = new SeededRandom(4);
+        var x = new float[3 * RnnSigmoidNoBiasSoftmax.InputSize];
+        for (int i = 0; i < x.Length; i++) x[i] = (float)r.NextDouble(-1, 1);
+        int[] classes = [3, 0, 2];
+        float[] asFloats = [3, 0, 2];
+        var ga = new float[RnnSigmoidNoBiasSoftmax.ParameterCount];
+        var gb = new float[RnnSigmoidNoBiasSoftmax.ParameterCount];
+        Assert.Equal(a.Gradients(x, asFloats, 3, ga), b.Gradients(x, classes, 3, gb));
+        Assert.Equal(ga, gb);
+        Assert.Equal(a.ComputeLoss(x, asFloats, 3), b.ComputeLoss(x, classes, 3));
+        var e = Assert.Throws<ArgumentException>(() => b.TrainStep(x, new[] { 3, 4, 0 }, 3, new Adam()));
+        Assert.Contains("targets[1] is 4", e.Message);
+        History history = b.Fit(x, classes, epochs: 2, batchSize: 2, verbose: 0);
+        Assert.Equal(2, history.Epochs);
+    }
+
+    [Fact]
     public void SparseTargetsMustBeClassIndices()
     {
         var net = new RnnSigmoidNoBiasSoftmax();

@@ -138,3 +138,7 @@ public partial class FdGruResetBefore;
 [Dense(2)]
 public partial class FdGruLoops;
 #pragma warning restore SRNN008
+
+[Sequential(6, Loss = Loss.CategoricalCrossentropy)]
+[Dense(4, Activation = Activation.Sigmoid)]
+public partial class FdCategoricalOnSigmoid;

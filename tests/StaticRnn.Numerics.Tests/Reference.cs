@@ -192,7 +192,9 @@ internal static class Reference
                         count++;
                         break;
                     case StaticRnn.Loss.CategoricalCrossentropy:
-                        for (int j = 0; j < y.Length; j++) sum -= t[r * y.Length + j] * Math.Log(Math.Clamp(y[j], eps, 1 - eps));
+                        // Keras: output / sum(output), clipped, then -Σ t log.
+                        double total = y.Sum();
+                        for (int j = 0; j < y.Length; j++) sum -= t[r * y.Length + j] * Math.Log(Math.Clamp(y[j] / total, eps, 1 - eps));
                         count++;
                         break;
                 }

@@ -60,6 +60,45 @@ public class TrainingTests
     }
 
     [Fact]
+    public void ValidationSplitFloorsTheTrainingPartAsKerasDoes()
+    {
+        var (x, y) = Data(10, 6);
+        var log = new StringWriter();
+        new SeedModel().Fit(x, y, epochs: 1, batchSize: 1, validationSplit: 0.3, log: log);
+        Assert.Contains(" - 7/7 - ", log.ToString()); // floor(10 * 0.7) = 7 train, 3 validation (not 8 / 2)
+        // Keras raises when either part would be empty.
+        var e = Assert.Throws<ArgumentException>(() => new SeedModel().Fit(x.AsSpan(0, 80), y.AsSpan(0, 10), validationSplit: 0.5, verbose: 0));
+        Assert.Contains("too few", e.Message);
+        e = Assert.Throws<ArgumentException>(() => new SeedModel().Fit(x.AsSpan(0, 3 * 80), y.AsSpan(0, 30), validationSplit: 1e-20, verbose: 0));
+        Assert.Contains("too few", e.Message);
+    }
+
+    [Fact]
+    public void FitChecksAllDataBeforeTheFirstStep()
+    {
+        var (x, y) = Data(100, 7);
+        x[95 * 80 + 3] = float.NaN; // in the last batch, and in the validation part
+        var net = new SeedModel();
+        float[] before = net.Parameters.ToArray();
+        var e = Assert.Throws<ArgumentException>(() => net.Fit(x, y, epochs: 3, batchSize: 10, validationSplit: 0.1, verbose: 0));
+        Assert.Contains($"inputs[{95 * 80 + 3}]", e.Message);
+        Assert.Equal(before, net.Parameters.ToArray());
+    }
+
+    [Fact]
+    public void RepeatedFitCallsKeepTheDefaultOptimizerAndMoveTheShuffle()
+    {
+        var (x, y) = Data(64, 8);
+        var once = new SeedModel();
+        once.Fit(x, y, epochs: 2, batchSize: 8, verbose: 0, shuffle: false);
+        var twice = new SeedModel();
+        twice.Fit(x, y, epochs: 1, batchSize: 8, verbose: 0, shuffle: false);
+        twice.Fit(x, y, epochs: 1, batchSize: 8, verbose: 0, shuffle: false);
+        // Without shuffling, two one-epoch calls equal one two-epoch call only if the RMSprop moments carry over.
+        Assert.Equal(once.Parameters.ToArray(), twice.Parameters.ToArray());
+    }
+
+    [Fact]
     public void FitRejectsBadArguments()
     {
         var (x, y) = Data(10, 4);

@@ -72,5 +72,28 @@ public class WeightsFileTests : IDisposable
     }
 
     [Fact]
+    public void MalformedHeadersWithAValidChecksumAreInvalidData()
+    {
+        string path = Path.Combine(_dir, "w.bin");
+        WeightsFile.Save(path, s_layout, [1, 2, 3, 4, 5, 6, 7, 8]);
+        byte[] bytes = File.ReadAllBytes(path);
+        // Claim a 1,000-byte name for the first array, then re-seal the checksum so only the structure is wrong.
+        BitConverter.GetBytes(1000).CopyTo(bytes, 12);
+        BitConverter.GetBytes(WeightsFile.Crc32(bytes.AsSpan(0, bytes.Length - 4))).CopyTo(bytes, bytes.Length - 4);
+        File.WriteAllBytes(path, bytes);
+        float[] target = new float[8];
+        Assert.Contains("malformed", Assert.Throws<InvalidDataException>(() => WeightsFile.Load(path, s_layout, target)).Message);
+        Assert.All(target, v => Assert.Equal(0, v));
+
+        // Extra bytes after the last array are refused too.
+        WeightsFile.Save(path, s_layout, [1, 2, 3, 4, 5, 6, 7, 8]);
+        bytes = File.ReadAllBytes(path);
+        byte[] longer = [.. bytes.AsSpan(0, bytes.Length - 4), 0, 0, 0, 0, 0, 0, 0, 0];
+        longer = [.. longer, .. BitConverter.GetBytes(WeightsFile.Crc32(longer))];
+        File.WriteAllBytes(path, longer);
+        Assert.Contains("after its last array", Assert.Throws<InvalidDataException>(() => WeightsFile.Load(path, s_layout, target)).Message);
+    }
+
+    [Fact]
     public void Crc32MatchesTheStandardCheckValue() => Assert.Equal(0xCBF43926u, WeightsFile.Crc32("123456789"u8));
 }

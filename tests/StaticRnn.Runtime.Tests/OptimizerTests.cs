@@ -94,6 +94,8 @@ public class OptimizerTests
         Assert.Throws<ArgumentOutOfRangeException>(() => new Adam(-1f));
         Assert.Throws<ArgumentOutOfRangeException>(() => new Adam(0.001f, beta1: 1f));
         Assert.Throws<ArgumentOutOfRangeException>(() => new Sgd(0.01f, momentum: -0.1f));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new Sgd(0.01f, momentum: 1.1f));
+        Assert.Equal(1f, new Sgd(0.01f, momentum: 1f).Momentum); // Keras accepts [0, 1]
         Assert.Throws<ArgumentOutOfRangeException>(() => new RmsProp(float.NaN));
         Assert.Throws<ArgumentOutOfRangeException>(() => new Adam { LearningRate = 0 });
     }
