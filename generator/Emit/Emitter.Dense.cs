@@ -4,13 +4,13 @@ namespace StaticRnn.Generator.Emit;
 
 internal static partial class Emitter
 {
-    private static void DenseForward(SourceWriter w, LayerSpec layer, TapePlan.LayerPlan plan)
+    private static void DenseForward(SourceWriter w, LayerSpec layer, string method, TapePlan.LayerPlan plan)
     {
         int inputs = layer.InputFeatures, units = layer.OutputFeatures, rows = layer.OutputRows;
         ActivationKind act = layer.Decl.Activation;
         string f = Formula(act);
         w.Line($"/// <summary>Layer {layer.Position + 1} '{layer.Name}' (Dense {inputs} → {units}{(rows > 1 ? $", at each of {rows} steps" : "")}): y = {(f.Length > 0 ? f + "(" : "")}x·W{(layer.HasBias ? " + b" : "")}{(f.Length > 0 ? ")" : "")}.</summary>");
-        using (w.Block($"private static void Layer{layer.Position + 1}Forward(ref float p, ref float x, ref float y)"))
+        using (w.Block($"private static void {method}Forward(ref float p, ref float x, ref float y)"))
         {
             WeightRefs(w, layer, "p", "W", "b");
             RowLoop(w, rows, plan.InputStride, plan.Stride, "x", "y", (xr, yr) =>
@@ -36,13 +36,13 @@ internal static partial class Emitter
         }
     }
 
-    private static void DenseBackward(SourceWriter w, LayerSpec layer, TapePlan.LayerPlan plan, bool needsInputGradient)
+    private static void DenseBackward(SourceWriter w, LayerSpec layer, string method, TapePlan.LayerPlan plan, bool needsInputGradient)
     {
         int inputs = layer.InputFeatures, units = layer.OutputFeatures, rows = layer.OutputRows;
         ActivationKind act = layer.Decl.Activation;
         w.Line($"/// <summary>Layer {layer.Position + 1} '{layer.Name}' backward: dz = dy ⊙ a'(y); dW += xᵀ·dz{(layer.HasBias ? "; db += dz" : "")}{(needsInputGradient ? "; dx = dz·Wᵀ" : "")}.</summary>");
         string dxParam = needsInputGradient ? ", ref float dx" : "";
-        using (w.Block($"private static void Layer{layer.Position + 1}Backward(ref float p, ref float x, ref float y, ref float dy, ref float g{dxParam}, ref float work)"))
+        using (w.Block($"private static void {method}Backward(ref float p, ref float x, ref float y, ref float dy, ref float g{dxParam}, ref float work)"))
         {
             if (needsInputGradient)
             {

@@ -13,7 +13,7 @@ internal static partial class Emitter
     private static (string Name, int Column)[] Triple(string z, string r, string h, int units, int block)
         => new[] { (z, 8 * block), (r, units + 8 * block), (h, 2 * units + 8 * block) };
 
-    private static void GruForward(SourceWriter w, LayerSpec layer, TapePlan.LayerPlan plan)
+    private static void GruForward(SourceWriter w, LayerSpec layer, string method, TapePlan.LayerPlan plan)
     {
         int inputs = layer.InputFeatures, units = layer.Decl.Units, steps = layer.InputSteps, stride = plan.Stride, cols = 3 * units;
         bool after = layer.Decl.ResetAfter, bias = layer.HasBias;
@@ -22,7 +22,7 @@ internal static partial class Emitter
         w.Line($"/// <summary>Layer {layer.Position + 1} '{layer.Name}' (GRU {inputs} → {units}, {steps} steps{(layer.Decl.GoBackwards ? ", backwards" : "")}, reset_after={(after ? "True" : "False")}):");
         w.Line($"/// z, r = {Formula(rec)}(x_t·W + h_(t-1)·U{(bias ? " + b" : "")}); h̃ = {candidate}; h_t = z ⊙ h_(t-1) + (1 - z) ⊙ h̃.</summary>");
         w.Line($"/// <remarks>Region: h ({steps + 1} rows of {stride}, row 0 zeros), then per step z, r, h̃ and {(after ? "h·U_h + b'_h" : "r ⊙ h_(t-1)")} ({4 * stride} floats).</remarks>");
-        using (w.Block($"private static void Layer{layer.Position + 1}Forward(ref float p, ref float x, ref float h)"))
+        using (w.Block($"private static void {method}Forward(ref float p, ref float x, ref float h)"))
         {
             WeightRefs(w, layer, "p", "W", "b");
             if (!after)
@@ -103,7 +103,7 @@ internal static partial class Emitter
         }
     }
 
-    private static void GruBackward(SourceWriter w, LayerSpec layer, TapePlan.LayerPlan plan, bool needsInputGradient)
+    private static void GruBackward(SourceWriter w, LayerSpec layer, string method, TapePlan.LayerPlan plan, bool needsInputGradient)
     {
         int inputs = layer.InputFeatures, units = layer.Decl.Units, steps = layer.InputSteps, stride = plan.Stride, cols = 3 * units;
         int blocks = Blocks(units);
@@ -122,7 +122,7 @@ internal static partial class Emitter
         w.Line($"/// <summary>Layer {layer.Position + 1} '{layer.Name}' backward through time (reset_after={(after ? "True" : "False")}): per step, gate deltas and the direct path");
         w.Line($"/// dh_(t-1) = z ⊙ dh_t first, then dW += x_tᵀ·dz, dU += h_(t-1)ᵀ·dz{(needsInputGradient ? ", dx_t = dz·Wᵀ" : "")}, dh_(t-1) += dz·Uᵀ.</summary>");
         string dxParam = needsInputGradient ? ", ref float dx" : "";
-        using (w.Block($"private static void Layer{layer.Position + 1}Backward(ref float p, ref float x, ref float h, ref float dy, ref float g{dxParam}, ref float work)"))
+        using (w.Block($"private static void {method}Backward(ref float p, ref float x, ref float h, ref float dy, ref float g{dxParam}, ref float work)"))
         {
             if (needsInputGradient)
             {

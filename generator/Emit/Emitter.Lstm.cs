@@ -12,14 +12,14 @@ internal static partial class Emitter
     private static (string Name, int Column)[] GateColumns(string prefix, int units, int block)
         => new[] { ($"{prefix}I", 8 * block), ($"{prefix}F", units + 8 * block), ($"{prefix}C", 2 * units + 8 * block), ($"{prefix}O", 3 * units + 8 * block) };
 
-    private static void LstmForward(SourceWriter w, LayerSpec layer, TapePlan.LayerPlan plan)
+    private static void LstmForward(SourceWriter w, LayerSpec layer, string method, TapePlan.LayerPlan plan)
     {
         int inputs = layer.InputFeatures, units = layer.Decl.Units, steps = layer.InputSteps, stride = plan.Stride, cols = 4 * units;
         ActivationKind act = layer.Decl.Activation, rec = layer.Decl.RecurrentActivation;
         w.Line($"/// <summary>Layer {layer.Position + 1} '{layer.Name}' (LSTM {inputs} → {units}, {steps} steps{(layer.Decl.GoBackwards ? ", backwards" : "")}): [i f c o] = x_t·W + h_(t-1)·U{(layer.HasBias ? " + b" : "")};");
         w.Line($"/// c_t = {Formula(rec)}(f) ⊙ c_(t-1) + {Formula(rec)}(i) ⊙ {Name(act)}(c); h_t = {Formula(rec)}(o) ⊙ {Name(act)}(c_t).</summary>");
         w.Line($"/// <remarks>Region: h ({steps + 1} rows of {stride}, row 0 zeros), c ({steps + 1} rows), then per step the activated gates i, f, c, o ({4 * stride} floats).</remarks>");
-        using (w.Block($"private static void Layer{layer.Position + 1}Forward(ref float p, ref float x, ref float h)"))
+        using (w.Block($"private static void {method}Forward(ref float p, ref float x, ref float h)"))
         {
             WeightRefs(w, layer, "p", "W", "b");
             w.Line($"ref float c = ref Unsafe.Add(ref h, {plan.CellOffset - plan.RegionOffset});");
@@ -62,7 +62,7 @@ internal static partial class Emitter
         }
     }
 
-    private static void LstmBackward(SourceWriter w, LayerSpec layer, TapePlan.LayerPlan plan, bool needsInputGradient)
+    private static void LstmBackward(SourceWriter w, LayerSpec layer, string method, TapePlan.LayerPlan plan, bool needsInputGradient)
     {
         int inputs = layer.InputFeatures, units = layer.Decl.Units, steps = layer.InputSteps, stride = plan.Stride, cols = 4 * units;
         int blocks = Blocks(units);
@@ -71,7 +71,7 @@ internal static partial class Emitter
         w.Line($"/// <summary>Layer {layer.Position + 1} '{layer.Name}' backward through time: per step, gate deltas from dh and dc (pass 1), then");
         w.Line($"/// dW += x_tᵀ·dz, dU += h_(t-1)ᵀ·dz{(needsInputGradient ? ", dx_t = dz·Wᵀ" : "")}, dh_(t-1) = dz·Uᵀ (pass 2).</summary>");
         string dxParam = needsInputGradient ? ", ref float dx" : "";
-        using (w.Block($"private static void Layer{layer.Position + 1}Backward(ref float p, ref float x, ref float h, ref float dy, ref float g{dxParam}, ref float work)"))
+        using (w.Block($"private static void {method}Backward(ref float p, ref float x, ref float h, ref float dy, ref float g{dxParam}, ref float work)"))
         {
             if (needsInputGradient)
             {

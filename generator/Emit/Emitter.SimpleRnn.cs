@@ -4,7 +4,7 @@ namespace StaticRnn.Generator.Emit;
 
 internal static partial class Emitter
 {
-    private static void SimpleRnnForward(SourceWriter w, LayerSpec layer, TapePlan.LayerPlan plan)
+    private static void SimpleRnnForward(SourceWriter w, LayerSpec layer, string method, TapePlan.LayerPlan plan)
     {
         int inputs = layer.InputFeatures, units = layer.Decl.Units, steps = layer.InputSteps;
         ActivationKind act = layer.Decl.Activation;
@@ -12,7 +12,7 @@ internal static partial class Emitter
         string open = f.Length > 0 ? f + "(" : "", close = f.Length > 0 ? ")" : "";
         w.Line($"/// <summary>Layer {layer.Position + 1} '{layer.Name}' (SimpleRNN {inputs} → {units}, {steps} steps{(layer.Decl.GoBackwards ? ", backwards" : "")}): h_t = {open}x_t·W + h_(t-1)·U{(layer.HasBias ? " + b" : "")}{close}.</summary>");
         w.Line($"/// <remarks>h holds {steps + 1} rows of {plan.Stride}: row 0 is the initial state (zeros), row t + 1 is h_t.</remarks>");
-        using (w.Block($"private static void Layer{layer.Position + 1}Forward(ref float p, ref float x, ref float h)"))
+        using (w.Block($"private static void {method}Forward(ref float p, ref float x, ref float h)"))
         {
             WeightRefs(w, layer, "p", "W", "b");
             using (w.Block($"for (int t = 0; t < {steps}; t++)"))
@@ -38,13 +38,13 @@ internal static partial class Emitter
         }
     }
 
-    private static void SimpleRnnBackward(SourceWriter w, LayerSpec layer, TapePlan.LayerPlan plan, bool needsInputGradient)
+    private static void SimpleRnnBackward(SourceWriter w, LayerSpec layer, string method, TapePlan.LayerPlan plan, bool needsInputGradient)
     {
         int inputs = layer.InputFeatures, units = layer.Decl.Units, steps = layer.InputSteps;
         bool sequence = layer.Decl.ReturnSequences;
         w.Line($"/// <summary>Layer {layer.Position + 1} '{layer.Name}' backward through time: for t = T-1..0, dz = (dh_t + dy_t) ⊙ a'(h_t); dW += x_tᵀ·dz; dU += h_(t-1)ᵀ·dz{(layer.HasBias ? "; db += dz" : "")}{(needsInputGradient ? "; dx_t = dz·Wᵀ" : "")}; dh_(t-1) = dz·Uᵀ.</summary>");
         string dxParam = needsInputGradient ? ", ref float dx" : "";
-        using (w.Block($"private static void Layer{layer.Position + 1}Backward(ref float p, ref float x, ref float h, ref float dy, ref float g{dxParam}, ref float work)"))
+        using (w.Block($"private static void {method}Backward(ref float p, ref float x, ref float h, ref float dy, ref float g{dxParam}, ref float work)"))
         {
             if (needsInputGradient)
             {

@@ -260,32 +260,45 @@ internal static partial class Emitter
             {
                 LayerSpec layer = spec.Layers[i];
                 w.Line();
-                switch (layer.Kind)
+                if (layer.Decl.IsRecurrent && layer.Decl.Bidirectional)
                 {
-                    case LayerKind.Dense:
-                        DenseForward(w, layer, plan.Layers[i]);
-                        w.Line();
-                        DenseBackward(w, layer, plan.Layers[i], needsInputGradient: i > 0);
-                        break;
-                    case LayerKind.SimpleRnn:
-                        SimpleRnnForward(w, layer, plan.Layers[i]);
-                        w.Line();
-                        SimpleRnnBackward(w, layer, plan.Layers[i], needsInputGradient: i > 0);
-                        break;
-                    case LayerKind.Gru:
-                        GruForward(w, layer, plan.Layers[i]);
-                        w.Line();
-                        GruBackward(w, layer, plan.Layers[i], needsInputGradient: i > 0);
-                        break;
-                    case LayerKind.Lstm:
-                        LstmForward(w, layer, plan.Layers[i]);
-                        w.Line();
-                        LstmBackward(w, layer, plan.Layers[i], needsInputGradient: i > 0);
-                        break;
-                    default:
-                        throw new System.InvalidOperationException($"No emitter for {layer.Kind}; the builder should have reported SRNN009.");
+                    BidirectionalLayer(w, layer, $"Layer{i + 1}", plan.Layers[i], needsInputGradient: i > 0);
+                }
+                else
+                {
+                    EmitLayer(w, layer, $"Layer{i + 1}", plan.Layers[i], needsInputGradient: i > 0);
                 }
             }
+        }
+    }
+
+    /// <summary>The forward and backward kernels of one (one-directional) layer, named <c>{method}Forward</c> and <c>{method}Backward</c>.</summary>
+    private static void EmitLayer(SourceWriter w, LayerSpec layer, string method, TapePlan.LayerPlan plan, bool needsInputGradient)
+    {
+        switch (layer.Kind)
+        {
+            case LayerKind.Dense:
+                DenseForward(w, layer, method, plan);
+                w.Line();
+                DenseBackward(w, layer, method, plan, needsInputGradient);
+                break;
+            case LayerKind.SimpleRnn:
+                SimpleRnnForward(w, layer, method, plan);
+                w.Line();
+                SimpleRnnBackward(w, layer, method, plan, needsInputGradient);
+                break;
+            case LayerKind.Gru:
+                GruForward(w, layer, method, plan);
+                w.Line();
+                GruBackward(w, layer, method, plan, needsInputGradient);
+                break;
+            case LayerKind.Lstm:
+                LstmForward(w, layer, method, plan);
+                w.Line();
+                LstmBackward(w, layer, method, plan, needsInputGradient);
+                break;
+            default:
+                throw new System.InvalidOperationException($"No emitter for {layer.Kind}; the builder should have reported SRNN009.");
         }
     }
 

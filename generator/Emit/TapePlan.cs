@@ -7,14 +7,18 @@ namespace StaticRnn.Generator.Emit;
 /// Where each layer keeps its activations for one sample. Every row is padded to a multiple of 8 floats (one
 /// <c>Vector256</c>), so full-vector loads and stores never cross into the next row; padding lanes hold values
 /// that nothing reads as data. A recurrent layer's region starts with one row for the initial state (zeros), so the
-/// first step needs no special case and row t+1 holds h_t.
+/// first step needs no special case and row t+1 holds h_t. A bidirectional layer's region holds its two directions,
+/// the merged output and the scratch rows its backward pass splits gradients into.
 /// </summary>
 internal sealed class TapePlan
 {
     /// <param name="CellOffset">LSTM: offset of the cell-state rows (T + 1 rows of <paramref name="Stride"/>, row 0 zeros).</param>
-    /// <param name="GateOffset">LSTM: offset of the activated gates, T rows of 4 × <paramref name="Stride"/> (i, f, g, o).</param>
+    /// <param name="GateOffset">LSTM and GRU: offset of the per-step gate rows (4 × <paramref name="Stride"/> each).</param>
+    /// <param name="Forward">Bidirectional: the forward direction's plan (offsets absolute, like this plan's).</param>
+    /// <param name="Backward">Bidirectional: the backward direction's plan.</param>
+    /// <param name="ScratchOffset">Bidirectional: rows for the forward and backward output gradients, then the backward direction's input gradient.</param>
     public sealed record LayerPlan(int RegionOffset, int RegionLength, int Stride, int OutputOffset, int OutputRows, int InputOffset, int InputStride, bool InputIsNetworkInput,
-        int CellOffset = 0, int GateOffset = 0);
+        int CellOffset = 0, int GateOffset = 0, LayerPlan? Forward = null, LayerPlan? Backward = null, int ScratchOffset = 0);
 
     public IReadOnlyList<LayerPlan> Layers { get; }
     public int TapeLength { get; }
@@ -32,29 +36,21 @@ internal sealed class TapePlan
         foreach (LayerSpec layer in spec.Layers)
         {
             int stride = RoundUp(layer.OutputFeatures);
-            int steps = layer.InputSteps;
             LayerPlan plan;
-            if (layer.Kind == LayerKind.Lstm)
+            if (layer.Decl.IsRecurrent && layer.Decl.Bidirectional)
             {
-                // h: T + 1 rows; c: T + 1 rows; gates: T rows of i, f, g, o, each padded to the stride.
-                int hRows = (steps + 1) * stride;
-                plan = new LayerPlan(offset, 2 * hRows + steps * 4 * stride, stride, offset + (layer.Decl.ReturnSequences ? stride : steps * stride),
-                    layer.OutputRows, inputOffset, inputStride, fromInput, CellOffset: offset + hRows, GateOffset: offset + 2 * hRows);
-                work = System.Math.Max(work, 6 * stride); // dh, dc, and dz for the four gates
+                int steps = layer.InputSteps, units = layer.Decl.Units, rows = layer.OutputRows;
+                LayerPlan forward = Recurrent(layer.Kind, steps, units, layer.Decl.ReturnSequences, offset, inputOffset, inputStride, fromInput, ref work);
+                LayerPlan backward = Recurrent(layer.Kind, steps, units, layer.Decl.ReturnSequences, offset + forward.RegionLength, inputOffset, inputStride, fromInput, ref work);
+                int merged = backward.RegionOffset + backward.RegionLength;
+                int scratch = merged + rows * stride;
+                int scratchLength = 2 * rows * forward.Stride + (fromInput ? 0 : steps * inputStride);
+                plan = new LayerPlan(offset, scratch + scratchLength - offset, stride, merged, rows, inputOffset, inputStride, fromInput,
+                    Forward: forward, Backward: backward, ScratchOffset: scratch);
             }
-            else if (layer.Kind == LayerKind.Gru)
+            else if (layer.Decl.IsRecurrent)
             {
-                // h: T + 1 rows; then per step z, r, h̃ and one more vector for backward, each padded to the stride.
-                int hRows = (steps + 1) * stride;
-                plan = new LayerPlan(offset, hRows + steps * 4 * stride, stride, offset + (layer.Decl.ReturnSequences ? stride : steps * stride),
-                    layer.OutputRows, inputOffset, inputStride, fromInput, GateOffset: offset + hRows);
-                work = System.Math.Max(work, 5 * stride); // dh, and dz for four vectors
-            }
-            else if (layer.Kind == LayerKind.SimpleRnn)
-            {
-                plan = new LayerPlan(offset, (steps + 1) * stride, stride, offset + (layer.Decl.ReturnSequences ? stride : steps * stride),
-                    layer.OutputRows, inputOffset, inputStride, fromInput);
-                work = System.Math.Max(work, 2 * stride); // dh and dz
+                plan = Recurrent(layer.Kind, layer.InputSteps, layer.Decl.Units, layer.Decl.ReturnSequences, offset, inputOffset, inputStride, fromInput, ref work);
             }
             else
             {
@@ -72,6 +68,30 @@ internal sealed class TapePlan
         TapeLength = offset;
         DeltaLength = delta;
         WorkLength = work;
+    }
+
+    /// <summary>The region of one recurrent layer (one direction) that starts at <paramref name="offset"/>.</summary>
+    private static LayerPlan Recurrent(LayerKind kind, int steps, int units, bool sequence, int offset, int inputOffset, int inputStride, bool fromInput, ref int work)
+    {
+        int stride = RoundUp(units);
+        int hRows = (steps + 1) * stride;
+        int output = offset + (sequence ? stride : steps * stride);
+        int rows = sequence ? steps : 1;
+        switch (kind)
+        {
+            case LayerKind.Lstm:
+                // h: T + 1 rows; c: T + 1 rows; gates: T rows of i, f, g, o, each padded to the stride.
+                work = System.Math.Max(work, 6 * stride); // dh, dc, and dz for the four gates
+                return new LayerPlan(offset, 2 * hRows + steps * 4 * stride, stride, output, rows, inputOffset, inputStride, fromInput,
+                    CellOffset: offset + hRows, GateOffset: offset + 2 * hRows);
+            case LayerKind.Gru:
+                // h: T + 1 rows; then per step z, r, h̃ and one more vector for backward, each padded to the stride.
+                work = System.Math.Max(work, 5 * stride); // dh, and dz for four vectors
+                return new LayerPlan(offset, hRows + steps * 4 * stride, stride, output, rows, inputOffset, inputStride, fromInput, GateOffset: offset + hRows);
+            default:
+                work = System.Math.Max(work, 2 * stride); // dh and dz
+                return new LayerPlan(offset, hRows, stride, output, rows, inputOffset, inputStride, fromInput);
+        }
     }
 
     public static int RoundUp(int n) => (n + 7) / 8 * 8;

@@ -454,10 +454,6 @@ internal static class NetworkBuilder
         {
             return "parameter counts and shapes are checked, but code for this layer is not generated yet (Dense, SimpleRnn, Lstm and Gru are); remove it for now";
         }
-        if (layer.Decl.Bidirectional)
-        {
-            return "Bidirectional = true is checked but not generated yet; remove it for now";
-        }
         return null;
     }
 

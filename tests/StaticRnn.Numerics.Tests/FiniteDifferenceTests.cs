@@ -73,6 +73,22 @@ public class FiniteDifferenceTests
     public void CategoricalCrossentropyOnUnnormalizedOutputs() => Check<FdCategoricalOnSigmoid>(
         [new DenseLayer(4, Activation.Sigmoid)], [6], Loss.CategoricalCrossentropy, batch: 3);
 
+    [Fact]
+    public void BidirectionalLstmConcatSequence() => Check<FdBidiLstmConcat>(
+        [new BidirectionalLayer(new LstmLayer(4, ReturnSequences: true)), new DenseLayer(2)],
+        [5, 3], Loss.MeanSquaredError, batch: 3);
+
+    [Fact]
+    public void BidirectionalGruSumLastState() => Check<FdBidiGruSum>(
+        [new BidirectionalLayer(new GruLayer(5, GoBackwards: true), MergeMode.Sum), new DenseLayer(3, Activation.Softmax)],
+        [6, 4], Loss.SparseCategoricalCrossentropy, batch: 2);
+
+    [Fact]
+    public void BidirectionalMulThenAveStacked() => Check<FdBidiMulAve>(
+        [new BidirectionalLayer(new RnnLayer(6, ReturnSequences: true), MergeMode.Mul),
+         new BidirectionalLayer(new GruLayer(3, ResetAfter: false), MergeMode.Ave), new DenseLayer(1, Activation.Sigmoid)],
+        [4, 3], Loss.BinaryCrossentropy, batch: 2);
+
     private static void Check<TNet>(Layer[] layers, int[] inputShape, Loss loss, int batch) where TNet : IStaticNetwork<TNet>, new()
     {
         Assert.Equal(loss, TNet.Loss);

@@ -142,3 +142,19 @@ public partial class FdGruLoops;
 [Sequential(6, Loss = Loss.CategoricalCrossentropy)]
 [Dense(4, Activation = Activation.Sigmoid)]
 public partial class FdCategoricalOnSigmoid;
+
+[Sequential(5, 3)]
+[Lstm(4, Bidirectional = true, ReturnSequences = true)]
+[Dense(2)]
+public partial class FdBidiLstmConcat;
+
+[Sequential(6, 4, Loss = Loss.SparseCategoricalCrossentropy)]
+[Gru(5, Bidirectional = true, Merge = MergeMode.Sum, GoBackwards = true)]
+[Dense(3, Activation = Activation.Softmax)]
+public partial class FdBidiGruSum;
+
+[Sequential(4, 3, Loss = Loss.BinaryCrossentropy)]
+[SimpleRnn(6, Bidirectional = true, Merge = MergeMode.Mul, ReturnSequences = true)]
+[Gru(3, ResetAfter = false, Bidirectional = true, Merge = MergeMode.Ave)]
+[Dense(1, Activation = Activation.Sigmoid)]
+public partial class FdBidiMulAve;

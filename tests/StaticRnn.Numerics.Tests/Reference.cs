@@ -13,6 +13,7 @@ internal static class Reference
         : Layer(Units, Activation, UseBias);
     public sealed record GruLayer(int Units, Activation Activation = Activation.Tanh, Activation RecurrentActivation = Activation.Sigmoid, bool UseBias = true,
         bool ReturnSequences = false, bool GoBackwards = false, bool ResetAfter = true) : Layer(Units, Activation, UseBias);
+    public sealed record BidirectionalLayer(Layer Inner, MergeMode Merge = MergeMode.Concat) : Layer(Inner.Units, Inner.Activation, Inner.UseBias);
     public sealed record LstmLayer(int Units, Activation Activation = Activation.Tanh, Activation RecurrentActivation = Activation.Sigmoid, bool UseBias = true,
         bool ReturnSequences = false, bool GoBackwards = false) : Layer(Units, Activation, UseBias);
 
@@ -32,110 +33,143 @@ internal static class Reference
         int offset = 0;
         foreach (Layer layer in layers)
         {
-            int input = rows[0].Length, u = layer.Units;
-            if (layer is GruLayer gru)
+            if (layer is BidirectionalLayer bi)
             {
-                // Keras GRU, gate order z, r, h; bias (2, 3u) with reset_after, else (3u).
-                double[] K = p[offset..(offset += input * 3 * u)];
-                double[] R = p[offset..(offset += u * 3 * u)];
-                int biasLength = gru.ResetAfter ? 6 * u : 3 * u;
-                double[] bias = gru.UseBias ? p[offset..(offset += biasLength)] : new double[biasLength];
-                var h = new double[u];
-                var outputs = new List<double[]>();
-                for (int s = 0; s < rows.Length; s++)
+                // Keras Bidirectional: the layer as written, then a copy with go_backwards flipped whose returned
+                // sequence is put back in time order; then merge.
+                double[][] f = Run(bi.Inner, rows, p, ref offset);
+                double[][] b = Run(Flip(bi.Inner), rows, p, ref offset);
+                if (b.Length > 1)
                 {
-                    double[] x = rows[gru.GoBackwards ? rows.Length - 1 - s : s];
-                    double[] Product(double[] v, double[] m, int n, int first, int count) => Enumerable.Range(first, count)
-                        .Select(j => Enumerable.Range(0, n).Sum(i => v[i] * m[i * 3 * u + j])).ToArray();
-                    double[] xz = Product(x, K, input, 0, 3 * u);
-                    double[] hz = Product(h, R, u, 0, 3 * u);
-                    var z = Activate(Enumerable.Range(0, u).Select(j => xz[j] + hz[j] + bias[j] + (gru.ResetAfter ? bias[3 * u + j] : 0)).ToArray(), gru.RecurrentActivation);
-                    var r = Activate(Enumerable.Range(0, u).Select(j => xz[u + j] + hz[u + j] + bias[u + j] + (gru.ResetAfter ? bias[4 * u + j] : 0)).ToArray(), gru.RecurrentActivation);
-                    double[] candidate;
-                    if (gru.ResetAfter)
-                    {
-                        candidate = Activate(Enumerable.Range(0, u).Select(j => xz[2 * u + j] + bias[2 * u + j] + r[j] * (hz[2 * u + j] + bias[5 * u + j])).ToArray(), gru.Activation);
-                    }
-                    else
-                    {
-                        double[] rh = h.Select((v, j) => r[j] * v).ToArray();
-                        double[] rhU = Product(rh, R, u, 2 * u, u);
-                        candidate = Activate(Enumerable.Range(0, u).Select(j => xz[2 * u + j] + rhU[j] + bias[2 * u + j]).ToArray(), gru.Activation);
-                    }
-                    h = Enumerable.Range(0, u).Select(j => z[j] * h[j] + (1 - z[j]) * candidate[j]).ToArray();
-                    outputs.Add(h);
+                    b = b.Reverse().ToArray();
                 }
-                rows = gru.ReturnSequences ? outputs.ToArray() : [h];
-                continue;
-            }
-            if (layer is LstmLayer lstm)
-            {
-                // Keras LSTM: z = x·W + h·U + b over 4u columns in gate order i, f, c, o.
-                double[] K = p[offset..(offset += input * 4 * u)];
-                double[] R = p[offset..(offset += u * 4 * u)];
-                double[] bias = lstm.UseBias ? p[offset..(offset += 4 * u)] : new double[4 * u];
-                var h = new double[u];
-                var c = new double[u];
-                var outputs = new List<double[]>();
-                for (int s = 0; s < rows.Length; s++)
+                rows = f.Zip(b, (fr, br) => bi.Merge switch
                 {
-                    double[] x = rows[lstm.GoBackwards ? rows.Length - 1 - s : s];
-                    var z = new double[4 * u];
-                    for (int j = 0; j < 4 * u; j++)
-                    {
-                        double a = bias[j];
-                        for (int i = 0; i < input; i++) a += x[i] * K[i * 4 * u + j];
-                        for (int k = 0; k < u; k++) a += h[k] * R[k * 4 * u + j];
-                        z[j] = a;
-                    }
-                    double[] gi = Activate(z[..u], lstm.RecurrentActivation), gf = Activate(z[u..(2 * u)], lstm.RecurrentActivation);
-                    double[] gc = Activate(z[(2 * u)..(3 * u)], lstm.Activation), go = Activate(z[(3 * u)..], lstm.RecurrentActivation);
-                    c = c.Select((cj, j) => gf[j] * cj + gi[j] * gc[j]).ToArray();
-                    double[] ac = Activate(c, lstm.Activation);
-                    h = ac.Select((v, j) => go[j] * v).ToArray();
-                    outputs.Add(h);
-                }
-                rows = lstm.ReturnSequences ? outputs.ToArray() : [h];
-                continue;
-            }
-            double[] W = p[offset..(offset += input * u)];
-            if (layer is RnnLayer rnn)
-            {
-                double[] U = p[offset..(offset += u * u)];
-                double[] b = rnn.UseBias ? p[offset..(offset += u)] : new double[u];
-                var h = new double[u];
-                var outputs = new List<double[]>();
-                for (int s = 0; s < rows.Length; s++)
-                {
-                    double[] x = rows[rnn.GoBackwards ? rows.Length - 1 - s : s];
-                    var z = new double[u];
-                    for (int j = 0; j < u; j++)
-                    {
-                        double a = b[j];
-                        for (int i = 0; i < input; i++) a += x[i] * W[i * u + j];
-                        for (int k = 0; k < u; k++) a += h[k] * U[k * u + j];
-                        z[j] = a;
-                    }
-                    h = Activate(z, rnn.Activation);
-                    outputs.Add(h);
-                }
-                rows = rnn.ReturnSequences ? outputs.ToArray() : [h];
-            }
-            else
-            {
-                double[] b = layer.UseBias ? p[offset..(offset += u)] : new double[u];
-                rows = rows.Select(x =>
-                {
-                    var z = new double[u];
-                    for (int j = 0; j < u; j++)
-                    {
-                        double a = b[j];
-                        for (int i = 0; i < input; i++) a += x[i] * W[i * u + j];
-                        z[j] = a;
-                    }
-                    return Activate(z, layer.Activation);
+                    MergeMode.Concat => fr.Concat(br).ToArray(),
+                    MergeMode.Sum => fr.Zip(br, (u, v) => u + v).ToArray(),
+                    MergeMode.Mul => fr.Zip(br, (u, v) => u * v).ToArray(),
+                    _ => fr.Zip(br, (u, v) => (u + v) / 2).ToArray(),
                 }).ToArray();
+                continue;
             }
+            rows = Run(layer, rows, p, ref offset);
+        }
+        return rows;
+    }
+
+    private static Layer Flip(Layer layer) => layer switch
+    {
+        RnnLayer r => r with { GoBackwards = !r.GoBackwards },
+        LstmLayer l => l with { GoBackwards = !l.GoBackwards },
+        GruLayer g => g with { GoBackwards = !g.GoBackwards },
+        _ => throw new ArgumentException("Bidirectional wraps a recurrent layer."),
+    };
+
+    private static double[][] Run(Layer layer, double[][] rows, double[] p, ref int offset)
+    {
+        int input = rows[0].Length, u = layer.Units;
+        if (layer is GruLayer gru)
+        {
+            // Keras GRU, gate order z, r, h; bias (2, 3u) with reset_after, else (3u).
+            double[] K = p[offset..(offset += input * 3 * u)];
+            double[] R = p[offset..(offset += u * 3 * u)];
+            int biasLength = gru.ResetAfter ? 6 * u : 3 * u;
+            double[] bias = gru.UseBias ? p[offset..(offset += biasLength)] : new double[biasLength];
+            var h = new double[u];
+            var outputs = new List<double[]>();
+            for (int s = 0; s < rows.Length; s++)
+            {
+                double[] x = rows[gru.GoBackwards ? rows.Length - 1 - s : s];
+                double[] Product(double[] v, double[] m, int n, int first, int count) => Enumerable.Range(first, count)
+                    .Select(j => Enumerable.Range(0, n).Sum(i => v[i] * m[i * 3 * u + j])).ToArray();
+                double[] xz = Product(x, K, input, 0, 3 * u);
+                double[] hz = Product(h, R, u, 0, 3 * u);
+                var z = Activate(Enumerable.Range(0, u).Select(j => xz[j] + hz[j] + bias[j] + (gru.ResetAfter ? bias[3 * u + j] : 0)).ToArray(), gru.RecurrentActivation);
+                var r = Activate(Enumerable.Range(0, u).Select(j => xz[u + j] + hz[u + j] + bias[u + j] + (gru.ResetAfter ? bias[4 * u + j] : 0)).ToArray(), gru.RecurrentActivation);
+                double[] candidate;
+                if (gru.ResetAfter)
+                {
+                    candidate = Activate(Enumerable.Range(0, u).Select(j => xz[2 * u + j] + bias[2 * u + j] + r[j] * (hz[2 * u + j] + bias[5 * u + j])).ToArray(), gru.Activation);
+                }
+                else
+                {
+                    double[] rh = h.Select((v, j) => r[j] * v).ToArray();
+                    double[] rhU = Product(rh, R, u, 2 * u, u);
+                    candidate = Activate(Enumerable.Range(0, u).Select(j => xz[2 * u + j] + rhU[j] + bias[2 * u + j]).ToArray(), gru.Activation);
+                }
+                h = Enumerable.Range(0, u).Select(j => z[j] * h[j] + (1 - z[j]) * candidate[j]).ToArray();
+                outputs.Add(h);
+            }
+            rows = gru.ReturnSequences ? outputs.ToArray() : [h];
+            return rows;
+        }
+        if (layer is LstmLayer lstm)
+        {
+            // Keras LSTM: z = x·W + h·U + b over 4u columns in gate order i, f, c, o.
+            double[] K = p[offset..(offset += input * 4 * u)];
+            double[] R = p[offset..(offset += u * 4 * u)];
+            double[] bias = lstm.UseBias ? p[offset..(offset += 4 * u)] : new double[4 * u];
+            var h = new double[u];
+            var c = new double[u];
+            var outputs = new List<double[]>();
+            for (int s = 0; s < rows.Length; s++)
+            {
+                double[] x = rows[lstm.GoBackwards ? rows.Length - 1 - s : s];
+                var z = new double[4 * u];
+                for (int j = 0; j < 4 * u; j++)
+                {
+                    double a = bias[j];
+                    for (int i = 0; i < input; i++) a += x[i] * K[i * 4 * u + j];
+                    for (int k = 0; k < u; k++) a += h[k] * R[k * 4 * u + j];
+                    z[j] = a;
+                }
+                double[] gi = Activate(z[..u], lstm.RecurrentActivation), gf = Activate(z[u..(2 * u)], lstm.RecurrentActivation);
+                double[] gc = Activate(z[(2 * u)..(3 * u)], lstm.Activation), go = Activate(z[(3 * u)..], lstm.RecurrentActivation);
+                c = c.Select((cj, j) => gf[j] * cj + gi[j] * gc[j]).ToArray();
+                double[] ac = Activate(c, lstm.Activation);
+                h = ac.Select((v, j) => go[j] * v).ToArray();
+                outputs.Add(h);
+            }
+            rows = lstm.ReturnSequences ? outputs.ToArray() : [h];
+            return rows;
+        }
+        double[] W = p[offset..(offset += input * u)];
+        if (layer is RnnLayer rnn)
+        {
+            double[] U = p[offset..(offset += u * u)];
+            double[] b = rnn.UseBias ? p[offset..(offset += u)] : new double[u];
+            var h = new double[u];
+            var outputs = new List<double[]>();
+            for (int s = 0; s < rows.Length; s++)
+            {
+                double[] x = rows[rnn.GoBackwards ? rows.Length - 1 - s : s];
+                var z = new double[u];
+                for (int j = 0; j < u; j++)
+                {
+                    double a = b[j];
+                    for (int i = 0; i < input; i++) a += x[i] * W[i * u + j];
+                    for (int k = 0; k < u; k++) a += h[k] * U[k * u + j];
+                    z[j] = a;
+                }
+                h = Activate(z, rnn.Activation);
+                outputs.Add(h);
+            }
+            rows = rnn.ReturnSequences ? outputs.ToArray() : [h];
+        }
+        else
+        {
+            double[] b = layer.UseBias ? p[offset..(offset += u)] : new double[u];
+            rows = rows.Select(x =>
+            {
+                var z = new double[u];
+                for (int j = 0; j < u; j++)
+                {
+                    double a = b[j];
+                    for (int i = 0; i < input; i++) a += x[i] * W[i * u + j];
+                    z[j] = a;
+                }
+                return Activate(z, layer.Activation);
+            }).ToArray();
         }
         return rows;
     }
