@@ -21,6 +21,8 @@ public interface IStaticNetwork<TSelf> where TSelf : IStaticNetwork<TSelf>
     static abstract ReadOnlySpan<int> OutputShape { get; }
     /// <summary>The training loss.</summary>
     static abstract Loss Loss { get; }
+    /// <summary>For token networks (an Embedding first), the number of token ids; 0 for networks that take floats.</summary>
+    static virtual int Vocabulary => 0;
     /// <summary>Keras <c>model.summary()</c> text.</summary>
     static abstract string Summary();
 

@@ -22,8 +22,8 @@ internal static partial class Emitter
     private const string Rt = "global::StaticRnn";
     private const string Sys = "global::System";
 
-    /// <summary>State layout: parameters (+8 spare floats), gradient (+8), tape, two delta rows, work.</summary>
-    private sealed record StateLayout(int Gradient, int Tape, int DeltaA, int DeltaB, int Work, int Length)
+    /// <summary>State layout: parameters (+8 spare floats), gradient (+8), tape, two delta rows, work, and for token networks one row of ids.</summary>
+    private sealed record StateLayout(int Gradient, int Tape, int DeltaA, int DeltaB, int Work, int Tokens, int Length)
     {
         public static StateLayout For(NetworkSpec spec, TapePlan plan)
         {
@@ -32,7 +32,8 @@ internal static partial class Emitter
             int deltaA = tape + plan.TapeLength;
             int deltaB = deltaA + plan.DeltaLength;
             int work = deltaB + plan.DeltaLength;
-            return new StateLayout(gradient, tape, deltaA, deltaB, work, work + plan.WorkLength + 8);
+            int tokens = work + plan.WorkLength + 8;
+            return new StateLayout(gradient, tape, deltaA, deltaB, work, tokens, tokens + (spec.TakesTokens ? spec.InputSize : 0));
         }
     }
 
@@ -122,6 +123,10 @@ internal static partial class Emitter
         w.Line($"static int {Rt}.IStaticNetwork<{name}>.OutputSize => OutputSize;");
         w.Line($"static int {Rt}.IStaticNetwork<{name}>.TargetSize => TargetSize;");
         w.Line($"static {Rt}.Loss {Rt}.IStaticNetwork<{name}>.Loss => {Rt}.Loss.{spec.Loss};");
+        if (spec.TakesTokens)
+        {
+            w.Line($"static int {Rt}.IStaticNetwork<{name}>.Vocabulary => {spec.Vocabulary};");
+        }
         w.Line();
         w.Line("/// <summary>The Keras <c>model.summary()</c> table of this network.</summary>");
         w.Line("public static string Summary() => \"\"\"");
@@ -178,70 +183,82 @@ internal static partial class Emitter
 
     private static void EmitPublicPasses(SourceWriter w, NetworkSpec spec, StateLayout state, string kernels)
     {
-        bool sparse = spec.Loss == LossKind.SparseCategoricalCrossentropy;
-        string loss = $"{Rt}.Loss.{spec.Loss}";
+        bool sparse = spec.Loss == LossKind.SparseCategoricalCrossentropy, tokens = spec.TakesTokens;
         string guard = $"{Rt}.Kernels.Guard";
         string gradient = $"{Sys}.MemoryExtensions.AsSpan(_state, {state.Gradient}, ParameterCount)";
-        string floatTargets = sparse ? ", default" : "";
         string Span(string t) => $"{Sys}.ReadOnlySpan<{t}>";
+        string inputCheck(string type) => tokens ? $"{guard}.Tokens(inputs, {spec.Vocabulary});" : $"{guard}.Finite(inputs);";
+        string[] inputTypes = tokens ? new[] { "float", "int" } : new[] { "float" };
+        string[] targetTypes = sparse ? new[] { "float", "int" } : new[] { "float" };
+        string InputArguments(string type) => !tokens ? "inputs" : type == "float" ? "inputs, default" : "default, inputs";
+        string TargetArguments(string type) => !sparse ? "targets" : type == "float" ? "targets, default" : "default, targets";
+        string AsFloats(string type, string name) => type == "float" ? name : $"{Rt}.Training.ToFloats({name})";
 
-        w.Line();
-        w.Line("/// <summary>Forward pass: <paramref name=\"outputs\"/> receives <c>OutputSize</c> floats per sample.</summary>");
-        using (w.Block($"public void Predict({Span("float")} inputs, {Sys}.Span<float> outputs, int batchSize = 1)"))
+        foreach (string input in inputTypes)
         {
-            w.Line($"{guard}.Predict(inputs, outputs, batchSize, InputSize, OutputSize);");
-            w.Line($"{kernels}.Predict(_state, inputs, outputs, batchSize);");
+            w.Line();
+            w.Line(tokens
+                ? "/// <summary>Forward pass over token ids (each in [0, Vocabulary)): <paramref name=\"outputs\"/> receives <c>OutputSize</c> floats per sample.</summary>"
+                : "/// <summary>Forward pass: <paramref name=\"outputs\"/> receives <c>OutputSize</c> floats per sample.</summary>");
+            using (w.Block($"public void Predict({Span(input)} inputs, {Sys}.Span<float> outputs, int batchSize = 1)"))
+            {
+                w.Line($"{guard}.Predict(inputs.Length, outputs.Length, batchSize, InputSize, OutputSize);");
+                if (tokens)
+                {
+                    w.Line(inputCheck(input));
+                }
+                w.Line($"{kernels}.Predict(_state, {InputArguments(input)}, outputs, batchSize);");
+            }
         }
 
-        void Passes(string targetType)
+        foreach (string input in inputTypes)
         {
-            string check = targetType == "float"
-                ? $"{guard}.Batch(inputs, targets, batchSize, InputSize, TargetSize, {loss}, {spec.Classes});"
-                : $"{guard}.Batch(inputs, targets, batchSize, InputSize, TargetSize, {spec.Classes});";
-            string run = targetType == "float" ? $"_state, inputs, targets{floatTargets}" : "_state, inputs, default, targets";
-            w.Line();
-            w.Line("/// <summary>Mean loss over the batch (Keras <c>sum_over_batch_size</c>), without gradients.</summary>");
-            using (w.Block($"public float ComputeLoss({Span("float")} inputs, {Span(targetType)} targets, int batchSize)"))
+            foreach (string target in targetTypes)
             {
-                w.Line(check);
-                w.Line($"return {kernels}.Run({run}, batchSize, backward: false);");
+                string[] checks =
+                {
+                    $"{guard}.Batch(inputs.Length, targets.Length, batchSize, InputSize, TargetSize);",
+                    inputCheck(input),
+                    target == "float" ? $"{guard}.Targets(targets, {Rt}.Loss.{spec.Loss}, {spec.Classes});" : $"{guard}.Targets(targets, {spec.Classes});",
+                };
+                string run = $"_state, {InputArguments(input)}, {TargetArguments(target)}, batchSize";
+                w.Line();
+                w.Line("/// <summary>Mean loss over the batch (Keras <c>sum_over_batch_size</c>), without gradients.</summary>");
+                using (w.Block($"public float ComputeLoss({Span(input)} inputs, {Span(target)} targets, int batchSize)"))
+                {
+                    foreach (string check in checks) w.Line(check);
+                    w.Line($"return {kernels}.Run({run}, backward: false);");
+                }
+                w.Line();
+                w.Line("/// <summary>Mean loss over the batch; <paramref name=\"gradients\"/> (<c>ParameterCount</c> floats, the layout of <see cref=\"Parameters\"/>) receives d(loss)/d(parameters).</summary>");
+                using (w.Block($"public float Gradients({Span(input)} inputs, {Span(target)} targets, int batchSize, {Sys}.Span<float> gradients)"))
+                {
+                    foreach (string check in checks) w.Line(check);
+                    w.Line($"{guard}.Length(gradients.Length, ParameterCount, nameof(gradients), \"one per parameter\");");
+                    w.Line($"float loss = {kernels}.Run({run}, backward: true);");
+                    w.Line($"{gradient}.CopyTo(gradients);");
+                    w.Line("return loss;");
+                }
+                w.Line();
+                w.Line("/// <summary>One optimizer step on the batch; returns the batch loss before the step.</summary>");
+                using (w.Block($"public float TrainStep({Span(input)} inputs, {Span(target)} targets, int batchSize, {Rt}.IOptimizer optimizer)"))
+                {
+                    w.Line($"{Sys}.ArgumentNullException.ThrowIfNull(optimizer);");
+                    foreach (string check in checks) w.Line(check);
+                    w.Line($"float loss = {kernels}.Run({run}, backward: true);");
+                    w.Line($"optimizer.Apply(Parameters, {gradient});");
+                    w.Line("return loss;");
+                }
+                w.Line();
+                w.Line($"/// <summary>Keras-style training loop; see <see cref=\"{Rt}.Training\"/>.</summary>");
+                w.Line($"public {Rt}.History Fit({Span(input)} inputs, {Span(target)} targets, int epochs = 1, int batchSize = 32, {Rt}.IOptimizer? optimizer = null,");
+                w.Line($"    double validationSplit = 0, bool shuffle = true, int verbose = 1, {Sys}.IO.TextWriter? log = null, int? seed = null)");
+                w.Line($"    => {Rt}.Training.Fit(this, {AsFloats(input, "inputs")}, {AsFloats(target, "targets")}, epochs, batchSize, optimizer, validationSplit, shuffle, verbose, log, seed);");
+                w.Line();
+                w.Line("/// <summary>Mean loss over all samples, like Keras <c>model.evaluate</c>.</summary>");
+                w.Line($"public float Evaluate({Span(input)} inputs, {Span(target)} targets, int batchSize = 32)");
+                w.Line($"    => {Rt}.Training.Evaluate(this, {AsFloats(input, "inputs")}, {AsFloats(target, "targets")}, batchSize);");
             }
-            w.Line();
-            w.Line("/// <summary>Mean loss over the batch; <paramref name=\"gradients\"/> (<c>ParameterCount</c> floats, the layout of <see cref=\"Parameters\"/>) receives d(loss)/d(parameters).</summary>");
-            using (w.Block($"public float Gradients({Span("float")} inputs, {Span(targetType)} targets, int batchSize, {Sys}.Span<float> gradients)"))
-            {
-                w.Line(check);
-                w.Line($"{guard}.Length(gradients.Length, ParameterCount, nameof(gradients), \"one per parameter\");");
-                w.Line($"float loss = {kernels}.Run({run}, batchSize, backward: true);");
-                w.Line($"{gradient}.CopyTo(gradients);");
-                w.Line("return loss;");
-            }
-            w.Line();
-            w.Line("/// <summary>One optimizer step on the batch; returns the batch loss before the step.</summary>");
-            using (w.Block($"public float TrainStep({Span("float")} inputs, {Span(targetType)} targets, int batchSize, {Rt}.IOptimizer optimizer)"))
-            {
-                w.Line($"{Sys}.ArgumentNullException.ThrowIfNull(optimizer);");
-                w.Line(check);
-                w.Line($"float loss = {kernels}.Run({run}, batchSize, backward: true);");
-                w.Line($"optimizer.Apply(Parameters, {gradient});");
-                w.Line("return loss;");
-            }
-            string converted = targetType == "float" ? "targets" : $"{Rt}.Training.ClassTargets(targets)";
-            w.Line();
-            w.Line($"/// <summary>Keras-style training loop; see <see cref=\"{Rt}.Training\"/>.</summary>");
-            w.Line($"public {Rt}.History Fit({Span("float")} inputs, {Span(targetType)} targets, int epochs = 1, int batchSize = 32, {Rt}.IOptimizer? optimizer = null,");
-            w.Line($"    double validationSplit = 0, bool shuffle = true, int verbose = 1, {Sys}.IO.TextWriter? log = null, int? seed = null)");
-            w.Line($"    => {Rt}.Training.Fit(this, inputs, {converted}, epochs, batchSize, optimizer, validationSplit, shuffle, verbose, log, seed);");
-            w.Line();
-            w.Line("/// <summary>Mean loss over all samples, like Keras <c>model.evaluate</c>.</summary>");
-            w.Line($"public float Evaluate({Span("float")} inputs, {Span(targetType)} targets, int batchSize = 32)");
-            w.Line($"    => {Rt}.Training.Evaluate(this, inputs, {converted}, batchSize);");
-        }
-
-        Passes("float");
-        if (sparse)
-        {
-            Passes("int");
         }
     }
 
@@ -253,7 +270,7 @@ internal static partial class Emitter
         using (w.Block($"file static class {kernels}"))
         {
             w.Line($"// Offsets into the state buffer: parameters at 0, then these.");
-            w.Line($"private const int Gradient = {state.Gradient}, Tape = {state.Tape}, DeltaA = {state.DeltaA}, DeltaB = {state.DeltaB}, Work = {state.Work};");
+            w.Line($"private const int Gradient = {state.Gradient}, Tape = {state.Tape}, DeltaA = {state.DeltaA}, DeltaB = {state.DeltaB}, Work = {state.Work}{(spec.TakesTokens ? $", Tokens = {state.Tokens}" : "")};");
             EmitInitializers(w, spec);
             EmitSamplePasses(w, spec, plan);
             for (int i = 0; i < spec.Layers.Count; i++)
@@ -296,6 +313,16 @@ internal static partial class Emitter
                 LstmForward(w, layer, method, plan);
                 w.Line();
                 LstmBackward(w, layer, method, plan, needsInputGradient);
+                break;
+            case LayerKind.Embedding:
+                EmbeddingForward(w, layer, method, plan);
+                w.Line();
+                EmbeddingBackward(w, layer, method, plan);
+                break;
+            case LayerKind.GlobalAveragePooling1D:
+                PoolingForward(w, layer, method, plan);
+                w.Line();
+                PoolingBackward(w, layer, method, plan, needsInputGradient);
                 break;
             default:
                 throw new System.InvalidOperationException($"No emitter for {layer.Kind}; the builder should have reported SRNN009.");
@@ -346,14 +373,34 @@ internal static partial class Emitter
             ? spec.OutputSize.ToString(CultureInfo.InvariantCulture)
             : spec.OutputRows.ToString(CultureInfo.InvariantCulture);
 
+        bool tokens = spec.TakesTokens;
+        string tokensParameter = tokens ? ", ReadOnlySpan<int> tokens" : "";
+        string sampleInput = tokens
+            ? $"ref float x = ref tokens.IsEmpty ? ref Unsafe.Add(ref MemoryMarshal.GetReference(inputs), sample * {spec.InputSize}) : ref TokenRow(ref p, tokens.Slice(sample * {spec.InputSize}, {spec.InputSize}));"
+            : $"ref float x = ref Unsafe.Add(ref MemoryMarshal.GetReference(inputs), sample * {spec.InputSize});";
+        if (tokens)
+        {
+            w.Line();
+            w.Line("/// <summary>Int token ids of one sample as the floats the kernels read, in the state's token row.</summary>");
+            using (w.Block("private static ref float TokenRow(ref float p, ReadOnlySpan<int> ids)"))
+            {
+                w.Line("ref float row = ref Unsafe.Add(ref p, Tokens);");
+                using (w.Block("for (int t = 0; t < ids.Length; t++)"))
+                {
+                    w.Line("Unsafe.Add(ref row, t) = ids[t];");
+                }
+                w.Line("return ref row;");
+            }
+        }
         w.Line();
-        using (w.Block("public static void Predict(float[] state, ReadOnlySpan<float> inputs, Span<float> outputs, int batchSize)"))
+        using (w.Block($"public static void Predict(float[] state, ReadOnlySpan<float> inputs{tokensParameter}, Span<float> outputs, int batchSize)"))
         {
             w.Line("ref float p = ref MemoryMarshal.GetArrayDataReference(state);");
             w.Line("ref float tape = ref Unsafe.Add(ref p, Tape);");
             using (w.Block("for (int sample = 0; sample < batchSize; sample++)"))
             {
-                w.Line($"Forward(ref p, ref Unsafe.Add(ref MemoryMarshal.GetReference(inputs), sample * {spec.InputSize}), ref tape);");
+                w.Line(sampleInput);
+                w.Line("Forward(ref p, ref x, ref tape);");
                 if (rows == 1)
                 {
                     w.Line($"MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref tape, {lastPlan.OutputOffset}), {units}).CopyTo(outputs.Slice(sample * {spec.OutputSize}));");
@@ -371,7 +418,7 @@ internal static partial class Emitter
         w.Line();
         w.Line("/// <summary>Runs the batch sample by sample: forward, the loss of each output row, and (when asked) backward into the gradient.</summary>");
         string classesParameter = sparse ? ", ReadOnlySpan<int> classes" : "";
-        using (w.Block($"public static float Run(float[] state, ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets{classesParameter}, int batchSize, bool backward)"))
+        using (w.Block($"public static float Run(float[] state, ReadOnlySpan<float> inputs{tokensParameter}, ReadOnlySpan<float> targets{classesParameter}, int batchSize, bool backward)"))
         {
             w.Line("ref float p = ref MemoryMarshal.GetArrayDataReference(state);");
             w.Line("ref float g = ref Unsafe.Add(ref p, Gradient);");
@@ -385,7 +432,7 @@ internal static partial class Emitter
             w.Line("double loss = 0;");
             using (w.Block("for (int sample = 0; sample < batchSize; sample++)"))
             {
-                w.Line($"ref float x = ref Unsafe.Add(ref MemoryMarshal.GetReference(inputs), sample * {spec.InputSize});");
+                w.Line(sampleInput);
                 w.Line("Forward(ref p, ref x, ref tape);");
                 w.Line($"ref float output = ref Unsafe.Add(ref tape, {lastPlan.OutputOffset});");
                 string Row(string reference, int rowStride) => rows == 1 ? reference : $"Unsafe.Add(ref {reference}, r * {rowStride})";

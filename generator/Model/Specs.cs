@@ -62,6 +62,12 @@ internal sealed record NetworkSpec(
     public int InputSize => Product(InputShape);
     public int OutputSize => Product(OutputShape);
 
+    /// <summary>Whether the input is token ids (the first layer is an Embedding).</summary>
+    public bool TakesTokens => Layers.Count > 0 && Layers[0].Kind == LayerKind.Embedding;
+
+    /// <summary>Vocabulary size of a token network (the Embedding's input dimension), else 0.</summary>
+    public int Vocabulary => TakesTokens ? Layers[0].Weights[0].Shape[0] : 0;
+
     /// <summary>Classes per output row (the last output axis).</summary>
     public int Classes => OutputShape[OutputShape.Count - 1];
 

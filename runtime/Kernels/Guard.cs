@@ -7,33 +7,55 @@ namespace StaticRnn.Kernels;
 /// </summary>
 public static class Guard
 {
-    /// <summary>Checks a <c>Predict</c> call.</summary>
-    public static void Predict(ReadOnlySpan<float> inputs, Span<float> outputs, int batchSize, int inputSize, int outputSize)
+    /// <summary>Checks the sizes of a <c>Predict</c> call.</summary>
+    public static void Predict(int inputLength, int outputLength, int batchSize, int inputSize, int outputSize)
     {
         BatchSize(batchSize);
-        PerSample(inputs.Length, batchSize, inputSize, nameof(inputs), "InputSize");
-        PerSample(outputs.Length, batchSize, outputSize, nameof(outputs), "OutputSize");
+        PerSample(inputLength, batchSize, inputSize, "inputs", "InputSize");
+        PerSample(outputLength, batchSize, outputSize, "outputs", "OutputSize");
     }
 
-    /// <summary>Checks a training or loss call: sizes, finite inputs, valid targets for <paramref name="loss"/>.</summary>
-    public static void Batch(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int batchSize, int inputSize, int targetSize, Loss loss, int classes)
+    /// <summary>Checks the sizes of a training or loss call.</summary>
+    public static void Batch(int inputLength, int targetLength, int batchSize, int inputSize, int targetSize)
     {
         BatchSize(batchSize);
-        PerSample(inputs.Length, batchSize, inputSize, nameof(inputs), "InputSize");
-        PerSample(targets.Length, batchSize, targetSize, nameof(targets), "TargetSize");
-        Losses.ValidateInputs(inputs, nameof(inputs));
-        Losses.ValidateTargets(loss, targets, classes, nameof(targets));
+        PerSample(inputLength, batchSize, inputSize, "inputs", "InputSize");
+        PerSample(targetLength, batchSize, targetSize, "targets", "TargetSize");
     }
 
-    /// <summary>Checks a training or loss call with class-index targets (the sparse loss).</summary>
-    public static void Batch(ReadOnlySpan<float> inputs, ReadOnlySpan<int> targets, int batchSize, int inputSize, int targetSize, int classes)
+    /// <summary>Every input finite (where a loss is computed).</summary>
+    public static void Finite(ReadOnlySpan<float> inputs) => Losses.ValidateInputs(inputs, nameof(inputs));
+
+    /// <summary>Every token id (given as a float) an integer in [0, <paramref name="vocabulary"/>).</summary>
+    public static void Tokens(ReadOnlySpan<float> inputs, int vocabulary)
     {
-        BatchSize(batchSize);
-        PerSample(inputs.Length, batchSize, inputSize, nameof(inputs), "InputSize");
-        PerSample(targets.Length, batchSize, targetSize, nameof(targets), "TargetSize");
-        Losses.ValidateInputs(inputs, nameof(inputs));
-        Losses.ValidateClasses(targets, classes, nameof(targets));
+        for (int i = 0; i < inputs.Length; i++)
+        {
+            float v = inputs[i];
+            if (!(v >= 0 && v < vocabulary) || v != MathF.Floor(v))
+            {
+                throw new ArgumentException($"inputs[{i}] is {v}; token ids must be integers in [0, {vocabulary}).", nameof(inputs));
+            }
+        }
     }
+
+    /// <summary>Every token id in [0, <paramref name="vocabulary"/>).</summary>
+    public static void Tokens(ReadOnlySpan<int> inputs, int vocabulary)
+    {
+        for (int i = 0; i < inputs.Length; i++)
+        {
+            if ((uint)inputs[i] >= (uint)vocabulary)
+            {
+                throw new ArgumentException($"inputs[{i}] is {inputs[i]}; token ids must be in [0, {vocabulary}).", nameof(inputs));
+            }
+        }
+    }
+
+    /// <summary>Targets valid for <paramref name="loss"/>: finite; class indices in range for the sparse loss.</summary>
+    public static void Targets(ReadOnlySpan<float> targets, Loss loss, int classes) => Losses.ValidateTargets(loss, targets, classes, nameof(targets));
+
+    /// <summary>Class-index targets in [0, <paramref name="classes"/>).</summary>
+    public static void Targets(ReadOnlySpan<int> targets, int classes) => Losses.ValidateClasses(targets, classes, nameof(targets));
 
     /// <summary>Throws unless <paramref name="actual"/> equals <paramref name="expected"/>.</summary>
     public static void Length(int actual, int expected, string paramName, string what)

@@ -46,7 +46,14 @@ public static class Training
         {
             throw new ArgumentException($"{samples} samples are too few to split into training and validation sets with validationSplit = {validationSplit}.", nameof(validationSplit));
         }
-        Losses.ValidateInputs(inputs, nameof(inputs));
+        if (TNet.Vocabulary > 0)
+        {
+            Kernels.Guard.Tokens(inputs, TNet.Vocabulary);
+        }
+        else
+        {
+            Losses.ValidateInputs(inputs, nameof(inputs));
+        }
         Losses.ValidateTargets(TNet.Loss, targets, TNet.OutputShape[^1], nameof(targets));
         optimizer ??= s_defaultOptimizers.GetValue(network, static _ => new RmsProp());
         int fitCall = s_fitCalls.GetOrCreateValue(network).Value++;
@@ -120,8 +127,8 @@ public static class Training
         return (float)(sum / samples);
     }
 
-    /// <summary>Class-index targets as the floats the training loop batches (the sparse loss reads either).</summary>
-    public static float[] ClassTargets(ReadOnlySpan<int> targets)
+    /// <summary>Token ids or class indices as the floats the training loop batches (the kernels read either).</summary>
+    public static float[] ToFloats(ReadOnlySpan<int> targets)
     {
         var result = new float[targets.Length];
         for (int i = 0; i < targets.Length; i++)

@@ -61,6 +61,7 @@ public class GeneratorOutputTests
     [InlineData("[Sequential(6, 4)] [Lstm(5, ReturnSequences = true)] [Lstm(3, GoBackwards = true)] [Dense(2)]")]
     [InlineData("[Sequential(6, 4)] [Gru(5, ReturnSequences = true)] [Gru(9, ResetAfter = false, GoBackwards = true)] [Dense(2)]")]
     [InlineData("[Sequential(3, 90)] [Gru(12, ResetAfter = false, UseBias = false)] [Dense(2)]")]
+    [InlineData("[Sequential(20, Loss = Loss.SparseCategoricalCrossentropy)] [Embedding(50, 7)] [Lstm(6, Bidirectional = true)] [Dense(3, Activation = Activation.Softmax)]")]
     [InlineData("[Sequential(5, 3)] [Lstm(4, Bidirectional = true, ReturnSequences = true)] [Gru(9, Bidirectional = true, Merge = MergeMode.Mul)] [Dense(2)]")]
     [InlineData("[Sequential(4, 70, Loss = Loss.BinaryCrossentropy)] [Lstm(20, UseBias = false, Activation = Activation.Linear)] [Dense(1, Activation = Activation.Sigmoid)]")]
     public void GeneratedCodeCompilesWithoutWarnings(string attributes)
@@ -117,7 +118,7 @@ public class GeneratorOutputTests
 
     [Theory]
     [InlineData("[Sequential(10, 8)] [SimpleRnn(5)] [SimpleRnn(3)]")]
-    [InlineData("[Sequential(10)] [Embedding(100, 4)]")]
+    [InlineData("[Sequential(10, 4)] [LayerNormalization]")]
     [InlineData("[Sequential(10, 8, ExpectedParameters = 1)] [Dense(3)]")]
     public void InvalidNetworksEmitNothing(string attributes)
     {

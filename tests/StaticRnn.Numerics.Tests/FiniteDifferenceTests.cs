@@ -89,7 +89,21 @@ public class FiniteDifferenceTests
          new BidirectionalLayer(new GruLayer(3, ResetAfter: false), MergeMode.Ave), new DenseLayer(1, Activation.Sigmoid)],
         [4, 3], Loss.BinaryCrossentropy, batch: 2);
 
-    private static void Check<TNet>(Layer[] layers, int[] inputShape, Loss loss, int batch) where TNet : IStaticNetwork<TNet>, new()
+    [Fact]
+    public void EmbeddingGruPoolingWithRepeatedTokens() => Check<FdEmbeddingGruPool>(
+        [new EmbeddingLayer(20, 5), new GruLayer(6, ReturnSequences: true), new PoolingLayer(), new DenseLayer(1, Activation.Sigmoid)],
+        [7], Loss.BinaryCrossentropy, batch: 3, vocabulary: 20);
+
+    [Fact]
+    public void EmbeddingPoolingSoftmax() => Check<FdEmbeddingPoolSoftmax>(
+        [new EmbeddingLayer(12, 9), new PoolingLayer(), new DenseLayer(3, Activation.Softmax)],
+        [6], Loss.SparseCategoricalCrossentropy, batch: 4, vocabulary: 12);
+
+    [Fact]
+    public void PoolingAsTheFirstLayer() => Check<FdPoolFirst>(
+        [new PoolingLayer(), new DenseLayer(2)], [5, 4], Loss.MeanSquaredError, batch: 2);
+
+    private static void Check<TNet>(Layer[] layers, int[] inputShape, Loss loss, int batch, int vocabulary = 0) where TNet : IStaticNetwork<TNet>, new()
     {
         Assert.Equal(loss, TNet.Loss);
         var random = new SeededRandom(7);
@@ -101,7 +115,8 @@ public class FiniteDifferenceTests
         var inputs = new float[batch * TNet.InputSize];
         for (int i = 0; i < inputs.Length; i++)
         {
-            inputs[i] = (float)random.NextDouble(-1, 1);
+            // Token ids from a small vocabulary repeat within a sample, which exercises gradient accumulation per row.
+            inputs[i] = vocabulary > 0 ? random.NextInt(vocabulary) : (float)random.NextDouble(-1, 1);
         }
         int classes = TNet.OutputShape[^1];
         var targets = new float[batch * TNet.TargetSize];

@@ -105,6 +105,33 @@ public class GuardTests
     }
 
     [Fact]
+    public void TokenNetworksTakeIntIdsAndRejectIdsOutOfRange()
+    {
+        var net = new FdEmbeddingPoolSoftmax();
+        int[] ids = [0, 11, 3, 3, 7, 1, 2, 2, 2, 9, 10, 4];
+        float[] asFloats = ids.Select(i => (float)i).ToArray();
+        var a = new float[2 * FdEmbeddingPoolSoftmax.OutputSize];
+        var b = new float[2 * FdEmbeddingPoolSoftmax.OutputSize];
+        net.Predict(ids, a, 2);
+        net.Predict(asFloats, b, 2);
+        Assert.Equal(a, b);
+        int[] classes = [1, 2];
+        Assert.Equal(net.ComputeLoss(asFloats, [1f, 2f], 2), net.ComputeLoss(ids, classes, 2));
+
+        float[] before = net.Parameters.ToArray();
+        var outputs = new float[2 * FdEmbeddingPoolSoftmax.OutputSize];
+        outputs.AsSpan().Fill(42);
+        ids[5] = 12;
+        var e = Assert.Throws<ArgumentException>(() => net.Predict(ids, outputs, 2));
+        Assert.Contains("inputs[5] is 12; token ids must be in [0, 12)", e.Message);
+        Assert.All(outputs, v => Assert.Equal(42, v));
+        asFloats[3] = 2.5f;
+        Assert.Throws<ArgumentException>(() => net.TrainStep(asFloats, [1f, 2f], 2, new Adam()));
+        Assert.Throws<ArgumentException>(() => net.Fit(asFloats, [1f, 2f], verbose: 0));
+        Assert.Equal(before, net.Parameters.ToArray());
+    }
+
+    [Fact]
     public void SparseTargetsMustBeClassIndices()
     {
         var net = new RnnSigmoidNoBiasSoftmax();

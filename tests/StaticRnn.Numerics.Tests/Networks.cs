@@ -158,3 +158,21 @@ public partial class FdBidiGruSum;
 [Gru(3, ResetAfter = false, Bidirectional = true, Merge = MergeMode.Ave)]
 [Dense(1, Activation = Activation.Sigmoid)]
 public partial class FdBidiMulAve;
+
+[Sequential(7, Loss = Loss.BinaryCrossentropy)]
+[Embedding(20, 5)]
+[Gru(6, ReturnSequences = true)]
+[GlobalAveragePooling1D]
+[Dense(1, Activation = Activation.Sigmoid)]
+public partial class FdEmbeddingGruPool;
+
+[Sequential(6, Loss = Loss.SparseCategoricalCrossentropy)]
+[Embedding(12, 9)]
+[GlobalAveragePooling1D]
+[Dense(3, Activation = Activation.Softmax)]
+public partial class FdEmbeddingPoolSoftmax;
+
+[Sequential(5, 4)]
+[GlobalAveragePooling1D]
+[Dense(2)]
+public partial class FdPoolFirst;

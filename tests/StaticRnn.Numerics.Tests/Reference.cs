@@ -13,6 +13,8 @@ internal static class Reference
         : Layer(Units, Activation, UseBias);
     public sealed record GruLayer(int Units, Activation Activation = Activation.Tanh, Activation RecurrentActivation = Activation.Sigmoid, bool UseBias = true,
         bool ReturnSequences = false, bool GoBackwards = false, bool ResetAfter = true) : Layer(Units, Activation, UseBias);
+    public sealed record EmbeddingLayer(int Vocabulary, int Dims) : Layer(Dims, Activation.Linear, false);
+    public sealed record PoolingLayer() : Layer(0, Activation.Linear, false);
     public sealed record BidirectionalLayer(Layer Inner, MergeMode Merge = MergeMode.Concat) : Layer(Inner.Units, Inner.Activation, Inner.UseBias);
     public sealed record LstmLayer(int Units, Activation Activation = Activation.Tanh, Activation RecurrentActivation = Activation.Sigmoid, bool UseBias = true,
         bool ReturnSequences = false, bool GoBackwards = false) : Layer(Units, Activation, UseBias);
@@ -20,7 +22,9 @@ internal static class Reference
     /// <summary>Output rows of one sample (time steps, or a single row) after all layers.</summary>
     public static double[][] Forward(Layer[] layers, double[] p, ReadOnlySpan<float> sample, int[] inputShape)
     {
-        int steps = inputShape.Length == 2 ? inputShape[0] : 1, features = inputShape[^1];
+        // A token input (T) is T rows of one id each.
+        bool tokens = layers[0] is EmbeddingLayer;
+        int steps = inputShape.Length == 2 || tokens ? inputShape[0] : 1, features = tokens ? 1 : inputShape[^1];
         var rows = new double[steps][];
         for (int t = 0; t < steps; t++)
         {
@@ -67,6 +71,17 @@ internal static class Reference
 
     private static double[][] Run(Layer layer, double[][] rows, double[] p, ref int offset)
     {
+        if (layer is EmbeddingLayer embedding)
+        {
+            // Input rows hold one token id each.
+            int start = offset;
+            offset += embedding.Vocabulary * embedding.Dims;
+            return rows.Select(r => p[(start + (int)r[0] * embedding.Dims)..(start + ((int)r[0] + 1) * embedding.Dims)]).ToArray();
+        }
+        if (layer is PoolingLayer)
+        {
+            return [Enumerable.Range(0, rows[0].Length).Select(f => rows.Average(r => r[f])).ToArray()];
+        }
         int input = rows[0].Length, u = layer.Units;
         if (layer is GruLayer gru)
         {
