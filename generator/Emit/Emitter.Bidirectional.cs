@@ -4,8 +4,8 @@ using StaticRnn.Generator.Model;
 namespace StaticRnn.Generator.Emit;
 
 /// <summary>
-/// Keras <c>Bidirectional</c>: the wrapped layer runs once as written (forward_*) and once with <c>go_backwards</c>
-/// flipped (backward_*); a returned sequence from the backward copy is put back in time order, then the two are
+/// Keras 3 <c>Bidirectional</c>: the wrapped layer runs once as written (forward_*) and once with <c>go_backwards=True</c>
+/// (backward_*); a returned sequence from the backward copy is put back in time order, then the two are
 /// merged by concat, sum, mul or ave. Each direction is emitted by its own layer emitter; this file adds the merge,
 /// and in the backward pass splits the merged gradient and adds the two directions' input gradients.
 /// </summary>
@@ -20,7 +20,7 @@ internal static partial class Emitter
         int[] output = layer.Decl.ReturnSequences ? new[] { layer.InputSteps, units } : new[] { units };
         return layer with
         {
-            Decl = layer.Decl with { Bidirectional = false, GoBackwards = backward ? !layer.Decl.GoBackwards : layer.Decl.GoBackwards },
+            Decl = layer.Decl with { Bidirectional = false, GoBackwards = backward },
             Name = $"{layer.Name}/{weights[0].Name.Split('/')[1]}",
             OutputShape = new EquatableArray<int>(output),
             Weights = new EquatableArray<WeightSpec>(weights),

@@ -78,6 +78,9 @@ internal static class NetworkBuilder
         foreach (LayerDecl layer in decl.Layers)
         {
             string keras = KerasTypeName(layer);
+            // Keras builds Bidirectional(LSTM(...)) inside out: the wrapped layer takes its own auto-name (lstm, lstm_1,
+            // ...) first, and its weights are named after it: bidirectional_1/forward_lstm_1/kernel.
+            string? inner = layer.IsRecurrent && layer.Bidirectional ? Uniquify(BaseName(layer.Kind), autoNameCounts) : null;
             string name = layer.Name ?? AutoName(layer, autoNameCounts);
             string label = $"Layer {layer.Index + 1} '{name}' ({keras})";
             int before = problems.Count;
@@ -130,7 +133,7 @@ internal static class NetworkBuilder
                 shapeKnown = false;
                 continue;
             }
-            List<WeightSpec> weights = Weights(layer, name, shape, ref offset);
+            List<WeightSpec> weights = Weights(layer, name, inner, shape, ref offset);
             long count = weights.Sum(w => (long)w.Length);
             if (offset > int.MaxValue / 2)
             {
@@ -246,6 +249,11 @@ internal static class NetworkBuilder
         {
             problems.Add(LayerProblem(DiagnosticIds.BadArgument, layer, $"{label}: Merge = {(int)layer.Merge} is not a MergeMode; use Concat, Sum, Mul or Ave"));
         }
+        if (layer.IsRecurrent && layer.Bidirectional && layer.GoBackwards)
+        {
+            problems.Add(LayerProblem(DiagnosticIds.BadArgument, layer,
+                $"{label}: GoBackwards = true cannot be combined with Bidirectional = true; the backward copy already reads the sequence in reverse (Keras 3 raises 'Forward layer and backward layer should have different go_backwards value')"));
+        }
         if (layer.IsRecurrent && layer.Activation == ActivationKind.Softmax)
         {
             problems.Add(LayerProblem(DiagnosticIds.BadArgument, layer, $"{label}: Activation = Softmax is supported on Dense layers only; use Tanh, Sigmoid, Relu, HardSigmoid or Linear"));
@@ -341,7 +349,7 @@ internal static class NetworkBuilder
         return r;
     }
 
-    private static List<WeightSpec> Weights(LayerDecl layer, string name, int[] inShape, ref long offset)
+    private static List<WeightSpec> Weights(LayerDecl layer, string name, string? inner, int[] inShape, ref long offset)
     {
         var list = new List<WeightSpec>();
         int input = inShape[inShape.Length - 1];
@@ -389,7 +397,6 @@ internal static class NetworkBuilder
             case LayerKind.Gru:
                 if (layer.Bidirectional)
                 {
-                    string inner = BaseName(layer.Kind);
                     Recurrent($"{name}/forward_{inner}");
                     Recurrent($"{name}/backward_{inner}");
                 }
@@ -458,8 +465,11 @@ internal static class NetworkBuilder
     }
 
     private static string AutoName(LayerDecl layer, Dictionary<string, int> counts)
+        => Uniquify(layer.IsRecurrent && layer.Bidirectional ? "bidirectional" : BaseName(layer.Kind), counts);
+
+    /// <summary>Keras's per-class counter: <c>lstm</c>, <c>lstm_1</c>, <c>lstm_2</c>, ...</summary>
+    private static string Uniquify(string prefix, Dictionary<string, int> counts)
     {
-        string prefix = layer.IsRecurrent && layer.Bidirectional ? "bidirectional" : BaseName(layer.Kind);
         counts.TryGetValue(prefix, out int n);
         counts[prefix] = n + 1;
         return n == 0 ? prefix : $"{prefix}_{n}";

@@ -56,6 +56,19 @@ public class NetworkBuilderTests
                 Layer(LayerKind.Lstm, 1, [32], bidirectional: true), Layer(LayerKind.Dense, 2, [10])));
 
     [Fact]
+    public void SecondBidirectionalNamesItsInnerLayerLikeKeras()
+    {
+        NetworkSpec spec = Spec([5, 10], Layer(LayerKind.Lstm, 0, [64], returnSequences: true, bidirectional: true),
+            Layer(LayerKind.Lstm, 1, [32], returnSequences: true, bidirectional: true), Layer(LayerKind.Lstm, 2, [8]));
+        Assert.Equal(["bidirectional/forward_lstm/kernel", "bidirectional/forward_lstm/recurrent_kernel", "bidirectional/forward_lstm/bias",
+            "bidirectional/backward_lstm/kernel", "bidirectional/backward_lstm/recurrent_kernel", "bidirectional/backward_lstm/bias"],
+            spec.Layers[0].Weights.Select(w => w.Name));
+        Assert.Equal("bidirectional_1/forward_lstm_1/kernel", spec.Layers[1].Weights[0].Name);
+        Assert.Equal("bidirectional_1/backward_lstm_1/kernel", spec.Layers[1].Weights[3].Name);
+        Assert.Equal("lstm_2", spec.Layers[2].Name);
+    }
+
+    [Fact]
     public void GruWithoutResetAfterHasOneBiasRow()
         => Assert.Equal([("gru", "(None, 16)", 3 * 16 * (8 + 16 + 1))], Rows([10, 8], Layer(LayerKind.Gru, 0, [16], resetAfter: false)));
 

@@ -80,7 +80,7 @@ public class FiniteDifferenceTests
 
     [Fact]
     public void BidirectionalGruSumLastState() => Check<FdBidiGruSum>(
-        [new BidirectionalLayer(new GruLayer(5, GoBackwards: true), MergeMode.Sum), new DenseLayer(3, Activation.Softmax)],
+        [new BidirectionalLayer(new GruLayer(5), MergeMode.Sum), new DenseLayer(3, Activation.Softmax)],
         [6, 4], Loss.SparseCategoricalCrossentropy, batch: 2);
 
     [Fact]

@@ -63,6 +63,21 @@ public partial class LstmWide;
 [Dense(1, Activation = Activation.Sigmoid)]
 public partial class GruResetBefore;
 
+[Sequential(5, 3)]
+[Lstm(4, Bidirectional = true, ReturnSequences = true)]
+[Dense(2)]
+public partial class BidiLstmConcatSeq;
+
+[Sequential(6, 4, Loss = Loss.SparseCategoricalCrossentropy)]
+[Lstm(5, Bidirectional = true, Merge = MergeMode.Sum)]
+[Dense(3, Activation = Activation.Softmax)]
+public partial class BidiLstmSumLast;
+
+[Sequential(4, 3, Loss = Loss.BinaryCrossentropy)]
+[Gru(6, ResetAfter = false, Bidirectional = true, Merge = MergeMode.Mul, ReturnSequences = true)]
+[Dense(1, Activation = Activation.Sigmoid)]
+public partial class BidiGruMulSeq;
+
 // PyTorch nn.GRU fixtures (tests/oracles/torch/make-gru-fixtures.py): reset_after=True, the Keras 3 default.
 
 [Sequential(6, 4)]
@@ -149,7 +164,7 @@ public partial class FdCategoricalOnSigmoid;
 public partial class FdBidiLstmConcat;
 
 [Sequential(6, 4, Loss = Loss.SparseCategoricalCrossentropy)]
-[Gru(5, Bidirectional = true, Merge = MergeMode.Sum, GoBackwards = true)]
+[Gru(5, Bidirectional = true, Merge = MergeMode.Sum)]
 [Dense(3, Activation = Activation.Softmax)]
 public partial class FdBidiGruSum;
 

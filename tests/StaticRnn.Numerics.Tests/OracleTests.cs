@@ -22,6 +22,9 @@ public class OracleTests
     [Fact] public void LstmReluNoBiasSeqSoftmax() => Check<LstmReluNoBiasSeqSoftmax>("lstm_relu_nobias_seq_softmax");
     [Fact] public void LstmWide() => Check<LstmWide>("lstm_wide");
     [Fact] public void GruResetBefore() => Check<GruResetBefore>("gru_reset_before");
+    [Fact] public void BidiLstmConcatSeq() => Check<BidiLstmConcatSeq>("bidi_lstm_concat_seq");
+    [Fact] public void BidiLstmSumLast() => Check<BidiLstmSumLast>("bidi_lstm_sum_last");
+    [Fact] public void BidiGruMulSeq() => Check<BidiGruMulSeq>("bidi_gru_mul_seq");
     [Fact] public void GruResetAfter() => Check<GruResetAfter>("gru_reset_after", "torch");
     [Fact] public void GruResetAfterBackwardsSeq() => Check<GruResetAfterBackwardsSeq>("gru_reset_after_backwards_seq", "torch");
 

@@ -39,7 +39,7 @@ internal static class Reference
         {
             if (layer is BidirectionalLayer bi)
             {
-                // Keras Bidirectional: the layer as written, then a copy with go_backwards flipped whose returned
+                // Keras 3 Bidirectional: the layer as written, then a copy with go_backwards=True whose returned
                 // sequence is put back in time order; then merge.
                 double[][] f = Run(bi.Inner, rows, p, ref offset);
                 double[][] b = Run(Flip(bi.Inner), rows, p, ref offset);
@@ -63,9 +63,9 @@ internal static class Reference
 
     private static Layer Flip(Layer layer) => layer switch
     {
-        RnnLayer r => r with { GoBackwards = !r.GoBackwards },
-        LstmLayer l => l with { GoBackwards = !l.GoBackwards },
-        GruLayer g => g with { GoBackwards = !g.GoBackwards },
+        RnnLayer r => r with { GoBackwards = true },
+        LstmLayer l => l with { GoBackwards = true },
+        GruLayer g => g with { GoBackwards = true },
         _ => throw new ArgumentException("Bidirectional wraps a recurrent layer."),
     };
 
