@@ -1,0 +1,3 @@
+using StaticRnn.Samples.NameGender;
+
+return NameGenderApp.Run(args, Console.Out);
