@@ -78,6 +78,25 @@ public partial class BidiLstmSumLast;
 [Dense(1, Activation = Activation.Sigmoid)]
 public partial class BidiGruMulSeq;
 
+[Sequential(7, 2)]
+[SimpleRnn(3, Bidirectional = true, ReturnSequences = true)]
+[SimpleRnn(4, Activation = Activation.Relu, Bidirectional = true, Merge = MergeMode.Ave)]
+[Dense(2)]
+public partial class BidiSimpleRnnAveLastStack;
+
+[Sequential(8, Loss = Loss.BinaryCrossentropy)]
+[Embedding(6, 5)]
+[Lstm(4)]
+[Dense(1, Activation = Activation.Sigmoid)]
+public partial class EmbeddingLstmDense;
+
+[Sequential(6, Loss = Loss.SparseCategoricalCrossentropy)]
+[Embedding(9, 4)]
+[Gru(3, ResetAfter = false, Bidirectional = true, ReturnSequences = true)]
+[GlobalAveragePooling1D]
+[Dense(3, Activation = Activation.Softmax)]
+public partial class EmbeddingBidiGruPool;
+
 // PyTorch nn.GRU fixtures (tests/oracles/torch/make-gru-fixtures.py): reset_after=True, the Keras 3 default.
 
 [Sequential(6, 4)]

@@ -25,6 +25,9 @@ public class OracleTests
     [Fact] public void BidiLstmConcatSeq() => Check<BidiLstmConcatSeq>("bidi_lstm_concat_seq");
     [Fact] public void BidiLstmSumLast() => Check<BidiLstmSumLast>("bidi_lstm_sum_last");
     [Fact] public void BidiGruMulSeq() => Check<BidiGruMulSeq>("bidi_gru_mul_seq");
+    [Fact] public void BidiSimpleRnnAveLastStack() => Check<BidiSimpleRnnAveLastStack>("bidi_simple_rnn_ave_last_stack");
+    [Fact] public void EmbeddingLstmDense() => Check<EmbeddingLstmDense>("embedding_lstm_dense");
+    [Fact] public void EmbeddingBidiGruPool() => Check<EmbeddingBidiGruPool>("embedding_bidi_gru_pool");
     [Fact] public void GruResetAfter() => Check<GruResetAfter>("gru_reset_after", "torch");
     [Fact] public void GruResetAfterBackwardsSeq() => Check<GruResetAfterBackwardsSeq>("gru_reset_after_backwards_seq", "torch");
 
