@@ -169,10 +169,46 @@ internal static partial class Emitter
         w.Line("/// <summary>Keras default initializers: kernels glorot_uniform, recurrent kernels orthogonal, biases zeros (LSTM forget gate ones).</summary>");
         w.Line($"public void InitializeWeights(int seed) => {kernels}.InitializeWeights(Parameters, seed);");
         w.Line();
-        w.Line("/// <summary>This network keeps no state between calls (it is not <c>Stateful</c>), so there is nothing to reset.</summary>");
-        w.Line("public void ResetStates()");
-        w.Line("{");
-        w.Line("}");
+        if (spec.Stateful)
+        {
+            int size = StateSize(spec, new TapePlan(spec));
+            w.Line();
+            w.Line($"// Stateful: the recurrent state of each sample index of the batch ({size} floats per sample), carried from one call");
+            w.Line("// to the next. Sized by the first call after construction or ResetStates(); later calls keep that batch size.");
+            w.Line("private float[] _recurrentState = [];");
+            w.Line("private int _stateBatch;");
+            w.Line();
+            w.Line("/// <summary>Zeroes every recurrent state; the next call may use another batch size.</summary>");
+            using (w.Block("public void ResetStates()"))
+            {
+                w.Line($"{Sys}.Array.Clear(_recurrentState);");
+                w.Line("_stateBatch = 0;");
+            }
+            w.Line();
+            using (w.Block($"private {Sys}.Span<float> States(int batchSize)"))
+            {
+                using (w.Block("if (_stateBatch == 0)"))
+                {
+                    using (w.Block($"if (_recurrentState.Length < batchSize * {size})"))
+                    {
+                        w.Line($"_recurrentState = new float[batchSize * {size}];");
+                    }
+                    w.Line("_stateBatch = batchSize;");
+                }
+                using (w.Block("else if (_stateBatch != batchSize)"))
+                {
+                    w.Line($"throw new {Sys}.ArgumentException($\"This stateful network keeps one state per sample of a batch of {{_stateBatch}}; call ResetStates() before using a batch of {{batchSize}}.\", nameof(batchSize));");
+                }
+                w.Line($"return {Sys}.MemoryExtensions.AsSpan(_recurrentState, 0, batchSize * {size});");
+            }
+        }
+        else
+        {
+            w.Line("/// <summary>This network keeps no state between calls (it is not <c>Stateful</c>), so there is nothing to reset.</summary>");
+            w.Line("public void ResetStates()");
+            w.Line("{");
+            w.Line("}");
+        }
         w.Line();
         w.Line($"/// <summary>Writes the weights to <paramref name=\"path\"/> (see <see cref=\"{Rt}.WeightsFile\"/>).</summary>");
         w.Line($"public void SaveWeights(string path) => {Rt}.WeightsFile.Save(path, s_weights, Parameters);");
@@ -207,7 +243,7 @@ internal static partial class Emitter
                 {
                     w.Line(inputCheck(input));
                 }
-                w.Line($"{kernels}.Predict(_state, {InputArguments(input)}, outputs, batchSize);");
+                w.Line($"{kernels}.Predict(_state, {InputArguments(input)}, outputs, batchSize{(spec.Stateful ? ", States(batchSize)" : "")});");
             }
         }
 
@@ -222,12 +258,13 @@ internal static partial class Emitter
                     target == "float" ? $"{guard}.Targets(targets, {Rt}.Loss.{spec.Loss}, {spec.Classes});" : $"{guard}.Targets(targets, {spec.Classes});",
                 };
                 string run = $"_state, {InputArguments(input)}, {TargetArguments(target)}, batchSize";
+                string carried = spec.Stateful ? ", States(batchSize)" : "";
                 w.Line();
                 w.Line("/// <summary>Mean loss over the batch (Keras <c>sum_over_batch_size</c>), without gradients.</summary>");
                 using (w.Block($"public float ComputeLoss({Span(input)} inputs, {Span(target)} targets, int batchSize)"))
                 {
                     foreach (string check in checks) w.Line(check);
-                    w.Line($"return {kernels}.Run({run}, backward: false);");
+                    w.Line($"return {kernels}.Run({run}, false{carried});");
                 }
                 w.Line();
                 w.Line("/// <summary>Mean loss over the batch; <paramref name=\"gradients\"/> (<c>ParameterCount</c> floats, the layout of <see cref=\"Parameters\"/>) receives d(loss)/d(parameters).</summary>");
@@ -235,7 +272,7 @@ internal static partial class Emitter
                 {
                     foreach (string check in checks) w.Line(check);
                     w.Line($"{guard}.Length(gradients.Length, ParameterCount, nameof(gradients), \"one per parameter\");");
-                    w.Line($"float loss = {kernels}.Run({run}, backward: true);");
+                    w.Line($"float loss = {kernels}.Run({run}, true{carried});");
                     w.Line($"{gradient}.CopyTo(gradients);");
                     w.Line("return loss;");
                 }
@@ -245,7 +282,7 @@ internal static partial class Emitter
                 {
                     w.Line($"{Sys}.ArgumentNullException.ThrowIfNull(optimizer);");
                     foreach (string check in checks) w.Line(check);
-                    w.Line($"float loss = {kernels}.Run({run}, backward: true);");
+                    w.Line($"float loss = {kernels}.Run({run}, true{carried});");
                     w.Line($"optimizer.Apply(Parameters, {gradient});");
                     w.Line("return loss;");
                 }
@@ -393,14 +430,28 @@ internal static partial class Emitter
             }
         }
         w.Line();
-        using (w.Block($"public static void Predict(float[] state, ReadOnlySpan<float> inputs{tokensParameter}, Span<float> outputs, int batchSize)"))
+        string statesParameter = spec.Stateful ? ", Span<float> states" : "";
+        if (spec.Stateful)
+        {
+            EmitStateCopies(w, spec, plan);
+        }
+        using (w.Block($"public static void Predict(float[] state, ReadOnlySpan<float> inputs{tokensParameter}, Span<float> outputs, int batchSize{statesParameter})"))
         {
             w.Line("ref float p = ref MemoryMarshal.GetArrayDataReference(state);");
             w.Line("ref float tape = ref Unsafe.Add(ref p, Tape);");
             using (w.Block("for (int sample = 0; sample < batchSize; sample++)"))
             {
                 w.Line(sampleInput);
+                if (spec.Stateful)
+                {
+                    w.Line($"ref float carried = ref Unsafe.Add(ref MemoryMarshal.GetReference(states), sample * {StateSize(spec, plan)});");
+                    w.Line("RestoreState(ref tape, ref carried);");
+                }
                 w.Line("Forward(ref p, ref x, ref tape);");
+                if (spec.Stateful)
+                {
+                    w.Line("KeepState(ref tape, ref carried);");
+                }
                 if (rows == 1)
                 {
                     w.Line($"MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref tape, {lastPlan.OutputOffset}), {units}).CopyTo(outputs.Slice(sample * {spec.OutputSize}));");
@@ -418,7 +469,7 @@ internal static partial class Emitter
         w.Line();
         w.Line("/// <summary>Runs the batch sample by sample: forward, the loss of each output row, and (when asked) backward into the gradient.</summary>");
         string classesParameter = sparse ? ", ReadOnlySpan<int> classes" : "";
-        using (w.Block($"public static float Run(float[] state, ReadOnlySpan<float> inputs{tokensParameter}, ReadOnlySpan<float> targets{classesParameter}, int batchSize, bool backward)"))
+        using (w.Block($"public static float Run(float[] state, ReadOnlySpan<float> inputs{tokensParameter}, ReadOnlySpan<float> targets{classesParameter}, int batchSize, bool backward{statesParameter})"))
         {
             w.Line("ref float p = ref MemoryMarshal.GetArrayDataReference(state);");
             w.Line("ref float g = ref Unsafe.Add(ref p, Gradient);");
@@ -433,7 +484,16 @@ internal static partial class Emitter
             using (w.Block("for (int sample = 0; sample < batchSize; sample++)"))
             {
                 w.Line(sampleInput);
+                if (spec.Stateful)
+                {
+                    w.Line($"ref float carried = ref Unsafe.Add(ref MemoryMarshal.GetReference(states), sample * {StateSize(spec, plan)});");
+                    w.Line("RestoreState(ref tape, ref carried);");
+                }
                 w.Line("Forward(ref p, ref x, ref tape);");
+                if (spec.Stateful)
+                {
+                    w.Line("KeepState(ref tape, ref carried);");
+                }
                 w.Line($"ref float output = ref Unsafe.Add(ref tape, {lastPlan.OutputOffset});");
                 string Row(string reference, int rowStride) => rows == 1 ? reference : $"Unsafe.Add(ref {reference}, r * {rowStride})";
                 if (sparse)
@@ -483,6 +543,55 @@ internal static partial class Emitter
                 w.Line($"Layer{i + 1}Backward(ref p, {input}, ref Unsafe.Add(ref tape, {lp.RegionOffset}), {dyRef}, ref g{dx}, ref work);");
             }
         }
+    }
+
+    /// <summary>Floats of recurrent state per sample: h (and c for an LSTM) of every recurrent layer, each padded to its stride.</summary>
+    private static int StateSize(NetworkSpec spec, TapePlan plan)
+        => spec.Layers.Select((l, i) => !l.Decl.IsRecurrent ? 0 : l.Kind == LayerKind.Lstm ? 2 * plan.Layers[i].Stride : plan.Layers[i].Stride).Sum();
+
+    /// <summary>
+    /// Stateful networks: a sample's carried state goes into each recurrent layer's initial-state rows before the
+    /// forward pass, and the final rows come back out after it. Gradients stop at the carried state (truncated BPTT,
+    /// as in Keras).
+    /// </summary>
+    private static void EmitStateCopies(SourceWriter w, NetworkSpec spec, TapePlan plan)
+    {
+        var copies = new System.Collections.Generic.List<(int Initial, int Final, int Slot, int Length)>();
+        int slot = 0;
+        for (int i = 0; i < spec.Layers.Count; i++)
+        {
+            LayerSpec layer = spec.Layers[i];
+            TapePlan.LayerPlan lp = plan.Layers[i];
+            if (!layer.Decl.IsRecurrent)
+            {
+                continue;
+            }
+            int steps = layer.InputSteps;
+            copies.Add((lp.RegionOffset, lp.RegionOffset + steps * lp.Stride, slot, lp.Stride));
+            slot += lp.Stride;
+            if (layer.Kind == LayerKind.Lstm)
+            {
+                copies.Add((lp.CellOffset, lp.CellOffset + steps * lp.Stride, slot, lp.Stride));
+                slot += lp.Stride;
+            }
+        }
+        w.Line();
+        using (w.Block("private static void RestoreState(ref float tape, ref float carried)"))
+        {
+            foreach (var c in copies)
+            {
+                w.Line($"MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref carried, {c.Slot}), {c.Length}).CopyTo(MemoryMarshal.CreateSpan(ref Unsafe.Add(ref tape, {c.Initial}), {c.Length}));");
+            }
+        }
+        w.Line();
+        using (w.Block("private static void KeepState(ref float tape, ref float carried)"))
+        {
+            foreach (var c in copies)
+            {
+                w.Line($"MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref tape, {c.Final}), {c.Length}).CopyTo(MemoryMarshal.CreateSpan(ref Unsafe.Add(ref carried, {c.Slot}), {c.Length}));");
+            }
+        }
+        w.Line();
     }
 
     private static void EmitRows(SourceWriter w, int rows, string body)

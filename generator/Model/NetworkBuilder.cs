@@ -449,8 +449,14 @@ internal static class NetworkBuilder
         }
         if (spec.Stateful)
         {
-            problems.Add(new Problem(DiagnosticIds.NotYetGenerated, ProblemTarget.Sequential, -1,
-                $"'{spec.ClassName}': Stateful = true is not generated yet (it arrives with the LSTM/GRU layers); remove it for now"));
+            foreach (LayerSpec layer in spec.Layers)
+            {
+                if (layer.Decl.IsRecurrent && layer.Decl.Bidirectional)
+                {
+                    problems.Add(LayerProblem(DiagnosticIds.NotYetGenerated, layer.Decl,
+                        $"Layer {layer.Position + 1} '{layer.Name}' ({layer.KerasType}): a stateful Bidirectional layer is not generated yet; use one direction, or Stateful = false"));
+                }
+            }
         }
         return problems;
     }

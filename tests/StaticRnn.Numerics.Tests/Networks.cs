@@ -210,3 +210,27 @@ public partial class FdEmbeddingPoolSoftmax;
 [GlobalAveragePooling1D]
 [Dense(2)]
 public partial class FdPoolFirst;
+
+// Stateful streaming networks and their whole-sequence twins (same weight layout: weights do not depend on T).
+
+[Sequential(1, 3, Stateful = true)]
+[Lstm(6)]
+[Dense(2)]
+public partial class StreamLstm;
+
+[Sequential(12, 3)]
+[Lstm(6, ReturnSequences = true)]
+[Dense(2)]
+public partial class SequenceLstm;
+
+[Sequential(1, 2, Stateful = true)]
+[Gru(5, ReturnSequences = true)]
+[SimpleRnn(4)]
+[Dense(1)]
+public partial class StreamGruRnn;
+
+[Sequential(9, 2)]
+[Gru(5, ReturnSequences = true)]
+[SimpleRnn(4, ReturnSequences = true)]
+[Dense(1)]
+public partial class SequenceGruRnn;
