@@ -145,6 +145,10 @@ internal static partial class Emitter
         w.Line("// the last vector of the last weight row stays in bounds), one sample's activations, and backward scratch.");
         w.Line("// The passes allocate nothing. An instance is not thread-safe: use one per thread.");
         w.Line($"private readonly float[] _state = new float[{state.Length}];");
+        if (spec.Layers.Any(l => l.Kind == LayerKind.Dropout))
+        {
+            w.Line($"private readonly {Rt}.SeededRandom _dropout = new({spec.Seed}L ^ 0x5EED_D80F); // dropout masks, reproducible from Seed");
+        }
         w.Line();
         w.Line($"/// <summary>Creates the network with Keras default initializers seeded by <c>Seed = {spec.Seed}</c>.</summary>");
         using (w.Block($"public {name}()"))
@@ -258,7 +262,7 @@ internal static partial class Emitter
                     target == "float" ? $"{guard}.Targets(targets, {Rt}.Loss.{spec.Loss}, {spec.Classes});" : $"{guard}.Targets(targets, {spec.Classes});",
                 };
                 string run = $"_state, {InputArguments(input)}, {TargetArguments(target)}, batchSize";
-                string carried = spec.Stateful ? ", States(batchSize)" : "";
+                string carried = (spec.Stateful ? ", States(batchSize)" : "") + (spec.Layers.Any(l => l.Kind == LayerKind.Dropout) ? ", _dropout" : "");
                 w.Line();
                 w.Line("/// <summary>Mean loss over the batch (Keras <c>sum_over_batch_size</c>), without gradients.</summary>");
                 using (w.Block($"public float ComputeLoss({Span(input)} inputs, {Span(target)} targets, int batchSize)"))
@@ -356,6 +360,11 @@ internal static partial class Emitter
                 w.Line();
                 EmbeddingBackward(w, layer, method, plan);
                 break;
+            case LayerKind.Dropout:
+                DropoutForward(w, layer, method, plan);
+                w.Line();
+                DropoutBackward(w, layer, method, plan, needsInputGradient);
+                break;
             case LayerKind.GlobalAveragePooling1D:
                 PoolingForward(w, layer, method, plan);
                 w.Line();
@@ -447,7 +456,7 @@ internal static partial class Emitter
                     w.Line($"ref float carried = ref Unsafe.Add(ref MemoryMarshal.GetReference(states), sample * {StateSize(spec, plan)});");
                     w.Line("RestoreState(ref tape, ref carried);");
                 }
-                w.Line("Forward(ref p, ref x, ref tape);");
+                w.Line(spec.Layers.Any(l => l.Kind == LayerKind.Dropout) ? "Forward(ref p, ref x, ref tape, null);" : "Forward(ref p, ref x, ref tape);");
                 if (spec.Stateful)
                 {
                     w.Line("KeepState(ref tape, ref carried);");
@@ -469,7 +478,8 @@ internal static partial class Emitter
         w.Line();
         w.Line("/// <summary>Runs the batch sample by sample: forward, the loss of each output row, and (when asked) backward into the gradient.</summary>");
         string classesParameter = sparse ? ", ReadOnlySpan<int> classes" : "";
-        using (w.Block($"public static float Run(float[] state, ReadOnlySpan<float> inputs{tokensParameter}, ReadOnlySpan<float> targets{classesParameter}, int batchSize, bool backward{statesParameter})"))
+        string randomParameter = spec.Layers.Any(l => l.Kind == LayerKind.Dropout) ? ", global::StaticRnn.SeededRandom random" : "";
+        using (w.Block($"public static float Run(float[] state, ReadOnlySpan<float> inputs{tokensParameter}, ReadOnlySpan<float> targets{classesParameter}, int batchSize, bool backward{statesParameter}{randomParameter})"))
         {
             w.Line("ref float p = ref MemoryMarshal.GetArrayDataReference(state);");
             w.Line("ref float g = ref Unsafe.Add(ref p, Gradient);");
@@ -489,7 +499,7 @@ internal static partial class Emitter
                     w.Line($"ref float carried = ref Unsafe.Add(ref MemoryMarshal.GetReference(states), sample * {StateSize(spec, plan)});");
                     w.Line("RestoreState(ref tape, ref carried);");
                 }
-                w.Line("Forward(ref p, ref x, ref tape);");
+                w.Line(spec.Layers.Any(l => l.Kind == LayerKind.Dropout) ? "Forward(ref p, ref x, ref tape, backward ? random : null); // dropout only in training" : "Forward(ref p, ref x, ref tape);");
                 if (spec.Stateful)
                 {
                     w.Line("KeepState(ref tape, ref carried);");
@@ -517,13 +527,15 @@ internal static partial class Emitter
 
         w.Line();
         w.Line("/// <summary>One sample through every layer; activations stay on the tape for the backward pass.</summary>");
-        using (w.Block("private static void Forward(ref float p, ref float x, ref float tape)"))
+        bool dropout = spec.Layers.Any(l => l.Kind == LayerKind.Dropout);
+        using (w.Block($"private static void Forward(ref float p, ref float x, ref float tape{(dropout ? ", global::StaticRnn.SeededRandom? random" : "")})"))
         {
             for (int i = 0; i < count; i++)
             {
                 TapePlan.LayerPlan lp = plan.Layers[i];
                 string input = lp.InputIsNetworkInput ? "ref x" : $"ref Unsafe.Add(ref tape, {lp.InputOffset})";
-                w.Line($"Layer{i + 1}Forward(ref p, {input}, ref Unsafe.Add(ref tape, {lp.RegionOffset}));");
+                string random = spec.Layers[i].Kind == LayerKind.Dropout ? ", random" : "";
+                w.Line($"Layer{i + 1}Forward(ref p, {input}, ref Unsafe.Add(ref tape, {lp.RegionOffset}){random});");
             }
         }
 

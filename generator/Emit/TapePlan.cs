@@ -54,7 +54,9 @@ internal sealed class TapePlan
             }
             else
             {
-                plan = new LayerPlan(offset, layer.OutputRows * stride, stride, offset, layer.OutputRows, inputOffset, inputStride, fromInput);
+                // Dropout keeps its mask after its output rows.
+                int rows = layer.OutputRows * stride * (layer.Kind == LayerKind.Dropout ? 2 : 1);
+                plan = new LayerPlan(offset, rows, stride, offset, layer.OutputRows, inputOffset, inputStride, fromInput);
                 work = System.Math.Max(work, stride); // dz
             }
             layers.Add(plan);

@@ -463,9 +463,9 @@ internal static class NetworkBuilder
 
     private static string? NotYetGenerated(LayerSpec layer)
     {
-        if (layer.Kind is not (LayerKind.Dense or LayerKind.SimpleRnn or LayerKind.Lstm or LayerKind.Gru or LayerKind.Embedding or LayerKind.GlobalAveragePooling1D))
+        if (layer.Kind is not (LayerKind.Dense or LayerKind.SimpleRnn or LayerKind.Lstm or LayerKind.Gru or LayerKind.Embedding or LayerKind.GlobalAveragePooling1D or LayerKind.Dropout))
         {
-            return "parameter counts and shapes are checked, but code for this layer is not generated yet (Dense, SimpleRnn, Lstm, Gru, Embedding and GlobalAveragePooling1D are); remove it for now";
+            return "parameter counts and shapes are checked, but code for this layer is not generated yet (Dense, SimpleRnn, Lstm, Gru, Embedding, Dropout and GlobalAveragePooling1D are); remove it for now";
         }
         return null;
     }

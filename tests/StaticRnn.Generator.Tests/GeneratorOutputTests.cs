@@ -62,6 +62,7 @@ public class GeneratorOutputTests
     [InlineData("[Sequential(6, 4)] [Gru(5, ReturnSequences = true)] [Gru(9, ResetAfter = false, GoBackwards = true)] [Dense(2)]")]
     [InlineData("[Sequential(3, 90)] [Gru(12, ResetAfter = false, UseBias = false)] [Dense(2)]")]
     [InlineData("[Sequential(20, Loss = Loss.SparseCategoricalCrossentropy)] [Embedding(50, 7)] [Lstm(6, Bidirectional = true)] [Dense(3, Activation = Activation.Softmax)]")]
+    [InlineData("[Sequential(6, 4, Stateful = true)] [Dropout(0.3)] [Lstm(5, ReturnSequences = true)] [Dropout(0.2)] [Gru(3)] [Dense(1)]")]
     [InlineData("[Sequential(5, 3)] [Lstm(4, Bidirectional = true, ReturnSequences = true)] [Gru(9, Bidirectional = true, Merge = MergeMode.Mul)] [Dense(2)]")]
     [InlineData("[Sequential(4, 70, Loss = Loss.BinaryCrossentropy)] [Lstm(20, UseBias = false, Activation = Activation.Linear)] [Dense(1, Activation = Activation.Sigmoid)]")]
     public void GeneratedCodeCompilesWithoutWarnings(string attributes)

@@ -234,3 +234,14 @@ public partial class StreamGruRnn;
 [SimpleRnn(4, ReturnSequences = true)]
 [Dense(1)]
 public partial class SequenceGruRnn;
+
+[Sequential(6)]
+[Dense(10, Activation = Activation.Tanh)]
+[Dropout(0.4)]
+[Dense(1)]
+public partial class WithDropout;
+
+[Sequential(6)]
+[Dense(10, Activation = Activation.Tanh)]
+[Dense(1)]
+public partial class WithoutDropout;

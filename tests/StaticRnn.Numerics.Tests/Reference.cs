@@ -15,6 +15,8 @@ internal static class Reference
         bool ReturnSequences = false, bool GoBackwards = false, bool ResetAfter = true) : Layer(Units, Activation, UseBias);
     public sealed record EmbeddingLayer(int Vocabulary, int Dims) : Layer(Dims, Activation.Linear, false);
     public sealed record PoolingLayer() : Layer(0, Activation.Linear, false);
+    /// <summary>Dropout with a known mask (0 or 1 / (1 - rate) per feature): what one training call applied.</summary>
+    public sealed record MaskLayer(double[] Mask) : Layer(0, Activation.Linear, false);
     public sealed record BidirectionalLayer(Layer Inner, MergeMode Merge = MergeMode.Concat) : Layer(Inner.Units, Inner.Activation, Inner.UseBias);
     public sealed record LstmLayer(int Units, Activation Activation = Activation.Tanh, Activation RecurrentActivation = Activation.Sigmoid, bool UseBias = true,
         bool ReturnSequences = false, bool GoBackwards = false) : Layer(Units, Activation, UseBias);
@@ -77,6 +79,10 @@ internal static class Reference
             int start = offset;
             offset += embedding.Vocabulary * embedding.Dims;
             return rows.Select(r => p[(start + (int)r[0] * embedding.Dims)..(start + ((int)r[0] + 1) * embedding.Dims)]).ToArray();
+        }
+        if (layer is MaskLayer maskLayer)
+        {
+            return rows.Select(r => r.Select((v, i) => v * maskLayer.Mask[i]).ToArray()).ToArray();
         }
         if (layer is PoolingLayer)
         {
