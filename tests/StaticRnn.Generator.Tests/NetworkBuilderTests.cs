@@ -68,6 +68,59 @@ public class NetworkBuilderTests
         Assert.Equal("lstm_2", spec.Layers[2].Name);
     }
 
+    // Published Keras model.summary() outputs. Each row: the source, then (name, output shape, parameters) as printed
+    // there (output shapes here have our fixed time axis where the source printed None).
+
+    // Source: fchollet/deep-learning-with-python-notebooks, first_edition/6.2-understanding-recurrent-neural-networks.ipynb, cell 3.
+    [Fact]
+    public void DeepLearningWithPythonEmbeddingSimpleRnn()
+        => Assert.Equal([("embedding", "(None, 500, 32)", 320000), ("simple_rnn", "(None, 32)", 2080)],
+            Rows([500], Layer(LayerKind.Embedding, 0, [10000, 32]), Layer(LayerKind.SimpleRnn, 1, [32])));
+
+    // Source: same notebook, cell 4 (return_sequences=True: same counts, a sequence out).
+    [Fact]
+    public void DeepLearningWithPythonEmbeddingSimpleRnnSequence()
+        => Assert.Equal([("embedding", "(None, 500, 32)", 320000), ("simple_rnn", "(None, 500, 32)", 2080)],
+            Rows([500], Layer(LayerKind.Embedding, 0, [10000, 32]), Layer(LayerKind.SimpleRnn, 1, [32], returnSequences: true)));
+
+    // Source: same notebook, cell 5: four stacked SimpleRNN(32), total 328,320.
+    [Fact]
+    public void DeepLearningWithPythonStackedSimpleRnn()
+    {
+        var rows = Rows([500], Layer(LayerKind.Embedding, 0, [10000, 32]), Layer(LayerKind.SimpleRnn, 1, [32], returnSequences: true),
+            Layer(LayerKind.SimpleRnn, 2, [32], returnSequences: true), Layer(LayerKind.SimpleRnn, 3, [32], returnSequences: true), Layer(LayerKind.SimpleRnn, 4, [32]));
+        Assert.Equal(["embedding", "simple_rnn", "simple_rnn_1", "simple_rnn_2", "simple_rnn_3"], rows.Select(r => r.Name));
+        Assert.Equal([320000, 2080, 2080, 2080, 2080], rows.Select(r => r.Params));
+        Assert.Equal(328320, rows.Sum(r => r.Params));
+    }
+
+    // Source: keras-team/keras-io examples/nlp/md/bidirectional_lstm_imdb.md (keras.io/examples/nlp/bidirectional_lstm_imdb), total 2,757,761.
+    [Fact]
+    public void KerasExampleBidirectionalLstmImdb()
+    {
+        var rows = Rows([200], Layer(LayerKind.Embedding, 0, [20000, 128]), Layer(LayerKind.Lstm, 1, [64], returnSequences: true, bidirectional: true),
+            Layer(LayerKind.Lstm, 2, [64], bidirectional: true), Layer(LayerKind.Dense, 3, [1]));
+        Assert.Equal([("embedding", "(None, 200, 128)", 2560000), ("bidirectional", "(None, 200, 128)", 98816), ("bidirectional_1", "(None, 128)", 98816), ("dense", "(None, 1)", 129)], rows);
+        Assert.Equal(2757761, rows.Sum(r => r.Params));
+    }
+
+    // Source: keras-team/keras-io examples/timeseries/md/timeseries_weather_forecasting.md (Jena climate), total 5,153.
+    [Fact]
+    public void KerasExampleJenaClimateLstm()
+        => Assert.Equal([("lstm", "(None, 32)", 5120), ("dense", "(None, 1)", 33)],
+            Rows([120, 7], Layer(LayerKind.Lstm, 0, [32]), Layer(LayerKind.Dense, 1, [1])));
+
+    // Source: keras-team/keras-io examples/nlp/md/addition_rnn.md: LSTM, RepeatVector, LSTM, Dense over time, total 205,324.
+    [Fact]
+    public void KerasExampleAdditionRnn()
+        => Assert.Equal([("lstm", "(None, 128)", 72192), ("repeat_vector", "(None, 4, 128)", 0), ("lstm_1", "(None, 4, 128)", 131584), ("dense", "(None, 4, 12)", 1548)],
+            Rows([7, 12], Layer(LayerKind.Lstm, 0, [128]), Layer(LayerKind.RepeatVector, 1, [4]), Layer(LayerKind.Lstm, 2, [128], returnSequences: true), Layer(LayerKind.Dense, 3, [12])));
+
+    // Source: github.com/tensorflow/tensorflow/issues/43960, standalone Keras GRU(5) on (10, 4): 150 parameters, i.e. reset_after=False.
+    [Fact]
+    public void PublishedGruResetBefore()
+        => Assert.Equal([("gru", "(None, 5)", 150)], Rows([10, 4], Layer(LayerKind.Gru, 0, [5], resetAfter: false)));
+
     [Fact]
     public void GruWithoutResetAfterHasOneBiasRow()
         => Assert.Equal([("gru", "(None, 16)", 3 * 16 * (8 + 16 + 1))], Rows([10, 8], Layer(LayerKind.Gru, 0, [16], resetAfter: false)));
