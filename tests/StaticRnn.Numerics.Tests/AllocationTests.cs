@@ -87,4 +87,38 @@ public class AllocationTests
         }
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
     }
+
+    [Fact]
+    public void GruBidirectionalEmbeddingAndDropoutNetworksAllocateNothing()
+    {
+        var gru = new FdGruResetBefore();
+        var bidi = new FdBidiMulAve();
+        var tokens = new FdEmbeddingGruPool();
+        var dropout = new WithDropout();
+        var x1 = new float[2 * FdGruResetBefore.InputSize];
+        var y1 = new float[2 * FdGruResetBefore.TargetSize];
+        var x2 = new float[2 * FdBidiMulAve.InputSize];
+        var y2 = new float[2 * FdBidiMulAve.TargetSize];
+        var ids = new int[3 * FdEmbeddingGruPool.InputSize];
+        var y3 = new float[3 * FdEmbeddingGruPool.TargetSize];
+        var x4 = new float[4 * WithDropout.InputSize];
+        var y4 = new float[4 * WithDropout.TargetSize];
+        var o3 = new float[3 * FdEmbeddingGruPool.OutputSize];
+        IOptimizer a = new Adam(), b = new Adam(), c = new Adam(), d = new Adam();
+        void Step()
+        {
+            gru.TrainStep(x1, y1, 2, a);
+            bidi.TrainStep(x2, y2, 2, b);
+            tokens.TrainStep(ids, y3, 3, c);
+            tokens.Predict(ids, o3, 3);
+            dropout.TrainStep(x4, y4, 4, d);
+        }
+        Step();
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 1000; i++)
+        {
+            Step();
+        }
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
 }
