@@ -142,29 +142,15 @@ internal static partial class Emitter
             {
                 w.Line($"Vector256<float> tail = VectorMath.FirstLanes({units % 8}); // the last block's real lanes");
             }
-            for (int k = 0; k < blocks; k++)
-            {
-                w.Line(sequence
-                    ? $"Vector256<float>.Zero.StoreUnsafe(ref dh, {8 * k});"
-                    : $"Vector256.LoadUnsafe(ref dy, {8 * k}).StoreUnsafe(ref dh, {8 * k}); // only the last step is an output");
-            }
+            InitialDh(w, sequence, blocks);
             using (w.Block($"for (int t = {steps - 1}; t >= 0; t--)"))
             {
-                w.Line($"ref float xt = ref Unsafe.Add(ref x, {InputRow(layer)} * {plan.InputStride});");
-                w.Line($"ref float hp = ref Unsafe.Add(ref h, t * {stride}); // h_(t-1)");
+                StepRefs(w, layer, plan, needsInputGradient);
                 w.Line($"ref float gt = ref Unsafe.Add(ref gates, t * {4 * stride});");
                 if (!after)
                 {
                     w.Line($"ref float rh = ref Unsafe.Add(ref gt, {3 * stride}); // r ⊙ h_(t-1)");
                     w.Line($"ref float drh = ref Unsafe.Add(ref dz, {3 * stride}); // d loss / d (r ⊙ h_(t-1))");
-                }
-                if (sequence)
-                {
-                    w.Line($"ref float dyt = ref Unsafe.Add(ref dy, t * {stride});");
-                }
-                if (needsInputGradient)
-                {
-                    w.Line($"ref float dxt = ref Unsafe.Add(ref dx, {InputRow(layer)} * {plan.InputStride});");
                 }
                 w.Line($"// Pass 1: deltas of z and h̃ before their activations, and the direct path dh_(t-1) = z ⊙ dh_t.");
                 for (int k = 0; k < blocks; k++)

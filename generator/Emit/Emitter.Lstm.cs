@@ -88,28 +88,17 @@ internal static partial class Emitter
             {
                 w.Line($"Vector256<float> tail = VectorMath.FirstLanes({units % 8}); // the last block's real lanes");
             }
+            InitialDh(w, sequence, blocks);
             for (int k = 0; k < blocks; k++)
             {
-                w.Line(sequence
-                    ? $"Vector256<float>.Zero.StoreUnsafe(ref dh, {8 * k});"
-                    : $"Vector256.LoadUnsafe(ref dy, {8 * k}).StoreUnsafe(ref dh, {8 * k}); // only the last step is an output");
                 w.Line($"Vector256<float>.Zero.StoreUnsafe(ref dc, {8 * k});");
             }
             using (w.Block($"for (int t = {steps - 1}; t >= 0; t--)"))
             {
-                w.Line($"ref float xt = ref Unsafe.Add(ref x, {InputRow(layer)} * {plan.InputStride});");
-                w.Line($"ref float hp = ref Unsafe.Add(ref h, t * {stride}); // h_(t-1)");
+                StepRefs(w, layer, plan, needsInputGradient);
                 w.Line($"ref float cp = ref Unsafe.Add(ref c, t * {stride}); // c_(t-1)");
                 w.Line($"ref float ct = ref Unsafe.Add(ref cp, {stride}); // c_t");
                 w.Line($"ref float gt = ref Unsafe.Add(ref gates, t * {4 * stride});");
-                if (sequence)
-                {
-                    w.Line($"ref float dyt = ref Unsafe.Add(ref dy, t * {stride});");
-                }
-                if (needsInputGradient)
-                {
-                    w.Line($"ref float dxt = ref Unsafe.Add(ref dx, {InputRow(layer)} * {plan.InputStride});");
-                }
                 w.Line($"// Pass 1: dc = dc_t + dh ⊙ o ⊙ a'(c_t); gate deltas before their activations{(masked ? ", padding lanes zeroed" : "")}.");
                 for (int k = 0; k < blocks; k++)
                 {

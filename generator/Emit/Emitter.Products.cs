@@ -173,4 +173,33 @@ internal static partial class Emitter
         Model.ActivationKind.Softmax => "softmax",
         _ => "",
     };
+
+    /// <summary>
+    /// Start of a recurrent backward pass: dh holds the gradient flowing into the last step, which is the output's
+    /// gradient when only the last step is returned, else zero (each step's own output gradient is added per step).
+    /// </summary>
+    internal static void InitialDh(SourceWriter w, bool sequence, int blocks)
+    {
+        for (int k = 0; k < blocks; k++)
+        {
+            w.Line(sequence
+                ? $"Vector256<float>.Zero.StoreUnsafe(ref dh, {8 * k});"
+                : $"Vector256.LoadUnsafe(ref dy, {8 * k}).StoreUnsafe(ref dh, {8 * k}); // only the last step is an output");
+        }
+    }
+
+    /// <summary>The refs one backward step of a recurrent layer reads: its input row, h_(t-1), and the output and input gradient rows.</summary>
+    internal static void StepRefs(SourceWriter w, Model.LayerSpec layer, TapePlan.LayerPlan plan, bool needsInputGradient)
+    {
+        w.Line($"ref float xt = ref Unsafe.Add(ref x, {InputRow(layer)} * {plan.InputStride});");
+        w.Line($"ref float hp = ref Unsafe.Add(ref h, t * {plan.Stride}); // h_(t-1)");
+        if (layer.Decl.ReturnSequences)
+        {
+            w.Line($"ref float dyt = ref Unsafe.Add(ref dy, t * {plan.Stride});");
+        }
+        if (needsInputGradient)
+        {
+            w.Line($"ref float dxt = ref Unsafe.Add(ref dx, {InputRow(layer)} * {plan.InputStride});");
+        }
+    }
 }

@@ -58,25 +58,11 @@ internal static partial class Emitter
             {
                 w.Line($"Vector256<float> tail = VectorMath.FirstLanes({units % 8}); // the last block's real lanes");
             }
-            for (int k = 0; k < Blocks(units); k++)
-            {
-                w.Line(sequence
-                    ? $"Vector256<float>.Zero.StoreUnsafe(ref dh, {8 * k});"
-                    : $"Vector256.LoadUnsafe(ref dy, {8 * k}).StoreUnsafe(ref dh, {8 * k}); // only the last step is an output");
-            }
+            InitialDh(w, sequence, Blocks(units));
             using (w.Block($"for (int t = {steps - 1}; t >= 0; t--)"))
             {
-                w.Line($"ref float xt = ref Unsafe.Add(ref x, {InputRow(layer)} * {plan.InputStride});");
-                w.Line($"ref float hp = ref Unsafe.Add(ref h, t * {plan.Stride}); // h_(t-1)");
+                StepRefs(w, layer, plan, needsInputGradient);
                 w.Line($"ref float ht = ref Unsafe.Add(ref hp, {plan.Stride}); // h_t");
-                if (sequence)
-                {
-                    w.Line($"ref float dyt = ref Unsafe.Add(ref dy, t * {plan.Stride});");
-                }
-                if (needsInputGradient)
-                {
-                    w.Line($"ref float dxt = ref Unsafe.Add(ref dx, {InputRow(layer)} * {plan.InputStride});");
-                }
                 w.Line($"// dz = (dh_t{(sequence ? " + dy_t" : "")}) ⊙ a'(h_t){(units % 8 != 0 ? ", padding lanes zeroed" : "")}");
                 EmitDz(w, units,
                     k => sequence ? $"Vector256.LoadUnsafe(ref dh, {8 * k}) + Vector256.LoadUnsafe(ref dyt, {8 * k})" : $"Vector256.LoadUnsafe(ref dh, {8 * k})",

@@ -81,8 +81,8 @@ public static class NameGenderApp
         }
 
         var random = new SeededRandom(42);
-        var (femaleTrain, femaleTest) = Split(females, random);
-        var (maleTrain, maleTest) = Split(males, random);
+        var (femaleTrain, femaleTest) = Split.EightyTwenty(females, random);
+        var (maleTrain, maleTest) = Split.EightyTwenty(males, random);
         var train = femaleTrain.Select(n => (n, 1f)).Concat(maleTrain.Select(n => (n, 0f))).ToList();
         var test = femaleTest.Select(n => (n, 1f)).Concat(maleTest.Select(n => (n, 0f))).ToList();
         log.WriteLine($"{females.Count} female and {males.Count} male names ({both.Count} on both lists left out); train {train.Count}, test {test.Count}");
@@ -151,11 +151,4 @@ public static class NameGenderApp
     private static List<string> Read(string path)
         => File.ReadLines(path).Select(l => l.Trim().ToLowerInvariant()).Where(l => l.Length > 0).Distinct().ToList();
 
-    private static (List<string> Train, List<string> Test) Split(List<string> names, SeededRandom random)
-    {
-        int[] order = Enumerable.Range(0, names.Count).ToArray();
-        random.Shuffle(order);
-        int cut = (int)(names.Count * 0.8);
-        return (order.Take(cut).Select(i => names[i]).ToList(), order.Skip(cut).Select(i => names[i]).ToList());
-    }
 }

@@ -71,8 +71,8 @@ public static partial class SpamFilterApp
         }
 
         var random = new SeededRandom(42);
-        var (hamTrain, hamTest) = Split(ham, random);
-        var (spamTrain, spamTest) = Split(spam, random);
+        var (hamTrain, hamTest) = Split.EightyTwenty(ham, random);
+        var (spamTrain, spamTest) = Split.EightyTwenty(spam, random);
         var train = hamTrain.Select(t => (Words(t), 0f)).Concat(spamTrain.Select(t => (Words(t), 1f))).ToList();
         var test = hamTest.Select(t => (Words(t), 0f)).Concat(spamTest.Select(t => (Words(t), 1f))).ToList();
         log.WriteLine($"{ham.Count} ham and {spam.Count} spam emails; train {train.Count}, test {test.Count} (stratified 80/20, seed 42)");
@@ -146,13 +146,6 @@ public static partial class SpamFilterApp
         return (x, y);
     }
 
-    private static (List<string> Train, List<string> Test) Split(List<string> items, SeededRandom random)
-    {
-        int[] order = Enumerable.Range(0, items.Count).ToArray();
-        random.Shuffle(order);
-        int cut = (int)(items.Count * 0.8);
-        return (order.Take(cut).Select(i => items[i]).ToList(), order.Skip(cut).Select(i => items[i]).ToList());
-    }
 
     [GeneratedRegex(@"^Subject:(.*)$", RegexOptions.Multiline | RegexOptions.IgnoreCase)]
     private static partial Regex SubjectLine();
