@@ -12,6 +12,13 @@ public sealed class SeededRandom
     /// <summary>Creates a generator whose whole sequence is determined by <paramref name="seed"/>.</summary>
     public SeededRandom(long seed)
     {
+        Reseed(seed);
+    }
+
+    /// <summary>Restarts the sequence from <paramref name="seed"/>, as a new generator would (no allocation).</summary>
+    public void Reseed(long seed)
+    {
+        _spareNormal = null;
         ulong x = unchecked((ulong)seed);
         ulong a = SplitMix64(ref x), b = SplitMix64(ref x);
         _s0 = (uint)a; _s1 = (uint)(a >> 32); _s2 = (uint)b; _s3 = (uint)(b >> 32);

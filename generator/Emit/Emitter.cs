@@ -89,7 +89,7 @@ internal static partial class Emitter
         w.Line($"/// ○ Total: {spec.ParameterCount} parameters");
         w.Line("/// </remarks>");
         w.Line($"[global::System.CodeDom.Compiler.GeneratedCode(\"StaticRnn.Generator\", \"{GeneratorVersion}\")]");
-        using (w.Block($"partial class {name} : {Rt}.IStaticNetwork<{name}>"))
+        using (w.Block($"partial class {name} : {Rt}.IStaticNetwork<{name}>, {Rt}.Kernels.IShardWork"))
         {
             EmitConstants(w, spec, name);
             EmitStateAndWeights(w, spec, state, name, kernels);
@@ -145,14 +145,23 @@ internal static partial class Emitter
         w.Line("// the last vector of the last weight row stays in bounds), one sample's activations, and backward scratch.");
         w.Line("// The passes allocate nothing. An instance is not thread-safe: use one per thread.");
         w.Line($"private readonly float[] _state = new float[{state.Length}];");
+        w.Line();
+        w.Line("// A batch runs as ShardCount shards (fewer for a smaller batch), each with its own scratch buffer (shard 0 uses");
+        w.Line("// _state), reduced in shard order: the same result whatever ShardRunner.Threads is.");
+        w.Line("private const int ShardCount = 2;");
+        w.Line("private readonly float[][] _scratch;");
+        w.Line("private readonly double[] _shardLoss = new double[ShardCount];");
+        w.Line("private int _callBatch, _callMode; // the current call: its batch size; 0 predict, 1 loss, 2 loss and gradient");
         if (spec.Layers.Any(l => l.Kind == LayerKind.Dropout))
         {
             w.Line($"private readonly {Rt}.SeededRandom _dropout = new({spec.Seed}L ^ 0x5EED_D80F); // dropout masks, reproducible from Seed");
+            w.Line($"private readonly {Rt}.SeededRandom[] _shardDropout = [new(0), new(0)];");
         }
         w.Line();
         w.Line($"/// <summary>Creates the network with Keras default initializers seeded by <c>Seed = {spec.Seed}</c>.</summary>");
         using (w.Block($"public {name}()"))
         {
+            w.Line($"_scratch = [_state, new float[{state.Length}]];");
             w.Line($"InitializeWeights({spec.Seed});");
         }
         w.Line();
@@ -223,16 +232,18 @@ internal static partial class Emitter
 
     private static void EmitPublicPasses(SourceWriter w, NetworkSpec spec, StateLayout state, string kernels)
     {
-        bool sparse = spec.Loss == LossKind.SparseCategoricalCrossentropy, tokens = spec.TakesTokens;
-        string guard = $"{Rt}.Kernels.Guard";
+        bool sparse = spec.Loss == LossKind.SparseCategoricalCrossentropy, tokens = spec.TakesTokens, dropout = spec.Layers.Any(l => l.Kind == LayerKind.Dropout);
+        string guard = $"{Rt}.Kernels.Guard", runner = $"{Rt}.Kernels.ShardRunner";
         string gradient = $"{Sys}.MemoryExtensions.AsSpan(_state, {state.Gradient}, ParameterCount)";
         string Span(string t) => $"{Sys}.ReadOnlySpan<{t}>";
         string inputCheck(string type) => tokens ? $"{guard}.Tokens(inputs, {spec.Vocabulary});" : $"{guard}.Finite(inputs);";
         string[] inputTypes = tokens ? new[] { "float", "int" } : new[] { "float" };
         string[] targetTypes = sparse ? new[] { "float", "int" } : new[] { "float" };
-        string InputArguments(string type) => !tokens ? "inputs" : type == "float" ? "inputs, default" : "default, inputs";
-        string TargetArguments(string type) => !sparse ? "targets" : type == "float" ? "targets, default" : "default, targets";
+        // ShardRunner.Run(work, shards, inputs, tokens, targets, classes, outputs)
+        string Inputs(string type) => type == "float" ? "inputs, default" : "default, inputs";
+        string Targets(string type) => type == "float" ? "targets, default" : "default, targets";
         string AsFloats(string type, string name) => type == "float" ? name : $"{Rt}.Training.ToFloats({name})";
+        string shards = "global::System.Math.Min(ShardCount, batchSize)";
 
         foreach (string input in inputTypes)
         {
@@ -247,7 +258,12 @@ internal static partial class Emitter
                 {
                     w.Line(inputCheck(input));
                 }
-                w.Line($"{kernels}.Predict(_state, {InputArguments(input)}, outputs, batchSize{(spec.Stateful ? ", States(batchSize)" : "")});");
+                if (spec.Stateful)
+                {
+                    w.Line("States(batchSize); // fixes or checks the batch size of the carried state");
+                }
+                w.Line("(_callBatch, _callMode) = (batchSize, 0);");
+                w.Line($"{runner}.Run(this, {shards}, {Inputs(input)}, default, default, outputs);");
             }
         }
 
@@ -261,14 +277,13 @@ internal static partial class Emitter
                     inputCheck(input),
                     target == "float" ? $"{guard}.Targets(targets, {Rt}.Loss.{spec.Loss}, {spec.Classes});" : $"{guard}.Targets(targets, {spec.Classes});",
                 };
-                string run = $"_state, {InputArguments(input)}, {TargetArguments(target)}, batchSize";
-                string carried = (spec.Stateful ? ", States(batchSize)" : "") + (spec.Layers.Any(l => l.Kind == LayerKind.Dropout) ? ", _dropout" : "");
+                string run = $"Run({Inputs(input)}, {Targets(target)}, batchSize";
                 w.Line();
                 w.Line("/// <summary>Mean loss over the batch (Keras <c>sum_over_batch_size</c>), without gradients.</summary>");
                 using (w.Block($"public float ComputeLoss({Span(input)} inputs, {Span(target)} targets, int batchSize)"))
                 {
                     foreach (string check in checks) w.Line(check);
-                    w.Line($"return {kernels}.Run({run}, false{carried});");
+                    w.Line($"return {run}, backward: false);");
                 }
                 w.Line();
                 w.Line("/// <summary>Mean loss over the batch; <paramref name=\"gradients\"/> (<c>ParameterCount</c> floats, the layout of <see cref=\"Parameters\"/>) receives d(loss)/d(parameters).</summary>");
@@ -276,7 +291,7 @@ internal static partial class Emitter
                 {
                     foreach (string check in checks) w.Line(check);
                     w.Line($"{guard}.Length(gradients.Length, ParameterCount, nameof(gradients), \"one per parameter\");");
-                    w.Line($"float loss = {kernels}.Run({run}, true{carried});");
+                    w.Line($"float loss = {run}, backward: true);");
                     w.Line($"{gradient}.CopyTo(gradients);");
                     w.Line("return loss;");
                 }
@@ -286,7 +301,7 @@ internal static partial class Emitter
                 {
                     w.Line($"{Sys}.ArgumentNullException.ThrowIfNull(optimizer);");
                     foreach (string check in checks) w.Line(check);
-                    w.Line($"float loss = {kernels}.Run({run}, true{carried});");
+                    w.Line($"float loss = {run}, backward: true);");
                     w.Line($"optimizer.Apply(Parameters, {gradient});");
                     w.Line("return loss;");
                 }
@@ -301,6 +316,59 @@ internal static partial class Emitter
                 w.Line($"    => {Rt}.Training.Evaluate(this, {AsFloats(input, "inputs")}, {AsFloats(target, "targets")}, batchSize);");
             }
         }
+
+        w.Line();
+        w.Line("/// <summary>Runs the shards of a checked batch, then sums their losses (and gradients) in shard order.</summary>");
+        using (w.Block($"private float Run({Span("float")} inputs, {Span("int")} tokens, {Span("float")} targets, {Span("int")} classes, int batchSize, bool backward)"))
+        {
+            if (spec.Stateful)
+            {
+                w.Line("States(batchSize); // fixes or checks the batch size of the carried state");
+            }
+            w.Line("int shards = global::System.Math.Min(ShardCount, batchSize);");
+            if (dropout)
+            {
+                using (w.Block("for (int s = 0; backward && s < shards; s++)"))
+                {
+                    w.Line("_shardDropout[s].Reseed(((long)_dropout.NextUInt32() << 32) | _dropout.NextUInt32());");
+                }
+            }
+            w.Line("(_callBatch, _callMode) = (batchSize, backward ? 2 : 1);");
+            w.Line($"{runner}.Run(this, shards, inputs, tokens, targets, classes, default);");
+            w.Line("double loss = _shardLoss[0];");
+            using (w.Block("for (int s = 1; s < shards; s++)"))
+            {
+                w.Line("loss += _shardLoss[s];");
+                using (w.Block("if (backward)"))
+                {
+                    w.Line($"{runner}.AddInto({gradient}, {Sys}.MemoryExtensions.AsSpan(_scratch[s], {state.Gradient}, ParameterCount));");
+                }
+            }
+            w.Line("return (float)loss;");
+        }
+
+        w.Line();
+        w.Line("/// <summary>One shard of the current call: its contiguous share of the batch, on its own scratch buffer.</summary>");
+        using (w.Block($"void {Rt}.Kernels.IShardWork.RunShard(int shard, {Span("float")} inputs, {Span("int")} tokens, {Span("float")} targets, {Span("int")} classes, {Sys}.Span<float> outputs)"))
+        {
+            w.Line("int shards = global::System.Math.Min(ShardCount, _callBatch);");
+            w.Line("int first = shard * _callBatch / shards, count = (shard + 1) * _callBatch / shards - first;");
+            string statesArgument = "";
+            if (spec.Stateful)
+            {
+                int size = StateSize(spec, new TapePlan(spec));
+                statesArgument = $", {Sys}.MemoryExtensions.AsSpan(_recurrentState, first * {size}, count * {size})";
+            }
+            string tokensArgument = tokens ? $", {runner}.Part(tokens, first, count, InputSize)" : "";
+            string classesArgument = sparse ? $", {runner}.Part(classes, first, count, TargetSize)" : "";
+            using (w.Block("if (_callMode == 0)"))
+            {
+                w.Line($"global::StaticRnn.Generated.{kernels.Substring(kernels.LastIndexOf('.') + 1)}.Predict(_state, _scratch[shard], {runner}.Part(inputs, first, count, InputSize){tokensArgument}, outputs.Slice(first * OutputSize, count * OutputSize), count{statesArgument});");
+                w.Line("return;");
+            }
+            string randomArgument = dropout ? ", _shardDropout[shard]" : "";
+            w.Line($"_shardLoss[shard] = {kernels}.Run(_state, _scratch[shard], {runner}.Part(inputs, first, count, InputSize){tokensArgument}, {runner}.Part(targets, first, count, TargetSize){classesArgument}, count, _callBatch, _callMode == 2{statesArgument}{randomArgument});");
+        }
     }
 
     private static void EmitKernels(SourceWriter w, NetworkSpec spec, TapePlan plan, StateLayout state, HierarchyInfo hierarchy, string kernels)
@@ -310,7 +378,7 @@ internal static partial class Emitter
         w.Line($"[global::System.CodeDom.Compiler.GeneratedCode(\"StaticRnn.Generator\", \"{GeneratorVersion}\")]");
         using (w.Block($"file static class {kernels}"))
         {
-            w.Line($"// Offsets into the state buffer: parameters at 0, then these.");
+            w.Line($"// Offsets into a scratch buffer (the network's state, or a shard's buffer of the same layout).");
             w.Line($"private const int Gradient = {state.Gradient}, Tape = {state.Tape}, DeltaA = {state.DeltaA}, DeltaB = {state.DeltaB}, Work = {state.Work}{(spec.TakesTokens ? $", Tokens = {state.Tokens}" : "")};");
             EmitInitializers(w, spec);
             EmitSamplePasses(w, spec, plan);
@@ -422,15 +490,15 @@ internal static partial class Emitter
         bool tokens = spec.TakesTokens;
         string tokensParameter = tokens ? ", ReadOnlySpan<int> tokens" : "";
         string sampleInput = tokens
-            ? $"ref float x = ref tokens.IsEmpty ? ref Unsafe.Add(ref MemoryMarshal.GetReference(inputs), sample * {spec.InputSize}) : ref TokenRow(ref p, tokens.Slice(sample * {spec.InputSize}, {spec.InputSize}));"
+            ? $"ref float x = ref tokens.IsEmpty ? ref Unsafe.Add(ref MemoryMarshal.GetReference(inputs), sample * {spec.InputSize}) : ref TokenRow(ref s, tokens.Slice(sample * {spec.InputSize}, {spec.InputSize}));"
             : $"ref float x = ref Unsafe.Add(ref MemoryMarshal.GetReference(inputs), sample * {spec.InputSize});";
         if (tokens)
         {
             w.Line();
             w.Line("/// <summary>Int token ids of one sample as the floats the kernels read, in the state's token row.</summary>");
-            using (w.Block("private static ref float TokenRow(ref float p, ReadOnlySpan<int> ids)"))
+            using (w.Block("private static ref float TokenRow(ref float s, ReadOnlySpan<int> ids)"))
             {
-                w.Line("ref float row = ref Unsafe.Add(ref p, Tokens);");
+                w.Line("ref float row = ref Unsafe.Add(ref s, Tokens);");
                 using (w.Block("for (int t = 0; t < ids.Length; t++)"))
                 {
                     w.Line("Unsafe.Add(ref row, t) = ids[t];");
@@ -444,11 +512,13 @@ internal static partial class Emitter
         {
             EmitStateCopies(w, spec, plan);
         }
-        using (w.Block($"public static void Predict(float[] state, ReadOnlySpan<float> inputs{tokensParameter}, Span<float> outputs, int batchSize{statesParameter})"))
+        w.Line("/// <summary>Forward pass over <paramref name=\"count\"/> samples (one shard of a batch), with the shard's own scratch buffer.</summary>");
+        using (w.Block($"public static void Predict(float[] parameters, float[] scratch, ReadOnlySpan<float> inputs{tokensParameter}, Span<float> outputs, int count{statesParameter})"))
         {
-            w.Line("ref float p = ref MemoryMarshal.GetArrayDataReference(state);");
-            w.Line("ref float tape = ref Unsafe.Add(ref p, Tape);");
-            using (w.Block("for (int sample = 0; sample < batchSize; sample++)"))
+            w.Line("ref float p = ref MemoryMarshal.GetArrayDataReference(parameters);");
+            w.Line("ref float s = ref MemoryMarshal.GetArrayDataReference(scratch);");
+            w.Line("ref float tape = ref Unsafe.Add(ref s, Tape);");
+            using (w.Block("for (int sample = 0; sample < count; sample++)"))
             {
                 w.Line(sampleInput);
                 if (spec.Stateful)
@@ -476,22 +546,26 @@ internal static partial class Emitter
         }
 
         w.Line();
-        w.Line("/// <summary>Runs the batch sample by sample: forward, the loss of each output row, and (when asked) backward into the gradient.</summary>");
+        w.Line("/// <summary>");
+        w.Line("/// Runs <paramref name=\"count\"/> samples (one shard of a batch of <paramref name=\"batchSize\"/>) one by one: forward, the loss of");
+        w.Line("/// each output row, and (when asked) backward into the shard's gradient. Returns the shard's share of the mean loss.");
+        w.Line("/// </summary>");
         string classesParameter = sparse ? ", ReadOnlySpan<int> classes" : "";
         string randomParameter = spec.Layers.Any(l => l.Kind == LayerKind.Dropout) ? ", global::StaticRnn.SeededRandom random" : "";
-        using (w.Block($"public static float Run(float[] state, ReadOnlySpan<float> inputs{tokensParameter}, ReadOnlySpan<float> targets{classesParameter}, int batchSize, bool backward{statesParameter}{randomParameter})"))
+        using (w.Block($"public static double Run(float[] parameters, float[] scratch, ReadOnlySpan<float> inputs{tokensParameter}, ReadOnlySpan<float> targets{classesParameter}, int count, int batchSize, bool backward{statesParameter}{randomParameter})"))
         {
-            w.Line("ref float p = ref MemoryMarshal.GetArrayDataReference(state);");
-            w.Line("ref float g = ref Unsafe.Add(ref p, Gradient);");
-            w.Line("ref float tape = ref Unsafe.Add(ref p, Tape);");
-            w.Line($"ref float dy = ref Unsafe.Add(ref p, {((count - 1) % 2 == 0 ? "DeltaA" : "DeltaB")}); // d loss / d output of the last layer");
+            w.Line("ref float p = ref MemoryMarshal.GetArrayDataReference(parameters);");
+            w.Line("ref float s = ref MemoryMarshal.GetArrayDataReference(scratch);");
+            w.Line("ref float g = ref Unsafe.Add(ref s, Gradient);");
+            w.Line("ref float tape = ref Unsafe.Add(ref s, Tape);");
+            w.Line($"ref float dy = ref Unsafe.Add(ref s, {((count - 1) % 2 == 0 ? "DeltaA" : "DeltaB")}); // d loss / d output of the last layer");
             using (w.Block("if (backward)"))
             {
-                w.Line($"state.AsSpan(Gradient, {spec.ParameterCount}).Clear();");
+                w.Line($"scratch.AsSpan(Gradient, {spec.ParameterCount}).Clear();");
             }
             w.Line($"float scale = 1f / (batchSize * {scaleDenominator});");
             w.Line("double loss = 0;");
-            using (w.Block("for (int sample = 0; sample < batchSize; sample++)"))
+            using (w.Block("for (int sample = 0; sample < count; sample++)"))
             {
                 w.Line(sampleInput);
                 if (spec.Stateful)
@@ -519,10 +593,10 @@ internal static partial class Emitter
                 }
                 using (w.Block("if (backward)"))
                 {
-                    w.Line("Backward(ref p, ref x, ref tape, ref g);");
+                    w.Line("Backward(ref p, ref s, ref x, ref tape, ref g);");
                 }
             }
-            w.Line("return (float)(loss * scale);");
+            w.Line("return loss * scale;");
         }
 
         w.Line();
@@ -541,11 +615,11 @@ internal static partial class Emitter
 
         w.Line();
         w.Line("/// <summary>One sample back through every layer, adding its parameter gradients to <paramref name=\"g\"/>.</summary>");
-        using (w.Block("private static void Backward(ref float p, ref float x, ref float tape, ref float g)"))
+        using (w.Block("private static void Backward(ref float p, ref float s, ref float x, ref float tape, ref float g)"))
         {
-            w.Line("ref float deltaA = ref Unsafe.Add(ref p, DeltaA);");
-            w.Line("ref float deltaB = ref Unsafe.Add(ref p, DeltaB);");
-            w.Line("ref float work = ref Unsafe.Add(ref p, Work);");
+            w.Line("ref float deltaA = ref Unsafe.Add(ref s, DeltaA);");
+            w.Line("ref float deltaB = ref Unsafe.Add(ref s, DeltaB);");
+            w.Line("ref float work = ref Unsafe.Add(ref s, Work);");
             for (int i = count - 1; i >= 0; i--)
             {
                 TapePlan.LayerPlan lp = plan.Layers[i];

@@ -1,0 +1,87 @@
+using StaticRnn.Kernels;
+using Xunit;
+
+namespace StaticRnn.Numerics.Tests;
+
+[CollectionDefinition(nameof(ParallelTests), DisableParallelization = true)]
+public sealed class SerialCollection;
+
+/// <summary>
+/// Batches run as two shards on both cores. The shards are fixed by the batch, not by the thread count, and are
+/// reduced in order, so one thread and two give bit-identical training; the worker thread allocates nothing.
+/// These tests run alone (ShardRunner.Threads is process-wide).
+/// </summary>
+[Collection(nameof(ParallelTests))]
+public class ParallelTests
+{
+    private static float[] Train<TNet>(int threads, int batch, int steps) where TNet : IStaticNetwork<TNet>, new()
+    {
+        int saved = ShardRunner.Threads;
+        try
+        {
+            ShardRunner.Threads = threads;
+            var net = new TNet();
+            var r = new SeededRandom(9);
+            var x = new float[batch * TNet.InputSize];
+            var y = new float[batch * TNet.TargetSize];
+            for (int i = 0; i < x.Length; i++) x[i] = TNet.Vocabulary > 0 ? r.NextInt(TNet.Vocabulary) : (float)r.NextDouble(-1, 1);
+            for (int i = 0; i < y.Length; i++) y[i] = TNet.Loss == Loss.SparseCategoricalCrossentropy ? r.NextInt(TNet.OutputShape[^1]) : (float)r.NextDouble(0, 1);
+            var adam = new Adam(0.01f);
+            for (int s = 0; s < steps; s++)
+            {
+                net.TrainStep(x, y, batch, adam);
+            }
+            return net.Parameters.ToArray();
+        }
+        finally
+        {
+            ShardRunner.Threads = saved;
+        }
+    }
+
+    private static void Identical<TNet>(int batch) where TNet : IStaticNetwork<TNet>, new()
+    {
+        float[] one = Train<TNet>(1, batch, 15);
+        long shardsBefore = ShardRunner.WorkerShards;
+        float[] two = Train<TNet>(2, batch, 15);
+        Assert.True(ShardRunner.WorkerShards > shardsBefore, "the worker thread ran shards");
+        Assert.Equal(one.Select(BitConverter.SingleToInt32Bits), two.Select(BitConverter.SingleToInt32Bits));
+    }
+
+    [Fact] public void SeedModelTrainsBitIdenticallyOnOneAndTwoThreads() => Identical<SeedModel>(17);
+    [Fact] public void LstmStackTrainsBitIdenticallyOnOneAndTwoThreads() => Identical<FdLstmStack>(8);
+    [Fact] public void DropoutNetworkTrainsBitIdenticallyOnOneAndTwoThreads() => Identical<WithDropout>(12);
+    [Fact] public void TokenBidirectionalNetworkTrainsBitIdenticallyOnOneAndTwoThreads() => Identical<EmbeddingBidiGruPool>(6);
+
+    [Fact]
+    public void TheWorkerThreadAllocatesNothing()
+    {
+        var net = new SeedModel();
+        var x = new float[32 * SeedModel.InputSize];
+        var y = new float[32 * SeedModel.TargetSize];
+        var outputs = new float[32 * SeedModel.OutputSize];
+        var adam = new Adam();
+        for (int i = 0; i < 2000; i++) // warm-up
+        {
+            net.TrainStep(x, y, 32, adam);
+            net.Predict(x, outputs, 32);
+        }
+        long shards = ShardRunner.WorkerShards, worker = ShardRunner.WorkerAllocatedBytes, caller = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 1000; i++)
+        {
+            net.TrainStep(x, y, 32, adam);
+            net.Predict(x, outputs, 32);
+        }
+        for (int i = 0; i < 1000; i++)
+        {
+            net.TrainStep(x, y, 32, adam);
+            net.Predict(x, outputs, 32);
+        }
+        Assert.True(ShardRunner.WorkerShards - shards >= 2000, "the worker ran its shards");
+        // 2,000 calls of each kind: one allocation per call, even the smallest object (24 bytes), would add 48,000
+        // bytes or more. The runtime itself has been seen to allocate a few hundred bytes once in such a window on
+        // either thread (wait-handle and tiering bookkeeping), so the bound is 1,024 bytes, not 0.
+        Assert.InRange(ShardRunner.WorkerAllocatedBytes - worker, 0, 1024);
+        Assert.InRange(GC.GetAllocatedBytesForCurrentThread() - caller, 0, 1024);
+    }
+}
