@@ -36,13 +36,20 @@ public sealed class NetworkAnalyzer : DiagnosticAnalyzer
             {
                 return;
             }
-            start.RegisterSymbolAction(ctx => Analyze(ctx, sequential), SymbolKind.NamedType);
+            INamedTypeSymbol? seq2seq = start.Compilation.GetTypeByMetadataName("StaticRnn.Seq2SeqAttribute");
+            start.RegisterSymbolAction(ctx => Analyze(ctx, sequential, seq2seq), SymbolKind.NamedType);
         });
     }
 
-    private static void Analyze(SymbolAnalysisContext context, INamedTypeSymbol sequentialType)
+    private static void Analyze(SymbolAnalysisContext context, INamedTypeSymbol sequentialType, INamedTypeSymbol? seq2seqType)
     {
         var type = (INamedTypeSymbol)context.Symbol;
+        AttributeData? seq2seq = seq2seqType is null ? null : type.GetAttributes().FirstOrDefault(a => SymbolEqualityComparer.Default.Equals(a.AttributeClass, seq2seqType));
+        if (seq2seq is not null)
+        {
+            context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.NotYetGenerated, Location(seq2seq, type),
+                $"'{type.Name}': sequence-to-sequence models ([Seq2Seq]) are not generated yet; declare the encoder and decoder as [Sequential] networks for now"));
+        }
         AttributeData? sequential = type.GetAttributes().FirstOrDefault(a => SymbolEqualityComparer.Default.Equals(a.AttributeClass, sequentialType));
         var layers = NetworkParser.LayerAttributes(type);
         if (sequential is null)

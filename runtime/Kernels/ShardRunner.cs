@@ -90,12 +90,17 @@ public static unsafe class ShardRunner
         }
     }
 
+    /// <summary>
+    /// The worker thread. Hand-offs use a volatile generation counter, spun on briefly (back-to-back batches never
+    /// block) and then waited for on kernel events. No Monitor-based primitive is involved: a contended Monitor, also
+    /// the one inside SemaphoreSlim, can inflate into a managed object, an allocation in the middle of training.
+    /// </summary>
     private sealed class Worker
     {
-        private readonly SemaphoreSlim _start = new(0);
-        private readonly ManualResetEventSlim _done = new(false);
+        private const int Spins = 4000;
+        private readonly AutoResetEvent _wake = new(false), _finished = new(false);
         private IShardWork? _work;
-        private int _shards;
+        private int _shards, _generation, _done;
         private float* _inputs, _targets, _outputs;
         private int* _tokens, _classes;
         private int _inputLength, _tokenLength, _targetLength, _classLength, _outputLength;
@@ -126,22 +131,45 @@ public static unsafe class ShardRunner
             _outputs = outputs;
             _outputLength = outputLength;
             _error = null;
-            _done.Reset();
-            _start.Release();
+            Interlocked.Increment(ref _generation); // publishes the fields above
+            _wake.Set();
         }
 
         public void End()
         {
-            _done.Wait();
+            int generation = Volatile.Read(ref _generation);
+            for (int spin = 0; Volatile.Read(ref _done) != generation; spin++)
+            {
+                if (spin < Spins)
+                {
+                    Thread.SpinWait(20);
+                }
+                else
+                {
+                    _finished.WaitOne();
+                }
+            }
             _work = null;
             _error?.Throw();
         }
 
         private void Loop()
         {
+            int seen = 0;
             while (true)
             {
-                _start.Wait();
+                for (int spin = 0; Volatile.Read(ref _generation) == seen; spin++)
+                {
+                    if (spin < Spins)
+                    {
+                        Thread.SpinWait(20);
+                    }
+                    else
+                    {
+                        _wake.WaitOne();
+                    }
+                }
+                seen = Volatile.Read(ref _generation);
                 try
                 {
                     for (int s = 1; s < _shards; s += 2)
@@ -156,7 +184,8 @@ public static unsafe class ShardRunner
                     _error = ExceptionDispatchInfo.Capture(e);
                 }
                 AllocatedBytes = GC.GetAllocatedBytesForCurrentThread();
-                _done.Set();
+                Volatile.Write(ref _done, seen);
+                _finished.Set();
             }
         }
     }

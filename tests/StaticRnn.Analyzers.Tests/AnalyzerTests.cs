@@ -214,6 +214,18 @@ public class AnalyzerTests
             .WithArguments("Layer 1 'simple_rnn' (SimpleRNN) needs 300 vector multiply-adds per step when unrolled, over the budget of 256; its products are emitted as loops"));
 
     [Fact]
+    public Task Srnn009Seq2SeqIsNotGeneratedYet() => Verify.Analyzer("""
+        [{|#0:Seq2Seq|}]
+        public partial class Translator
+        {
+            public partial class Encoder;
+            public partial class Decoder;
+        }
+        """, false,
+        new DiagnosticResult("SRNN009", DiagnosticSeverity.Error).WithLocation(0)
+            .WithArguments("'Translator': sequence-to-sequence models ([Seq2Seq]) are not generated yet; declare the encoder and decoder as [Sequential] networks for now"));
+
+    [Fact]
     public Task Srnn009LayersNotGeneratedYet() => Verify.Analyzer("""
         [Sequential(10, 4)]
         [{|#0:LayerNormalization|}]
