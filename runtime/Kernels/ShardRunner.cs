@@ -54,12 +54,20 @@ public static unsafe class ShardRunner
             {
                 Worker worker = s_worker ??= new Worker();
                 worker.Begin(work, shards, i, inputs.Length, t, tokens.Length, g, targets.Length, c, classes.Length, o, outputs.Length);
-                // Static assignment: the caller runs the even shards, the worker the odd ones.
-                for (int s = 0; s < shards; s += 2)
+                // Static assignment: the caller runs the even shards, the worker the odd ones. Whatever happens on
+                // this thread, the worker is waited for before the spans are unpinned and the gate opens.
+                try
                 {
-                    work.RunShard(s, inputs, tokens, targets, classes, outputs);
+                    for (int s = 0; s < shards; s += 2)
+                    {
+                        work.RunShard(s, inputs, tokens, targets, classes, outputs);
+                    }
                 }
-                worker.End();
+                finally
+                {
+                    worker.Wait();
+                }
+                worker.ThrowIfFailed();
             }
         }
         finally
@@ -135,7 +143,9 @@ public static unsafe class ShardRunner
             _wake.Set();
         }
 
-        public void End()
+        public void ThrowIfFailed() => _error?.Throw();
+
+        public void Wait()
         {
             int generation = Volatile.Read(ref _generation);
             for (int spin = 0; Volatile.Read(ref _done) != generation; spin++)
@@ -150,7 +160,6 @@ public static unsafe class ShardRunner
                 }
             }
             _work = null;
-            _error?.Throw();
         }
 
         private void Loop()
