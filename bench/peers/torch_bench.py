@@ -1,0 +1,269 @@
+#!/usr/bin/python3
+"""PyTorch CPU peer benchmark for StaticRnn.
+
+Measures the median wall time per call (microseconds) of Predict (forward under
+torch.no_grad() in eval mode) and TrainStep (zero_grad + forward + MSE loss +
+backward + Adam step in train mode) for the three benchmark models:
+
+  a: (batch 32, 10, 8) -> RNN(8, 5, tanh, full sequence) -> RNN(5, 3, last step) -> Linear(3, 10)
+  b: (batch, 10, 8)    -> LSTM(8, 32, last step) -> Linear(32, 1), batch 1 and 32
+  c: (batch, 10, 8)    -> GRU(8, 32, last step)  -> Linear(32, 1), batch 1 and 32
+     (PyTorch's GRU is the Keras reset_after=True formulation)
+
+Each case runs with torch.set_num_threads(1) and (2); the JSON and the table
+report both and the better of the two.
+
+Usage: python3 torch_bench.py [--out FILE] [--quick]
+Default output: ../results/peers-torch.json relative to this file.
+"""
+
+import argparse
+import datetime
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+import torch
+from torch import nn
+
+SEQ_LEN = 10
+FEATURES = 8
+WARMUP_CALLS = 200
+ROUNDS = 15
+ROUND_TARGET_S = 0.15  # each timed round lasts about this long
+
+
+# --------------------------------------------------------------------------
+# Models
+# --------------------------------------------------------------------------
+
+class CaseA(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.rnn1 = nn.RNN(8, 5, nonlinearity="tanh", batch_first=True)
+        self.rnn2 = nn.RNN(5, 3, nonlinearity="tanh", batch_first=True)
+        self.dense = nn.Linear(3, 10)
+
+    def forward(self, x):
+        seq, _ = self.rnn1(x)          # full sequence (batch, 10, 5)
+        out, _ = self.rnn2(seq)        # (batch, 10, 3)
+        return self.dense(out[:, -1, :])
+
+
+class LastStep(nn.Module):
+    def __init__(self, cell):
+        super().__init__()
+        self.rnn = cell
+        self.dense = nn.Linear(cell.hidden_size, 1)
+
+    def forward(self, x):
+        out, _ = self.rnn(x)
+        return self.dense(out[:, -1, :])
+
+
+def make_model(case):
+    if case == "a":
+        return CaseA()
+    if case == "b":
+        return LastStep(nn.LSTM(FEATURES, 32, batch_first=True))
+    if case == "c":
+        return LastStep(nn.GRU(FEATURES, 32, batch_first=True))
+    raise ValueError(case)
+
+
+OUT_DIM = {"a": 10, "b": 1, "c": 1}
+
+CASES = [("a", 32), ("b", 1), ("b", 32), ("c", 1), ("c", 32)]
+OPS = ["predict", "train"]
+
+
+# --------------------------------------------------------------------------
+# Timing
+# --------------------------------------------------------------------------
+
+def make_callable(case, batch, op):
+    torch.manual_seed(1234)
+    model = make_model(case).float()
+    g = torch.Generator().manual_seed(4321)
+    x = torch.randn(batch, SEQ_LEN, FEATURES, generator=g, dtype=torch.float32)
+    y = torch.randn(batch, OUT_DIM[case], generator=g, dtype=torch.float32)
+
+    if op == "predict":
+        model.eval()
+
+        def predict():
+            with torch.no_grad():
+                return model(x)
+
+        return predict
+
+    model.train()
+    loss_fn = nn.MSELoss(reduction="mean")
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3, betas=(0.9, 0.999), eps=1e-7)
+
+    def train_step():
+        opt.zero_grad()
+        loss = loss_fn(model(x), y)
+        loss.backward()
+        opt.step()
+        return loss
+
+    return train_step
+
+
+def measure_us(fn, rounds, warmup, target_s):
+    for _ in range(warmup):
+        fn()
+    # Calibrate calls per round so that one round lasts about target_s.
+    n = 1
+    while True:
+        t0 = time.perf_counter_ns()
+        for _ in range(n):
+            fn()
+        dt = time.perf_counter_ns() - t0
+        if dt >= target_s * 1e9 / 4 or n >= 1 << 20:
+            break
+        n *= 2
+    n = max(1, int(n * target_s * 1e9 / max(dt, 1)))
+    per_call = []
+    for _ in range(rounds):
+        t0 = time.perf_counter_ns()
+        for _ in range(n):
+            fn()
+        per_call.append((time.perf_counter_ns() - t0) / n / 1000.0)
+    return statistics.median(per_call), n, min(per_call), max(per_call)
+
+
+# --------------------------------------------------------------------------
+# Environment description
+# --------------------------------------------------------------------------
+
+def cpu_model():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return "unknown"
+
+
+def build_blas_info():
+    cfg = torch.__config__.show()
+    for token in cfg.replace(",", " ").split():
+        if token.startswith("BLAS_INFO="):
+            return token
+    return "BLAS_INFO=?"
+
+
+def loaded_blas():
+    """Which libblas / openblas shared object the running process actually mapped."""
+    libs = set()
+    try:
+        with open("/proc/self/maps") as f:
+            for line in f:
+                parts = line.split()
+                if len(parts) >= 6:
+                    p = parts[5]
+                    base = os.path.basename(p)
+                    if "blas" in base or "mkl" in base:
+                        libs.add(p)
+    except OSError:
+        pass
+    desc = []
+    for p in sorted(libs):
+        real = os.path.realpath(p)
+        pkg = ""
+        try:
+            out = subprocess.run(["dpkg", "-S", real], capture_output=True, text=True).stdout
+            if out:
+                name = out.split(":", 1)[0].strip()
+                ver = subprocess.run(["dpkg-query", "-W", "-f=${Version}", name],
+                                     capture_output=True, text=True).stdout.strip()
+                pkg = f"{name} {ver}".strip()
+        except OSError:
+            pass
+        # Describe by the library's directory name (e.g. openblas-openmp, blas), no full path.
+        flavour = os.path.basename(os.path.dirname(real))
+        desc.append(f"{os.path.basename(real)} [{flavour}]" + (f" from {pkg}" if pkg else ""))
+    return desc
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    here = os.path.dirname(os.path.abspath(__file__))
+    ap.add_argument("--out", default=os.path.join(here, "..", "results", "peers-torch.json"))
+    ap.add_argument("--quick", action="store_true", help="short smoke run (not for results)")
+    args = ap.parse_args()
+
+    rounds, warmup, target = (ROUNDS, WARMUP_CALLS, ROUND_TARGET_S)
+    if args.quick:
+        rounds, warmup, target = (3, 20, 0.02)
+
+    # Touch BLAS once so the library is mapped before we look.
+    torch.mm(torch.randn(4, 4), torch.randn(4, 4))
+    runtime_blas = loaded_blas()
+    blas = build_blas_info() + "; runtime: " + ("; ".join(runtime_blas) if runtime_blas else "no separate BLAS library mapped")
+
+    print(f"torch {torch.__version__}")
+    print(f"BLAS: {blas}")
+    print(f"CPU: {cpu_model()}, os.cpu_count()={os.cpu_count()}")
+    load_start = os.getloadavg()
+    print(f"load average at start: {load_start[0]:.2f} {load_start[1]:.2f} {load_start[2]:.2f}")
+    sys.stdout.flush()
+
+    results = []
+    for case, batch in CASES:
+        for op in OPS:
+            row = {"case": case, "batch": batch, "op": op}
+            for threads in (1, 2):
+                torch.set_num_threads(threads)
+                fn = make_callable(case, batch, op)
+                us, n, lo, hi = measure_us(fn, rounds, warmup, target)
+                key = "us_1thread" if threads == 1 else "us_2threads"
+                row[key] = round(us, 2)
+                row[f"rounds_min_max_{threads}"] = [round(lo, 2), round(hi, 2)]
+                row[f"calls_per_round_{threads}"] = n
+                print(f"  case {case} batch {batch:>2} {op:<7} threads={threads}: {us:10.2f} us"
+                      f"  (rounds {lo:.1f}..{hi:.1f}; {rounds} rounds x {n} calls)")
+                sys.stdout.flush()
+            row["us_best"] = min(row["us_1thread"], row["us_2threads"])
+            results.append(row)
+    torch.set_num_threads(1)
+
+    load_end = os.getloadavg()
+    doc = {
+        "torch_version": torch.__version__,
+        "blas": blas,
+        "cpu": cpu_model(),
+        "date": datetime.date.today().isoformat(),
+        "method": (f"median over {rounds} rounds of N calls (N calibrated so a round lasts ~{target}s), "
+                   f"after {warmup} warm-up calls; time.perf_counter_ns; float32; "
+                   "predict = eval() + no_grad() forward; train = zero_grad + forward + MSELoss(mean) "
+                   "+ backward + Adam(lr=1e-3, betas=(0.9,0.999), eps=1e-7).step()"),
+        "loadavg_start": [round(v, 2) for v in load_start],
+        "loadavg_end": [round(v, 2) for v in load_end],
+        "cases": results,
+    }
+    if not args.quick:
+        os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
+        with open(args.out, "w") as f:
+            json.dump(doc, f, indent=2)
+            f.write("\n")
+        print(f"\nwrote {os.path.relpath(args.out)}")
+
+    print(f"\nload average at end: {load_end[0]:.2f} {load_end[1]:.2f} {load_end[2]:.2f}\n")
+    print(f"PyTorch {torch.__version__} CPU, float32, median us per call")
+    print()
+    print("| case | batch | op | 1 thread (us) | 2 threads (us) | best (us) |")
+    print("|------|------:|----|--------------:|---------------:|----------:|")
+    for r in results:
+        print(f"| {r['case']} | {r['batch']} | {r['op']} | {r['us_1thread']:.2f} | {r['us_2threads']:.2f} | {r['us_best']:.2f} |")
+
+
+if __name__ == "__main__":
+    main()
