@@ -121,15 +121,8 @@ internal static partial class Emitter
 
         w.Line($"/// <summary>Layer {layer.Position + 1} '{layer.Name}' backward through time (reset_after={(after ? "True" : "False")}): per step, gate deltas and the direct path");
         w.Line($"/// dh_(t-1) = z ⊙ dh_t first, then dW += x_tᵀ·dz, dU += h_(t-1)ᵀ·dz{(needsInputGradient ? ", dx_t = dz·Wᵀ" : "")}, dh_(t-1) += dz·Uᵀ.</summary>");
-        string dxParam = needsInputGradient ? ", ref float dx" : "";
-        using (w.Block($"private static void {method}Backward(ref float p, ref float x, ref float h, ref float dy, ref float g{dxParam}, ref float work)"))
+        using (RecurrentBackwardStart(w, layer, method, needsInputGradient))
         {
-            if (needsInputGradient)
-            {
-                w.Line($"ref float W = ref Unsafe.Add(ref p, {layer.Weight(WeightRole.Kernel).Offset});");
-            }
-            w.Line($"ref float U = ref Unsafe.Add(ref p, {layer.Weight(WeightRole.RecurrentKernel).Offset});");
-            WeightRefs(w, layer, "g", "gW", "gb");
             if (!after)
             {
                 w.Line($"ref float Uh = ref Unsafe.Add(ref U, {2 * units});");

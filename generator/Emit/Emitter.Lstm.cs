@@ -70,15 +70,8 @@ internal static partial class Emitter
         ActivationKind act = layer.Decl.Activation, rec = layer.Decl.RecurrentActivation;
         w.Line($"/// <summary>Layer {layer.Position + 1} '{layer.Name}' backward through time: per step, gate deltas from dh and dc (pass 1), then");
         w.Line($"/// dW += x_tᵀ·dz, dU += h_(t-1)ᵀ·dz{(needsInputGradient ? ", dx_t = dz·Wᵀ" : "")}, dh_(t-1) = dz·Uᵀ (pass 2).</summary>");
-        string dxParam = needsInputGradient ? ", ref float dx" : "";
-        using (w.Block($"private static void {method}Backward(ref float p, ref float x, ref float h, ref float dy, ref float g{dxParam}, ref float work)"))
+        using (RecurrentBackwardStart(w, layer, method, needsInputGradient))
         {
-            if (needsInputGradient)
-            {
-                w.Line($"ref float W = ref Unsafe.Add(ref p, {layer.Weight(WeightRole.Kernel).Offset});");
-            }
-            w.Line($"ref float U = ref Unsafe.Add(ref p, {layer.Weight(WeightRole.RecurrentKernel).Offset});");
-            WeightRefs(w, layer, "g", "gW", "gb");
             w.Line($"ref float c = ref Unsafe.Add(ref h, {plan.CellOffset - plan.RegionOffset});");
             w.Line($"ref float gates = ref Unsafe.Add(ref h, {plan.GateOffset - plan.RegionOffset});");
             w.Line("ref float dh = ref work; // dh_t flowing back from step t + 1");

@@ -202,4 +202,21 @@ internal static partial class Emitter
             w.Line($"ref float dxt = ref Unsafe.Add(ref dx, {InputRow(layer)} * {plan.InputStride});");
         }
     }
+
+    /// <summary>
+    /// Opens a recurrent layer's backward method: its signature (an input gradient only when a layer precedes it),
+    /// the kernel (when dx is needed) and recurrent kernel, and the gradient refs gW, gU and gb.
+    /// </summary>
+    internal static SourceWriter.Scope RecurrentBackwardStart(SourceWriter w, Model.LayerSpec layer, string method, bool needsInputGradient)
+    {
+        string dxParam = needsInputGradient ? ", ref float dx" : "";
+        SourceWriter.Scope scope = w.Block($"private static void {method}Backward(ref float p, ref float x, ref float h, ref float dy, ref float g{dxParam}, ref float work)");
+        if (needsInputGradient)
+        {
+            w.Line($"ref float W = ref Unsafe.Add(ref p, {layer.Weight(Model.WeightRole.Kernel).Offset});");
+        }
+        w.Line($"ref float U = ref Unsafe.Add(ref p, {layer.Weight(Model.WeightRole.RecurrentKernel).Offset});");
+        WeightRefs(w, layer, "g", "gW", "gb");
+        return scope;
+    }
 }

@@ -43,15 +43,8 @@ internal static partial class Emitter
         int inputs = layer.InputFeatures, units = layer.Decl.Units, steps = layer.InputSteps;
         bool sequence = layer.Decl.ReturnSequences;
         w.Line($"/// <summary>Layer {layer.Position + 1} '{layer.Name}' backward through time: for t = T-1..0, dz = (dh_t + dy_t) ⊙ a'(h_t); dW += x_tᵀ·dz; dU += h_(t-1)ᵀ·dz{(layer.HasBias ? "; db += dz" : "")}{(needsInputGradient ? "; dx_t = dz·Wᵀ" : "")}; dh_(t-1) = dz·Uᵀ.</summary>");
-        string dxParam = needsInputGradient ? ", ref float dx" : "";
-        using (w.Block($"private static void {method}Backward(ref float p, ref float x, ref float h, ref float dy, ref float g{dxParam}, ref float work)"))
+        using (RecurrentBackwardStart(w, layer, method, needsInputGradient))
         {
-            if (needsInputGradient)
-            {
-                w.Line($"ref float W = ref Unsafe.Add(ref p, {layer.Weight(WeightRole.Kernel).Offset});");
-            }
-            w.Line($"ref float U = ref Unsafe.Add(ref p, {layer.Weight(WeightRole.RecurrentKernel).Offset});");
-            WeightRefs(w, layer, "g", "gW", "gb");
             w.Line("ref float dh = ref work; // dh_t flowing back from step t + 1");
             w.Line($"ref float dz = ref Unsafe.Add(ref work, {plan.Stride});");
             if (units % 8 != 0)
