@@ -10,8 +10,7 @@ public sealed class ScalarSeedModel
     private const int T = 10, F = 8, U1 = 5, U2 = 3, O = 10;
     private readonly float[] _p;
     private readonly float[] _g;
-    private readonly float[] _m, _v;
-    private long _step;
+    private readonly ScalarAdam _adam;
     private readonly float[] _h1 = new float[(T + 1) * U1], _h2 = new float[(T + 1) * U2], _y = new float[O];
     private readonly float[] _dh1 = new float[T * U1], _dz = new float[U1], _dnext = new float[U1], _dh2next = new float[U2], _dz2 = new float[U2];
 
@@ -22,8 +21,7 @@ public sealed class ScalarSeedModel
     {
         _p = parameters.ToArray();
         _g = new float[Count];
-        _m = new float[Count];
-        _v = new float[Count];
+        _adam = new ScalarAdam(Count);
     }
 
     public void Predict(float[] x, float[] outputs, int batch)
@@ -52,7 +50,7 @@ public sealed class ScalarSeedModel
             }
             Backward(x, s * T * F, dy);
         }
-        Adam();
+        _adam.Step(_p, _g);
         return (float)(loss * scale);
     }
 
@@ -142,18 +140,6 @@ public sealed class ScalarSeedModel
                     _dnext[k] += _p[R1 + k * U1 + j] * _dz[j];
                 }
             }
-        }
-    }
-
-    private void Adam()
-    {
-        _step++;
-        float alpha = (float)(0.001 * Math.Sqrt(1 - Math.Pow(0.999, _step)) / (1 - Math.Pow(0.9, _step)));
-        for (int i = 0; i < Count; i++)
-        {
-            _m[i] += (_g[i] - _m[i]) * 0.1f;
-            _v[i] += (_g[i] * _g[i] - _v[i]) * 0.001f;
-            _p[i] -= alpha * _m[i] / (MathF.Sqrt(_v[i]) + 1e-7f);
         }
     }
 }

@@ -1,65 +1,260 @@
-"""Combines BenchmarkDotNet's JSON results with bench/results/peers-torch.json into bench/results/latest.md."""
+#!/usr/bin/python3
+"""Writes bench/results/latest.md: StaticRnn (BenchmarkDotNet) against the scalar C# baseline, PyTorch and
+ONNX Runtime, with achieved GFLOP/s against the measured FMA peak and the targets of the speed issue.
+
+Usage: report.py BDN_RESULTS_DIR TORCH_JSON OUT_MD [ONNX_JSON]
+
+BDN_RESULTS_DIR holds BenchmarkDotNet's JSON exports (--exporters json; the *-report-full-compressed.json files).
+TORCH_JSON is bench/peers/torch_bench.py's output, ONNX_JSON the ONNX Runtime peer's (same format:
+{"cpu", "date", "cases": [{"case", "batch", "op", "hidden" (case f only), "us_best"}]}). A peer file that does not
+exist, or a case a file lacks, shows as "–"; nothing is estimated.
+
+The BenchmarkDotNet methods read (type: method -> case, op, implementation):
+  SeedModelBenchmarks (case a, batch 32), LstmLargeBenchmarks (d, batch 64), EmbeddingLstmBenchmarks (e, batch 32):
+      PredictGenerated / PredictScalar, TrainStepGenerated / TrainStepScalar
+  RecurrentBenchmarks [Batch=1|32]: LstmPredict / LstmPredictScalar, LstmTrainStep / LstmTrainStepScalar (b),
+      the same with Gru (c)
+  StreamingBenchmarks [Hidden=8|16|32|64] (f, batch 1): Step / StepScalar, time per time step (OperationsPerInvoke)
+  PeakFlopsBenchmarks: Fma256, Fma512, time per vector FMA instruction (OperationsPerInvoke)
+"""
 import datetime
 import glob
 import json
 import os
 import sys
 
-bdn_dir, peers_path, out_path = sys.argv[1], sys.argv[2], sys.argv[3]
+# Flops of one vector FMA instruction (lanes x multiply-add), as PeakFlopsBenchmarks.Flops256 / Flops512.
+FMA_FLOPS = {"Fma256": 16, "Fma512": 32}
+CORES = 2
 
-ours = {}  # (case, op, batch) -> median microseconds
-for path in glob.glob(os.path.join(bdn_dir, "*.json")):
+GENERATED, SCALAR = "generated", "scalar"
+METHODS = {
+    "SeedModelBenchmarks": ("a", 32),
+    "LstmLargeBenchmarks": ("d", 64),
+    "EmbeddingLstmBenchmarks": ("e", 32),
+}
+PLAIN_METHODS = {
+    "PredictGenerated": ("predict", GENERATED), "PredictScalar": ("predict", SCALAR),
+    "TrainStepGenerated": ("train", GENERATED), "TrainStepScalar": ("train", SCALAR),
+}
+RECURRENT_METHODS = {
+    f"{cell}{name}{suffix}": (case, op, impl)
+    for cell, case in (("Lstm", "b"), ("Gru", "c"))
+    for name, op in (("Predict", "predict"), ("TrainStep", "train"))
+    for suffix, impl in (("", GENERATED), ("Scalar", SCALAR))
+}
+STREAM_METHODS = {"Step": GENERATED, "StepScalar": SCALAR}
+
+
+def recurrent_macs(gates, inputs, units, steps):
+    return gates * units * (inputs + units) * steps
+
+
+def macs_per_sample(case, hidden):
+    """Multiply-adds of the matrix products of one sample's forward pass."""
+    if case == "a":
+        return recurrent_macs(1, 8, 5, 10) + recurrent_macs(1, 5, 3, 10) + 3 * 10
+    if case == "b":
+        return recurrent_macs(4, 8, 32, 10) + 32
+    if case == "c":
+        return recurrent_macs(3, 8, 32, 10) + 32
+    if case == "d":
+        return recurrent_macs(4, 8, 128, 50) + 128
+    if case == "e":
+        return recurrent_macs(4, 64, 64, 100) + 64
+    if case == "f":
+        return recurrent_macs(4, 1, hidden, 1) + hidden
+    raise ValueError(case)
+
+
+def flops(case, op, batch, hidden):
+    """2 x multiply-adds of the products: the forward once (predict, step), three times for train."""
+    return 2 * macs_per_sample(case, hidden) * batch * (3 if op == "train" else 1)
+
+
+MODELS = {
+    "a": "(10, 8) → SimpleRnn(5, seq) → SimpleRnn(3) → Dense(10)",
+    "b": "(10, 8) → Lstm(32) → Dense(1)",
+    "c": "(10, 8) → Gru(32) → Dense(1)",
+    "d": "(50, 8) → Lstm(128) → Dense(1)",
+    "e": "(100 tokens) → Embedding(10000, 64) → Lstm(64) → Dense(1, sigmoid), BCE",
+    "f": "stateful (1, 1) → Lstm({hidden}) → Dense(1)",
+}
+
+# (case, op, batch, hidden) -> [(peer, minimum ratio)]; every row with a scalar baseline also wants >= 5x over it.
+TARGETS = {
+    ("a", "train", 32, None): [("PyTorch", 50)],
+    ("a", "predict", 32, None): [("ONNX Runtime", 10)],
+    ("b", "train", 1, None): [("PyTorch", 100)],
+    ("b", "train", 32, None): [("PyTorch", 10)],
+    ("c", "train", 32, None): [("PyTorch", 10)],
+    ("b", "predict", 1, None): [("ONNX Runtime", 5)],
+    ("b", "predict", 32, None): [("ONNX Runtime", 1.5)],
+    ("d", "train", 64, None): [("PyTorch", 1.5)],
+    ("e", "train", 32, None): [("PyTorch", 2)],
+    ("f", "step", 1, 32): [("ONNX Runtime", 30)],
+}
+SCALAR_TARGET = 5
+OP_ORDER = {"predict": 0, "train": 1, "step": 2}
+
+
+def parameter(params, name):
+    for part in params.split("&"):
+        key, _, value = part.partition("=")
+        if key == name:
+            return int(value)
+    return None
+
+
+def read_bdn(directory):
+    """(case, op, batch, hidden) -> {impl: (median ns, allocated bytes)}, and {Fma256|Fma512: median ns}."""
+    rows, peak, host = {}, {}, {}
+    for path in sorted(glob.glob(os.path.join(directory, "*.json"))):
+        with open(path) as f:
+            data = json.load(f)
+        host = data.get("HostEnvironmentInfo", host)
+        for b in data.get("Benchmarks", []):
+            stats = b.get("Statistics")
+            if not stats:
+                continue  # the benchmark failed (e.g. Fma512 without AVX-512)
+            kind, method, params = b.get("Type", ""), b.get("Method", ""), b.get("Parameters", "")
+            median_ns = stats["Median"]
+            allocated = (b.get("Memory") or {}).get("BytesAllocatedPerOperation")
+            key = None
+            if kind == "PeakFlopsBenchmarks" and method in FMA_FLOPS:
+                peak[method] = median_ns
+            elif kind in METHODS and method in PLAIN_METHODS:
+                case, batch = METHODS[kind]
+                op, impl = PLAIN_METHODS[method]
+                key = (case, op, batch, None)
+            elif kind == "RecurrentBenchmarks" and method in RECURRENT_METHODS:
+                case, op, impl = RECURRENT_METHODS[method]
+                key = (case, op, parameter(params, "Batch"), None)
+            elif kind == "StreamingBenchmarks" and method in STREAM_METHODS:
+                impl = STREAM_METHODS[method]
+                key = ("f", "step", 1, parameter(params, "Hidden"))
+            if key:
+                rows.setdefault(key, {})[impl] = (median_ns, allocated)
+    return rows, peak, host
+
+
+def read_peer(path):
+    """(case, op, batch, hidden) -> median ns per call, and the document; empty when the file does not exist."""
+    if not path or not os.path.exists(path):
+        return {}, None
     with open(path) as f:
-        data = json.load(f)
-    for b in data.get("Benchmarks", []):
-        method, params = b.get("Method", ""), b.get("Parameters", "")
-        median_us = b["Statistics"]["Median"] / 1000.0
-        batch = int(params.split("Batch=")[1].split("&")[0]) if "Batch=" in params else 32
-        key = {
-            "PredictGenerated": ("a", "predict"), "TrainStepGenerated": ("a", "train"),
-            "LstmPredict": ("b", "predict"), "LstmTrainStep": ("b", "train"),
-            "GruPredict": ("c", "predict"), "GruTrainStep": ("c", "train"),
-        }.get(method)
-        if key:
-            ours[(key[0], key[1], batch)] = median_us
-        if method in ("PredictScalar", "TrainStepScalar"):
-            ours[("a", "scalar-" + ("predict" if method == "PredictScalar" else "train"), batch)] = median_us
+        doc = json.load(f)
+    times = {(c["case"], c["op"], c["batch"], c.get("hidden")): c["us_best"] * 1000.0 for c in doc.get("cases", [])}
+    return times, doc
 
-with open(peers_path) as f:
-    peers = json.load(f)
-torch = {(c["case"], c["op"], c["batch"]): c["us_best"] for c in peers["cases"]}
 
-targets = {("a", "train", 32): 50, ("b", "train", 1): 100, ("b", "train", 32): 10, ("c", "train", 32): 10}
-models = {"a": "(10, 8) → SimpleRnn(5, seq) → SimpleRnn(3) → Dense(10)", "b": "(10, 8) → Lstm(32) → Dense(1)", "c": "(10, 8) → Gru(32) → Dense(1)"}
+def show_time(ns):
+    if ns is None:
+        return "–"
+    if ns < 1e3:
+        return f"{ns:.0f} ns"
+    if ns < 1e6:
+        return f"{ns / 1e3:.1f} µs"
+    return f"{ns / 1e6:.2f} ms"
 
-lines = [
-    "# Speed: StaticRnn vs PyTorch CPU",
-    "",
-    f"Written by `bench/run-all.sh` on {datetime.date.today().isoformat()}. CPU: {peers.get('cpu', '?')}. "
-    f"PyTorch {peers.get('torch_version', '?')} ({peers.get('blas', '?')}), best of 1 and 2 threads. "
-    "StaticRnn: BenchmarkDotNet medians, batches as two shards on both cores. Times in µs per call; ratio = PyTorch / StaticRnn. "
-    "On a shared 2-core machine PyTorch's small-model timings moved by up to 1.8x between runs minutes apart (bench/peers/README.md): "
-    "repeat a run before trusting a difference.",
-    "",
-    "| case | model | op | batch | StaticRnn | PyTorch | ratio | target |",
-    "| --- | --- | --- | ---: | ---: | ---: | ---: | --- |",
-]
-for key in sorted(torch):
-    case, op, batch = key
-    mine = ours.get(key)
-    theirs = torch[key]
-    ratio = theirs / mine if mine else None
-    target = targets.get(key)
-    verdict = "" if target is None else (f"≥ {target}x: {'met' if ratio and ratio >= target else 'missed'}")
-    lines.append(f"| {case} | {models[case]} | {op} | {batch} | {mine:.1f} | {theirs:.1f} | {ratio:.1f}x | {verdict} |" if mine
-                 else f"| {case} | {models[case]} | {op} | {batch} | – | {theirs:.1f} | – | {verdict} |")
-scalar = [(k, v) for k, v in ours.items() if k[1].startswith("scalar-")]
-if scalar:
-    lines += ["", "Plain scalar C# baseline of case a (one thread), same run:", ""]
-    for (case, op, batch), v in sorted(scalar):
-        mine = ours.get((case, op.replace("scalar-", ""), batch))
-        lines.append(f"- {op.replace('scalar-', '')} batch {batch}: {v:.1f} µs, generated {mine:.1f} µs ({v / mine:.1f}x)" if mine else f"- {op}: {v:.1f} µs")
-lines += ["", "Not measured yet: cases d (LSTM(128), T=50, batch 64), e (Embedding + LSTM, BCE), f (streaming ns per step), ONNX Runtime, GFLOP/s against a measured peak."]
-with open(out_path, "w") as f:
-    f.write("\n".join(lines) + "\n")
-print("\n".join(lines))
+
+def show_ratio(theirs, mine):
+    if not theirs or not mine:
+        return "–"
+    ratio = theirs / mine
+    return f"{ratio:.1f}x" if ratio >= 1 else f"{ratio:.2f}x"
+
+
+def verdict(name, minimum, theirs, mine):
+    if not theirs or not mine:
+        return f"{name} ≥ {minimum:g}x: –"
+    return f"{name} ≥ {minimum:g}x: {'met' if theirs / mine >= minimum else 'missed'}"
+
+
+def main():
+    if len(sys.argv) not in (4, 5):
+        sys.exit(__doc__)
+    bdn_dir, torch_path, out_path = sys.argv[1:4]
+    onnx_path = sys.argv[4] if len(sys.argv) == 5 else None
+    ours, peak, host = read_bdn(bdn_dir)
+    torch, torch_doc = read_peer(torch_path)
+    onnx, onnx_doc = read_peer(onnx_path)
+
+    peak_core = {m: FMA_FLOPS[m] / ns for m, ns in peak.items()}  # GFLOP/s = flops per ns
+    peak_all = peak_core["Fma256"] * CORES if "Fma256" in peak_core else None
+
+    cpu = (torch_doc or {}).get("cpu") or host.get("ProcessorName", "?")
+    versions = [f"{host.get('RuntimeVersion', '.NET ?')}, BenchmarkDotNet {host.get('BenchmarkDotNetVersion', '?')}"]
+    versions.append(f"PyTorch {torch_doc.get('torch_version', '?')} ({torch_doc.get('blas', '?')}), best of 1 and 2 threads"
+                    if torch_doc else "PyTorch: no results file")
+    versions.append(f"ONNX Runtime {onnx_doc.get('onnxruntime_version', '?')}" if onnx_doc else "ONNX Runtime: no results file")
+
+    def peak_text(method):
+        if method not in peak_core:
+            return "not measured"
+        return f"{peak_core[method]:.1f} GFLOP/s per core, {peak_core[method] * CORES:.1f} GFLOP/s on {CORES} cores"
+
+    lines = [
+        "# Speed: StaticRnn vs a scalar C# baseline, PyTorch and ONNX Runtime (CPU)",
+        "",
+        f"Written by `bench/run-all.sh` on {datetime.date.today().isoformat()}. CPU: {cpu}, {CORES} cores. "
+        + "; ".join(versions) + ".",
+        "",
+        f"**Measured peak** (`PeakFlopsBenchmarks`: one thread, 12 independent chains of fused multiply-adds in registers): "
+        f"Vector256 FMA {peak_text('Fma256')}; Vector512 FMA {peak_text('Fma512')}. "
+        f"The % column is of the {CORES}-core Vector256 peak.",
+        "",
+        "Times are medians per call (case f: per time step of one sample). StaticRnn is the generated code "
+        "(a batch of two or more samples runs as two shards on both cores); \"scalar\" the plain one-thread C# "
+        "baseline in bench/StaticRnn.Benchmarks of the same math (checked to agree to 1e-4 before timing). "
+        "Ratios are the other time over StaticRnn's. alloc = bytes StaticRnn allocates per call. "
+        "GFLOP/s counts 2 × the multiply-adds of the matrix products (input, recurrent and dense kernels; gate "
+        "activations, losses and the optimizer are not counted): the forward products once for predict and step, "
+        "three times for train (forward, then the two backward products: weight gradients and input/state "
+        "gradients).",
+        "",
+        "| case | model | op | batch | StaticRnn | alloc | scalar | vs scalar | PyTorch | vs PyTorch | ONNX Runtime | vs ORT | GFLOP/s | % peak | targets |",
+        "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+    ]
+    keys = set(ours) | set(torch) | set(onnx)
+    for key in sorted(keys, key=lambda k: (k[0], OP_ORDER.get(k[1], 9), k[2], k[3] or 0)):
+        case, op, batch, hidden = key
+        if case not in MODELS:
+            continue
+        mine, allocated = ours.get(key, {}).get(GENERATED, (None, None))
+        scalar = ours.get(key, {}).get(SCALAR, (None, None))[0]
+        theirs_torch, theirs_onnx = torch.get(key), onnx.get(key)
+        gflops = flops(case, op, batch, hidden) / mine if mine else None
+        targets = []
+        for peer, minimum in TARGETS.get(key, []):
+            targets.append(verdict(peer, minimum, theirs_torch if peer == "PyTorch" else theirs_onnx, mine))
+        if scalar:
+            targets.append(verdict("scalar", SCALAR_TARGET, scalar, mine))
+        cells = [
+            case, MODELS[case].format(hidden=hidden), op, str(batch),
+            show_time(mine), "–" if allocated is None else f"{allocated} B",
+            show_time(scalar), show_ratio(scalar, mine),
+            show_time(theirs_torch), show_ratio(theirs_torch, mine),
+            show_time(theirs_onnx), show_ratio(theirs_onnx, mine),
+            f"{gflops:.2f}" if gflops else "–",
+            f"{100 * gflops / peak_all:.1f}%" if gflops and peak_all else "–",
+            "; ".join(targets),
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
+    lines += [
+        "",
+        "Targets of the speed issue: a TrainStep ≥ 50x PyTorch, a Predict ≥ 10x ONNX Runtime; b TrainStep batch 1 "
+        "≥ 100x PyTorch; b and c TrainStep batch 32 ≥ 10x PyTorch; b Predict batch 1 / 32 ≥ 5x / 1.5x ONNX Runtime; "
+        "d TrainStep ≥ 1.5x PyTorch; e TrainStep ≥ 2x PyTorch; f streaming step (LSTM(32)) ≥ 30x ONNX Runtime; "
+        "every case ≥ 5x the scalar baseline. \"–\" means a number is missing from this run.",
+        "",
+        "On a shared 2-core machine the small-model timings move by tens of percent between runs minutes apart "
+        "(bench/peers/README.md): repeat a run before trusting a difference.",
+    ]
+    with open(out_path, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()

@@ -9,12 +9,22 @@ backward + Adam step in train mode) for the three benchmark models:
   b: (batch, 10, 8)    -> LSTM(8, 32, last step) -> Linear(32, 1), batch 1 and 32
   c: (batch, 10, 8)    -> GRU(8, 32, last step)  -> Linear(32, 1), batch 1 and 32
      (PyTorch's GRU is the Keras reset_after=True formulation)
+  d: (batch 64, 50, 8) -> LSTM(8, 128, last step) -> Linear(128, 1), MSE
+  e: (batch 32, 100) int64 token ids in [0, 10000) -> Embedding(10000, 64)
+     -> LSTM(64, 64, last step) -> Linear(64, 1) -> sigmoid, BCELoss; train only
+  f: streaming, op "step": LSTM(1, H) -> Linear(H, 1) for H = 8, 16, 32, 64,
+     batch 1, one time step per call under no_grad, the (h, c) state carried
+     from call to call, inputs cycling through a fixed noisy signal
+
+The JSON has one row per (case, batch, op[, hidden]); "us_best" is microseconds
+per call (for f, per time step).
 
 Each case runs with torch.set_num_threads(1) and (2); the JSON and the table
 report both and the better of the two.
 
 Usage: python3 torch_bench.py [--out FILE] [--quick]
-Default output: ../results/peers-torch.json relative to this file.
+Default output: ../results/peers-torch.json relative to this file; --quick writes
+no file unless --out is given.
 """
 
 import argparse
@@ -32,6 +42,7 @@ from torch import nn
 SEQ_LEN = 10
 FEATURES = 8
 WARMUP_CALLS = 200
+WARMUP_MAX_S = 2.0  # the large cases (d, e) warm up for at most this long
 ROUNDS = 15
 ROUND_TARGET_S = 0.15  # each timed round lasts about this long
 
@@ -64,6 +75,20 @@ class LastStep(nn.Module):
         return self.dense(out[:, -1, :])
 
 
+class TokenLstm(nn.Module):
+    """Case e: Embedding(10000, 64) -> LSTM(64, 64) last step -> Linear(64, 1) -> sigmoid."""
+
+    def __init__(self):
+        super().__init__()
+        self.embedding = nn.Embedding(VOCABULARY, 64)
+        self.rnn = nn.LSTM(64, 64, batch_first=True)
+        self.dense = nn.Linear(64, 1)
+
+    def forward(self, tokens):
+        out, _ = self.rnn(self.embedding(tokens))
+        return torch.sigmoid(self.dense(out[:, -1, :]))
+
+
 def make_model(case):
     if case == "a":
         return CaseA()
@@ -71,25 +96,42 @@ def make_model(case):
         return LastStep(nn.LSTM(FEATURES, 32, batch_first=True))
     if case == "c":
         return LastStep(nn.GRU(FEATURES, 32, batch_first=True))
+    if case == "d":
+        return LastStep(nn.LSTM(FEATURES, 128, batch_first=True))
+    if case == "e":
+        return TokenLstm()
     raise ValueError(case)
 
 
-OUT_DIM = {"a": 10, "b": 1, "c": 1}
+VOCABULARY = 10000
+OUT_DIM = {"a": 10, "b": 1, "c": 1, "d": 1, "e": 1}
+STEPS = {"a": SEQ_LEN, "b": SEQ_LEN, "c": SEQ_LEN, "d": 50, "e": 100}
+STREAM_HIDDEN = [8, 16, 32, 64]
+STREAM_SIGNAL = 256  # distinct one-step inputs the streaming case cycles through
 
-CASES = [("a", 32), ("b", 1), ("b", 32), ("c", 1), ("c", 32)]
-OPS = ["predict", "train"]
+# (case, batch, op, hidden or None), in the order they run.
+RUNS = ([(case, batch, op, None) for case, batch in [("a", 32), ("b", 1), ("b", 32), ("c", 1), ("c", 32), ("d", 64)]
+         for op in ("predict", "train")]
+        + [("e", 32, "train", None)]
+        + [("f", 1, "step", hidden) for hidden in STREAM_HIDDEN])
 
 
 # --------------------------------------------------------------------------
 # Timing
 # --------------------------------------------------------------------------
 
-def make_callable(case, batch, op):
+def make_callable(case, batch, op, hidden=None):
     torch.manual_seed(1234)
+    if op == "step":
+        return make_stream_step(hidden)
     model = make_model(case).float()
     g = torch.Generator().manual_seed(4321)
-    x = torch.randn(batch, SEQ_LEN, FEATURES, generator=g, dtype=torch.float32)
-    y = torch.randn(batch, OUT_DIM[case], generator=g, dtype=torch.float32)
+    if case == "e":
+        x = torch.randint(0, VOCABULARY, (batch, STEPS[case]), generator=g, dtype=torch.int64)
+        y = torch.randint(0, 2, (batch, 1), generator=g).float()
+    else:
+        x = torch.randn(batch, STEPS[case], FEATURES, generator=g, dtype=torch.float32)
+        y = torch.randn(batch, OUT_DIM[case], generator=g, dtype=torch.float32)
 
     if op == "predict":
         model.eval()
@@ -101,7 +143,7 @@ def make_callable(case, batch, op):
         return predict
 
     model.train()
-    loss_fn = nn.MSELoss(reduction="mean")
+    loss_fn = nn.BCELoss() if case == "e" else nn.MSELoss(reduction="mean")
     opt = torch.optim.Adam(model.parameters(), lr=1e-3, betas=(0.9, 0.999), eps=1e-7)
 
     def train_step():
@@ -114,9 +156,32 @@ def make_callable(case, batch, op):
     return train_step
 
 
+def make_stream_step(hidden):
+    """Case f: one time step of one sample per call, the LSTM state carried over to the next call."""
+    rnn = nn.LSTM(1, hidden, batch_first=True).eval()
+    dense = nn.Linear(hidden, 1).eval()
+    g = torch.Generator().manual_seed(4321)
+    t = torch.arange(STREAM_SIGNAL, dtype=torch.float32)
+    signal = torch.sin(0.1 * t) + 0.1 * (2 * torch.rand(STREAM_SIGNAL, generator=g) - 1)
+    inputs = [signal[i].reshape(1, 1, 1).clone() for i in range(STREAM_SIGNAL)]
+    carried = {"state": None, "i": 0}
+
+    def step():
+        with torch.no_grad():
+            x = inputs[carried["i"]]
+            carried["i"] = (carried["i"] + 1) % STREAM_SIGNAL
+            out, carried["state"] = rnn(x, carried["state"])
+            return dense(out[:, -1, :])
+
+    return step
+
+
 def measure_us(fn, rounds, warmup, target_s):
+    start = time.perf_counter()
     for _ in range(warmup):
         fn()
+        if time.perf_counter() - start > WARMUP_MAX_S:
+            break
     # Calibrate calls per round so that one round lasts about target_s.
     n = 1
     while True:
@@ -196,9 +261,10 @@ def loaded_blas():
 def main():
     ap = argparse.ArgumentParser()
     here = os.path.dirname(os.path.abspath(__file__))
-    ap.add_argument("--out", default=os.path.join(here, "..", "results", "peers-torch.json"))
+    ap.add_argument("--out", help="JSON file to write (default ../results/peers-torch.json; --quick writes only to an explicit --out)")
     ap.add_argument("--quick", action="store_true", help="short smoke run (not for results)")
     args = ap.parse_args()
+    out_path = args.out or os.path.join(here, "..", "results", "peers-torch.json")
 
     rounds, warmup, target = (ROUNDS, WARMUP_CALLS, ROUND_TARGET_S)
     if args.quick:
@@ -217,22 +283,24 @@ def main():
     sys.stdout.flush()
 
     results = []
-    for case, batch in CASES:
-        for op in OPS:
-            row = {"case": case, "batch": batch, "op": op}
-            for threads in (1, 2):
-                torch.set_num_threads(threads)
-                fn = make_callable(case, batch, op)
-                us, n, lo, hi = measure_us(fn, rounds, warmup, target)
-                key = "us_1thread" if threads == 1 else "us_2threads"
-                row[key] = round(us, 2)
-                row[f"rounds_min_max_{threads}"] = [round(lo, 2), round(hi, 2)]
-                row[f"calls_per_round_{threads}"] = n
-                print(f"  case {case} batch {batch:>2} {op:<7} threads={threads}: {us:10.2f} us"
-                      f"  (rounds {lo:.1f}..{hi:.1f}; {rounds} rounds x {n} calls)")
-                sys.stdout.flush()
-            row["us_best"] = min(row["us_1thread"], row["us_2threads"])
-            results.append(row)
+    for case, batch, op, hidden in RUNS:
+        row = {"case": case, "batch": batch, "op": op}
+        if hidden is not None:
+            row["hidden"] = hidden
+        label = f"case {case} batch {batch:>2} {op:<7}" + (f" hidden {hidden:>2}" if hidden is not None else "")
+        for threads in (1, 2):
+            torch.set_num_threads(threads)
+            fn = make_callable(case, batch, op, hidden)
+            us, n, lo, hi = measure_us(fn, rounds, warmup, target)
+            key = "us_1thread" if threads == 1 else "us_2threads"
+            row[key] = round(us, 3)
+            row[f"rounds_min_max_{threads}"] = [round(lo, 3), round(hi, 3)]
+            row[f"calls_per_round_{threads}"] = n
+            print(f"  {label} threads={threads}: {us:10.2f} us"
+                  f"  (rounds {lo:.1f}..{hi:.1f}; {rounds} rounds x {n} calls)")
+            sys.stdout.flush()
+        row["us_best"] = min(row["us_1thread"], row["us_2threads"])
+        results.append(row)
     torch.set_num_threads(1)
 
     load_end = os.getloadavg()
@@ -242,27 +310,28 @@ def main():
         "cpu": cpu_model(),
         "date": datetime.date.today().isoformat(),
         "method": (f"median over {rounds} rounds of N calls (N calibrated so a round lasts ~{target}s), "
-                   f"after {warmup} warm-up calls; time.perf_counter_ns; float32; "
+                   f"after {warmup} warm-up calls (at most {WARMUP_MAX_S}s); time.perf_counter_ns; float32; "
                    "predict = eval() + no_grad() forward; train = zero_grad + forward + MSELoss(mean) "
-                   "+ backward + Adam(lr=1e-3, betas=(0.9,0.999), eps=1e-7).step()"),
+                   "(case e: BCELoss on sigmoid outputs) + backward + Adam(lr=1e-3, betas=(0.9,0.999), eps=1e-7).step(); "
+                   "step (case f) = one eval() + no_grad() LSTM step of one sample with the (h, c) state carried over"),
         "loadavg_start": [round(v, 2) for v in load_start],
         "loadavg_end": [round(v, 2) for v in load_end],
         "cases": results,
     }
-    if not args.quick:
-        os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
-        with open(args.out, "w") as f:
+    if not args.quick or args.out:
+        os.makedirs(os.path.dirname(os.path.abspath(out_path)), exist_ok=True)
+        with open(out_path, "w") as f:
             json.dump(doc, f, indent=2)
             f.write("\n")
-        print(f"\nwrote {os.path.relpath(args.out)}")
+        print(f"\nwrote {os.path.relpath(out_path)}")
 
     print(f"\nload average at end: {load_end[0]:.2f} {load_end[1]:.2f} {load_end[2]:.2f}\n")
     print(f"PyTorch {torch.__version__} CPU, float32, median us per call")
     print()
-    print("| case | batch | op | 1 thread (us) | 2 threads (us) | best (us) |")
-    print("|------|------:|----|--------------:|---------------:|----------:|")
+    print("| case | batch | op | hidden | 1 thread (us) | 2 threads (us) | best (us) |")
+    print("|------|------:|----|-------:|--------------:|---------------:|----------:|")
     for r in results:
-        print(f"| {r['case']} | {r['batch']} | {r['op']} | {r['us_1thread']:.2f} | {r['us_2threads']:.2f} | {r['us_best']:.2f} |")
+        print(f"| {r['case']} | {r['batch']} | {r['op']} | {r.get('hidden', '')} | {r['us_1thread']:.2f} | {r['us_2threads']:.2f} | {r['us_best']:.2f} |")
 
 
 if __name__ == "__main__":
