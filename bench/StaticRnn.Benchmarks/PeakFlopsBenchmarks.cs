@@ -73,16 +73,19 @@ public class PeakFlopsBenchmarks
             c10 = TOps.FusedMultiplyAdd(c10, m, a);
             c11 = TOps.FusedMultiplyAdd(c11, m, a);
         }
-        TVector sum = TOps.FusedMultiplyAdd(c0, m, c1);
-        foreach (TVector c in (ReadOnlySpan<TVector>)[c2, c3, c4, c5, c6, c7, c8, c9, c10, c11]) sum = TOps.FusedMultiplyAdd(c, m, sum);
-        return TOps.Sum(sum);
+        // A plain tree of adds: a span of the chains here would make the JIT spill them in the loop.
+        TVector s0 = TOps.Add(TOps.Add(c0, c1), TOps.Add(c2, c3));
+        TVector s1 = TOps.Add(TOps.Add(c4, c5), TOps.Add(c6, c7));
+        TVector s2 = TOps.Add(TOps.Add(c8, c9), TOps.Add(c10, c11));
+        return TOps.Sum(TOps.Add(TOps.Add(s0, s1), s2));
     }
 
-    /// <summary>The three operations the chains need, as static members so that each struct gets its own inlined code.</summary>
+    /// <summary>The operations the chains need, as static members so that each struct gets its own inlined code.</summary>
     private interface IVectorOps<TVector>
     {
         static abstract TVector Create(float value);
         static abstract TVector FusedMultiplyAdd(TVector a, TVector b, TVector c);
+        static abstract TVector Add(TVector a, TVector b);
         static abstract float Sum(TVector v);
     }
 
@@ -90,6 +93,7 @@ public class PeakFlopsBenchmarks
     {
         public static Vector256<float> Create(float value) => Vector256.Create(value);
         public static Vector256<float> FusedMultiplyAdd(Vector256<float> a, Vector256<float> b, Vector256<float> c) => Fma.MultiplyAdd(a, b, c);
+        public static Vector256<float> Add(Vector256<float> a, Vector256<float> b) => a + b;
         public static float Sum(Vector256<float> v) => Vector256.Sum(v);
     }
 
@@ -97,6 +101,7 @@ public class PeakFlopsBenchmarks
     {
         public static Vector512<float> Create(float value) => Vector512.Create(value);
         public static Vector512<float> FusedMultiplyAdd(Vector512<float> a, Vector512<float> b, Vector512<float> c) => Avx512F.FusedMultiplyAdd(a, b, c);
+        public static Vector512<float> Add(Vector512<float> a, Vector512<float> b) => a + b;
         public static float Sum(Vector512<float> v) => Vector512.Sum(v);
     }
 }
