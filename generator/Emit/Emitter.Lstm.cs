@@ -32,30 +32,42 @@ internal static partial class Emitter
                 w.Line($"ref float cp = ref Unsafe.Add(ref c, t * {stride}); // c_(t-1)");
                 w.Line($"ref float ct = ref Unsafe.Add(ref cp, {stride}); // c_t");
                 w.Line($"ref float gt = ref Unsafe.Add(ref gates, t * {4 * stride});");
-                for (int k = 0; k < Blocks(units); k++)
+                for (int first = 0; first < Blocks(units); first += PairBlocks)
                 {
-                    var accumulators = GateColumns("a", units, k);
+                    int count = System.Math.Min(PairBlocks, Blocks(units) - first);
                     using (w.Block(""))
                     {
-                        w.Line($"// {ColumnRange(k, 1, units)}");
-                        foreach (var (a, column) in accumulators)
+                        w.Line($"// {ColumnRange(first, count, units)}: {4 * count} accumulators, so the FMAs of one row never wait on each other");
+                        var accumulators = new System.Collections.Generic.List<(string Name, int Column)>();
+                        for (int j = 0; j < count; j++)
                         {
-                            w.Line($"Vector256<float> {a} = {(layer.HasBias ? $"Vector256.LoadUnsafe(ref b, {column})" : "Vector256<float>.Zero")};");
+                            foreach (var (a, column) in GateColumns($"a{j}", units, first + j))
+                            {
+                                w.Line($"Vector256<float> {a} = {(layer.HasBias ? $"Vector256.LoadUnsafe(ref b, {column})" : "Vector256<float>.Zero")};");
+                                accumulators.Add((a, column));
+                            }
                         }
                         if (layer.Unrolled)
                         {
                             w.Line("Vector256<float> s;");
                         }
-                        Accumulate(w, "xt", "W", inputs, cols, accumulators, layer.Unrolled);
-                        Accumulate(w, "hp", "U", units, cols, accumulators, layer.Unrolled);
-                        w.Line($"Vector256<float> gateI = {Activate(rec, "aI")}, gateF = {Activate(rec, "aF")}, gateC = {Activate(act, "aC")}, gateO = {Activate(rec, "aO")};");
-                        w.Line($"Vector256<float> cell = Vector256.MultiplyAddEstimate(gateF, Vector256.LoadUnsafe(ref cp, {8 * k}), gateI * gateC);");
-                        w.Line($"cell.StoreUnsafe(ref ct, {8 * k});");
-                        w.Line($"(gateO * {Activate(act, "cell")}).StoreUnsafe(ref ht, {8 * k});");
-                        w.Line($"gateI.StoreUnsafe(ref gt, {8 * k});");
-                        w.Line($"gateF.StoreUnsafe(ref gt, {stride + 8 * k});");
-                        w.Line($"gateC.StoreUnsafe(ref gt, {2 * stride + 8 * k});");
-                        w.Line($"gateO.StoreUnsafe(ref gt, {3 * stride + 8 * k});");
+                        Accumulate(w, "xt", "W", inputs, cols, accumulators.ToArray(), layer.Unrolled);
+                        Accumulate(w, "hp", "U", units, cols, accumulators.ToArray(), layer.Unrolled);
+                        for (int j = 0; j < count; j++)
+                        {
+                            int o = 8 * (first + j);
+                            using (w.Block(""))
+                            {
+                                w.Line($"Vector256<float> gateI = {Activate(rec, $"a{j}I")}, gateF = {Activate(rec, $"a{j}F")}, gateC = {Activate(act, $"a{j}C")}, gateO = {Activate(rec, $"a{j}O")};");
+                                w.Line($"Vector256<float> cell = Vector256.MultiplyAddEstimate(gateF, Vector256.LoadUnsafe(ref cp, {o}), gateI * gateC);");
+                                w.Line($"cell.StoreUnsafe(ref ct, {o});");
+                                w.Line($"(gateO * {Activate(act, "cell")}).StoreUnsafe(ref ht, {o});");
+                                w.Line($"gateI.StoreUnsafe(ref gt, {o});");
+                                w.Line($"gateF.StoreUnsafe(ref gt, {stride + o});");
+                                w.Line($"gateC.StoreUnsafe(ref gt, {2 * stride + o});");
+                                w.Line($"gateO.StoreUnsafe(ref gt, {3 * stride + o});");
+                            }
+                        }
                     }
                 }
             }
@@ -64,19 +76,19 @@ internal static partial class Emitter
 
     private static void LstmBackward(SourceWriter w, LayerSpec layer, string method, TapePlan.LayerPlan plan, bool needsInputGradient)
     {
-        int inputs = layer.InputFeatures, units = layer.Decl.Units, steps = layer.InputSteps, stride = plan.Stride, cols = 4 * units;
+        int units = layer.Decl.Units, steps = layer.InputSteps, stride = plan.Stride;
         int blocks = Blocks(units);
         bool sequence = layer.Decl.ReturnSequences, masked = units % 8 != 0;
         ActivationKind act = layer.Decl.Activation, rec = layer.Decl.RecurrentActivation;
-        w.Line($"/// <summary>Layer {layer.Position + 1} '{layer.Name}' backward through time: per step, gate deltas from dh and dc (pass 1), then");
-        w.Line($"/// dW += x_tᵀ·dz, dU += h_(t-1)ᵀ·dz{(needsInputGradient ? ", dx_t = dz·Wᵀ" : "")}, dh_(t-1) = dz·Uᵀ (pass 2).</summary>");
+        w.Line($"/// <summary>Layer {layer.Position + 1} '{layer.Name}' backward through time: per step, gate deltas from dh and dc (pass 1), then dh_(t-1) = dz·Uᵀ (pass 2);");
+        w.Line($"/// after the first step, over all steps at once: dW += Σ x_tᵀ·dz_t, dU += Σ h_(t-1)ᵀ·dz_t{(needsInputGradient ? ", dx_t = dz_t·Wᵀ" : "")}.</summary>");
         using (RecurrentBackwardStart(w, layer, method, needsInputGradient))
         {
             w.Line($"ref float c = ref Unsafe.Add(ref h, {plan.CellOffset - plan.RegionOffset});");
             w.Line($"ref float gates = ref Unsafe.Add(ref h, {plan.GateOffset - plan.RegionOffset});");
             w.Line("ref float dh = ref work; // dh_t flowing back from step t + 1");
             w.Line($"ref float dc = ref Unsafe.Add(ref work, {stride}); // dc_t flowing back from step t + 1");
-            w.Line($"ref float dz = ref Unsafe.Add(ref work, {2 * stride}); // gate deltas i, f, c, o, each {stride} floats");
+            w.Line($"ref float dz = ref Unsafe.Add(ref work, {2 * stride}); // per step the gate deltas i, f, c, o, each {stride} floats");
             if (masked)
             {
                 w.Line($"Vector256<float> tail = VectorMath.FirstLanes({units % 8}); // the last block's real lanes");
@@ -88,10 +100,11 @@ internal static partial class Emitter
             }
             using (w.Block($"for (int t = {steps - 1}; t >= 0; t--)"))
             {
-                StepRefs(w, layer, plan, needsInputGradient);
+                StepRefs(w, layer, plan, needsInputGradient, inputRows: false);
                 w.Line($"ref float cp = ref Unsafe.Add(ref c, t * {stride}); // c_(t-1)");
                 w.Line($"ref float ct = ref Unsafe.Add(ref cp, {stride}); // c_t");
                 w.Line($"ref float gt = ref Unsafe.Add(ref gates, t * {4 * stride});");
+                w.Line($"ref float dzt = ref Unsafe.Add(ref dz, t * {4 * stride});");
                 w.Line($"// Pass 1: dc = dc_t + dh ⊙ o ⊙ a'(c_t); gate deltas before their activations{(masked ? ", padding lanes zeroed" : "")}.");
                 for (int k = 0; k < blocks; k++)
                 {
@@ -114,7 +127,7 @@ internal static partial class Emitter
                         foreach (var (z, column) in GateColumns("z", units, k))
                         {
                             int gate = "IFCO".IndexOf(z[1]);
-                            w.Line($"{z}.StoreUnsafe(ref dz, {gate * stride + 8 * k});");
+                            w.Line($"{z}.StoreUnsafe(ref dzt, {gate * stride + 8 * k});");
                             if (layer.HasBias)
                             {
                                 w.Line($"(Vector256.LoadUnsafe(ref gb, {column}) + {z}).StoreUnsafe(ref gb, {column});");
@@ -122,28 +135,12 @@ internal static partial class Emitter
                         }
                     }
                 }
-                w.Line("// Pass 2: weight gradients and the deltas flowing to the input and to the previous step.");
-                for (int k = 0; k < blocks; k++)
-                {
-                    var deltas = GateColumns("z", units, k);
-                    using (w.Block(""))
-                    {
-                        w.Line($"// {ColumnRange(k, 1, units)}");
-                        w.Line($"Vector256<float> zI = Vector256.LoadUnsafe(ref dz, {8 * k}), zF = Vector256.LoadUnsafe(ref dz, {stride + 8 * k}), zC = Vector256.LoadUnsafe(ref dz, {2 * stride + 8 * k}), zO = Vector256.LoadUnsafe(ref dz, {3 * stride + 8 * k});");
-                        if (layer.Unrolled)
-                        {
-                            w.Line("Vector256<float> s;");
-                        }
-                        OuterUpdate(w, "xt", "gW", inputs, cols, deltas, layer.Unrolled);
-                        OuterUpdate(w, "hp", "gU", units, cols, deltas, layer.Unrolled);
-                        if (needsInputGradient)
-                        {
-                            RowDots(w, "dxt", "W", inputs, cols, deltas, layer.Unrolled, accumulate: k > 0);
-                        }
-                        RowDots(w, "dh", "U", units, cols, deltas, layer.Unrolled, accumulate: k > 0);
-                    }
-                }
+                w.Line("// Pass 2: the delta flowing to the previous step.");
+                DotRows(w, "dh", "U", units, new GateRun(0, 0, 4), layer, stride, "dzt", accumulate: false);
             }
+            w.Line("// Over all steps at once: the weight gradients (and each step's input gradient).");
+            InputSideProducts(w, layer, plan, needsInputGradient, 4 * stride, new GateRun(0, 0, 4));
+            OuterProducts(w, "gU", "h", stride, units, new GateRun(0, 0, 4), layer, stride, 4 * stride);
         }
     }
 

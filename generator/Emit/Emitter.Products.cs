@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using StaticRnn.Generator.Model;
 
 namespace StaticRnn.Generator.Emit;
 
@@ -14,6 +15,12 @@ namespace StaticRnn.Generator.Emit;
 internal static partial class Emitter
 {
     private const int GroupBlocks = 4;
+
+    /// <summary>
+    /// 8-unit blocks a gated layer's forward step computes together: two blocks of LSTM or GRU gates are eight independent
+    /// accumulators, enough to hide the FMA latency (one block's four would leave the FMA units half idle).
+    /// </summary>
+    private const int PairBlocks = 2;
 
     /// <summary>Blocks of 8 columns, in groups of up to <see cref="GroupBlocks"/>.</summary>
     internal static IEnumerable<(int First, int Count)> Groups(int columns)
@@ -121,6 +128,55 @@ internal static partial class Emitter
         }
     }
 
+    /// <summary>
+    /// <paramref name="Count"/> consecutive gates of a weight matrix starting at gate <paramref name="FirstGate"/>, whose deltas
+    /// start at float <paramref name="DeltaOffset"/> of a delta row (each gate padded to the stride there).
+    /// </summary>
+    internal readonly record struct GateRun(int FirstGate, int DeltaOffset, int Count);
+
+    /// <summary>out (+)= deltas·Mᵀ over the gates of <paramref name="run"/>, one dot product per row of M (a call into <c>Products.DotRows</c>).</summary>
+    internal static void DotRows(SourceWriter w, string output, string matrix, int rows, GateRun run, LayerSpec layer, int stride, string deltas, bool accumulate)
+    {
+        int units = layer.Decl.Units;
+        w.Line($"Products.DotRows(ref {At(output, 0)}, ref {At(matrix, run.FirstGate * units)}, rowLength: {layer.Gates * units}, gates: {run.Count}, units: {units}, stride: {stride}, rows: {rows}, ref {At(deltas, run.DeltaOffset)}, accumulate: {(accumulate ? "true" : "false")});");
+    }
+
+    /// <summary>G += Σ_t v_tᵀ·d_t over all steps and the gates of <paramref name="run"/> (a call into <c>Products.AddOuterProducts</c>).</summary>
+    internal static void OuterProducts(SourceWriter w, string gradient, string vectors, int vectorStride, int rows, GateRun run, LayerSpec layer, int stride, int deltaRow)
+    {
+        int units = layer.Decl.Units;
+        w.Line($"Products.AddOuterProducts(ref {At(gradient, run.FirstGate * units)}, rowLength: {layer.Gates * units}, gates: {run.Count}, units: {units}, stride: {stride}, ref {vectors}, vectorStride: {vectorStride}, rows: {rows}, ref {At("dz", run.DeltaOffset)}, deltaStride: {deltaRow}, steps: {layer.InputSteps});");
+    }
+
+    /// <summary>
+    /// After the time loop of a recurrent backward pass: the kernel's gradient from the inputs of every step, and, when a
+    /// layer precedes this one, each step's input gradient dx_t = dz_t·Wᵀ. Going backwards, step t read input row T-1-t,
+    /// so the input rows are walked from the last one with a negative stride.
+    /// </summary>
+    internal static void InputSideProducts(SourceWriter w, LayerSpec layer, TapePlan.LayerPlan plan, bool needsInputGradient, int deltaRow, params GateRun[] runs)
+    {
+        int steps = layer.InputSteps, stride = plan.Stride;
+        bool backwards = layer.Decl.GoBackwards;
+        string first = backwards ? $"Unsafe.Add(ref x, {(steps - 1) * plan.InputStride})" : "x";
+        foreach (GateRun run in runs)
+        {
+            OuterProducts(w, "gW", first, backwards ? -plan.InputStride : plan.InputStride, layer.InputFeatures, run, layer, stride, deltaRow);
+        }
+        if (!needsInputGradient)
+        {
+            return;
+        }
+        using (w.Block($"for (int t = 0; t < {steps}; t++)"))
+        {
+            w.Line($"ref float dxt = ref Unsafe.Add(ref dx, {InputRow(layer)} * {plan.InputStride});");
+            w.Line($"ref float dzt = ref Unsafe.Add(ref dz, t * {deltaRow});");
+            for (int r = 0; r < runs.Length; r++)
+            {
+                DotRows(w, "dxt", "W", layer.InputFeatures, runs[r], layer, stride, "dzt", accumulate: r > 0);
+            }
+        }
+    }
+
     /// <summary>Declares z0..z(count-1) from the dz row.</summary>
     internal static void LoadDz(SourceWriter w, int first, int count)
     {
@@ -188,16 +244,22 @@ internal static partial class Emitter
         }
     }
 
-    /// <summary>The refs one backward step of a recurrent layer reads: its input row, h_(t-1), and the output and input gradient rows.</summary>
-    internal static void StepRefs(SourceWriter w, Model.LayerSpec layer, TapePlan.LayerPlan plan, bool needsInputGradient)
+    /// <summary>
+    /// The refs one backward step of a recurrent layer reads: h_(t-1) and the output gradient row, and, when the step itself
+    /// works on its input (<paramref name="inputRows"/>), the input row and the input gradient row.
+    /// </summary>
+    internal static void StepRefs(SourceWriter w, Model.LayerSpec layer, TapePlan.LayerPlan plan, bool needsInputGradient, bool inputRows = true)
     {
-        w.Line($"ref float xt = ref Unsafe.Add(ref x, {InputRow(layer)} * {plan.InputStride});");
+        if (inputRows)
+        {
+            w.Line($"ref float xt = ref Unsafe.Add(ref x, {InputRow(layer)} * {plan.InputStride});");
+        }
         w.Line($"ref float hp = ref Unsafe.Add(ref h, t * {plan.Stride}); // h_(t-1)");
         if (layer.Decl.ReturnSequences)
         {
             w.Line($"ref float dyt = ref Unsafe.Add(ref dy, t * {plan.Stride});");
         }
-        if (needsInputGradient)
+        if (needsInputGradient && inputRows)
         {
             w.Line($"ref float dxt = ref Unsafe.Add(ref dx, {InputRow(layer)} * {plan.InputStride});");
         }

@@ -83,12 +83,12 @@ internal sealed class TapePlan
         {
             case LayerKind.Lstm:
                 // h: T + 1 rows; c: T + 1 rows; gates: T rows of i, f, g, o, each padded to the stride.
-                work = System.Math.Max(work, 6 * stride); // dh, dc, and dz for the four gates
+                work = System.Math.Max(work, (2 + 4 * steps) * stride); // dh, dc, and per step dz for the four gates
                 return new LayerPlan(offset, 2 * hRows + steps * 4 * stride, stride, output, rows, inputOffset, inputStride, fromInput,
                     CellOffset: offset + hRows, GateOffset: offset + 2 * hRows);
             case LayerKind.Gru:
                 // h: T + 1 rows; then per step z, r, h̃ and one more vector for backward, each padded to the stride.
-                work = System.Math.Max(work, 5 * stride); // dh, and dz for four vectors
+                work = System.Math.Max(work, (1 + 4 * steps) * stride); // dh, and per step dz for four vectors
                 return new LayerPlan(offset, hRows + steps * 4 * stride, stride, output, rows, inputOffset, inputStride, fromInput, GateOffset: offset + hRows);
             default:
                 work = System.Math.Max(work, 2 * stride); // dh and dz

@@ -46,6 +46,9 @@ internal sealed record LayerSpec(
     }
 
     public bool HasBias => Decl.UseBias;
+
+    /// <summary>Gates of a recurrent layer, each <c>units</c> columns of its kernels: LSTM 4, GRU 3, SimpleRNN 1.</summary>
+    public int Gates => Kind switch { LayerKind.Lstm => 4, LayerKind.Gru => 3, _ => 1 };
 }
 
 /// <summary>A whole network after shape inference.</summary>
