@@ -21,7 +21,9 @@ internal static partial class Emitter
                     {
                         w.Line($"// {ColumnRange(first, count, units)}");
                         InitAccumulators(w, layer.HasBias, first, count, layer.Unrolled);
-                        Accumulate(w, xr, "W", inputs, units, Columns("a", first, count), layer.Unrolled);
+                        int chains = Chains(count, layer.Unrolled);
+                        Accumulate(w, xr, "W", inputs, units, Columns("a", first, count), layer.Unrolled, chains);
+                        CombineChains(w, count, chains);
                         for (int k = 0; k < count; k++)
                         {
                             w.Line($"{Activate(act, $"a{k}")}.StoreUnsafe(ref {yr}, {8 * (first + k)});");

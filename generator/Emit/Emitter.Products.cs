@@ -44,8 +44,12 @@ internal static partial class Emitter
     internal static (string Name, int Column)[] Columns(string prefix, int first, int count)
         => Enumerable.Range(0, count).Select(k => ($"{prefix}{k}", 8 * (first + k))).ToArray();
 
-    /// <summary>acc += vec[i] · M[i, column .. column + 7] for every row i of M and every (acc, column).</summary>
-    internal static void Accumulate(SourceWriter w, string vec, string matrix, int rows, int rowLength, (string Name, int Column)[] accumulators, bool unrolled)
+    /// <summary>
+    /// acc += vec[i] · M[i, column .. column + 7] for every row i of M and every (acc, column). Unrolled, row i goes to
+    /// chain i mod <paramref name="chains"/> of each accumulator (<c>a0</c>, <c>a0_1</c>, ...), so that a group of one or
+    /// two accumulators is not one long chain of dependent FMAs; <see cref="CombineChains"/> adds the chains up.
+    /// </summary>
+    internal static void Accumulate(SourceWriter w, string vec, string matrix, int rows, int rowLength, (string Name, int Column)[] accumulators, bool unrolled, int chains = 1)
     {
         if (!unrolled)
         {
@@ -62,17 +66,30 @@ internal static partial class Emitter
         }
         for (int i = 0; i < rows; i++)
         {
+            string Chain(string a) => i % chains == 0 ? a : $"{a}_{i % chains}";
             if (accumulators.Length == 1)
             {
                 var (a, column) = accumulators[0];
-                w.Line($"{a} = Vector256.MultiplyAddEstimate(Vector256.Create({At(vec, i)}), Vector256.LoadUnsafe(ref {matrix}, {i * rowLength + column}), {a});");
+                w.Line($"{Chain(a)} = Vector256.MultiplyAddEstimate(Vector256.Create({At(vec, i)}), Vector256.LoadUnsafe(ref {matrix}, {i * rowLength + column}), {Chain(a)});");
                 continue;
             }
             w.Line($"s = Vector256.Create({At(vec, i)});");
             foreach (var (a, column) in accumulators)
             {
-                w.Line($"{a} = Vector256.MultiplyAddEstimate(s, Vector256.LoadUnsafe(ref {matrix}, {i * rowLength + column}), {a});");
+                w.Line($"{Chain(a)} = Vector256.MultiplyAddEstimate(s, Vector256.LoadUnsafe(ref {matrix}, {i * rowLength + column}), {Chain(a)});");
             }
+        }
+    }
+
+    /// <summary>Chains per accumulator of an unrolled group of <paramref name="count"/> blocks: enough for four independent FMA chains.</summary>
+    internal static int Chains(int count, bool unrolled) => unrolled ? Math.Max(1, GroupBlocks / count) : 1;
+
+    /// <summary>Adds the extra chains of a0..a(count-1) into them (see <see cref="Accumulate"/>).</summary>
+    internal static void CombineChains(SourceWriter w, int count, int chains)
+    {
+        for (int k = 0; k < count && chains > 1; k++)
+        {
+            w.Line(chains == 2 ? $"a{k} += a{k}_1;" : $"a{k} = (a{k} + a{k}_1) + (a{k}_2 + a{k}_3);");
         }
     }
 
@@ -107,7 +124,10 @@ internal static partial class Emitter
         }
     }
 
-    /// <summary>out[i] (+)= Σ sum(M[i, column .. column + 7] ⊙ dz): the product of M with dz, one dot product per row of M.</summary>
+    /// <summary>
+    /// out[i] (+)= Σ sum(M[i, column .. column + 7] ⊙ dz): the product of M with dz, one dot product per row of M. Unrolled,
+    /// eight rows share one reduction (<c>Products.SumEach</c>) and the store covers the output row's padding.
+    /// </summary>
     internal static void RowDots(SourceWriter w, string output, string matrix, int rows, int rowLength, (string Name, int Column)[] deltas, bool unrolled, bool accumulate)
     {
         string op = accumulate ? "+=" : "=";
@@ -121,10 +141,15 @@ internal static partial class Emitter
             }
             return;
         }
-        for (int i = 0; i < rows; i++)
+        // Eight rows at a time, reduced together; the output row is padded to a multiple of 8, and its padding lanes get zeros.
+        for (int first = 0; first < rows; first += 8)
         {
-            string sum = string.Join(" + ", deltas.Select(d => $"Vector256.LoadUnsafe(ref {matrix}, {i * rowLength + d.Column}) * {d.Name}"));
-            w.Line($"{At(output, i)} {op} Vector256.Sum({sum});");
+            var products = Enumerable.Range(first, 8).Select(i => i >= rows ? "Vector256<float>.Zero"
+                : string.Join(" + ", deltas.Select(d => $"Vector256.LoadUnsafe(ref {matrix}, {i * rowLength + d.Column}) * {d.Name}")));
+            string sums = $"Products.SumEach({string.Join(", ", products)})";
+            w.Line(accumulate
+                ? $"(Vector256.LoadUnsafe(ref {output}, {first}) + {sums}).StoreUnsafe(ref {output}, {first});"
+                : $"{sums}.StoreUnsafe(ref {output}, {first});");
         }
     }
 
@@ -186,13 +211,15 @@ internal static partial class Emitter
         }
     }
 
-    /// <summary>Declares the accumulators a0..a(count-1), from the bias or zero.</summary>
+    /// <summary>Declares the accumulators a0..a(count-1), from the bias or zero, and their extra chains (see <see cref="Chains"/>).</summary>
     internal static void InitAccumulators(SourceWriter w, bool hasBias, int first, int count, bool unrolled)
     {
+        int chains = Chains(count, unrolled);
         for (int k = 0; k < count; k++)
         {
             string init = hasBias ? $"Vector256.LoadUnsafe(ref b, {8 * (first + k)})" : "Vector256<float>.Zero";
-            w.Line($"Vector256<float> a{k} = {init};");
+            string more = string.Concat(Enumerable.Range(1, chains - 1).Select(c => $", a{k}_{c} = Vector256<float>.Zero"));
+            w.Line($"Vector256<float> a{k} = {init}{more};");
         }
         if (unrolled && count > 1)
         {

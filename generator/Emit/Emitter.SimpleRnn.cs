@@ -26,8 +26,10 @@ internal static partial class Emitter
                     {
                         w.Line($"// {ColumnRange(first, count, units)}");
                         InitAccumulators(w, layer.HasBias, first, count, layer.Unrolled);
-                        Accumulate(w, "xt", "W", inputs, units, Columns("a", first, count), layer.Unrolled);
-                        Accumulate(w, "hp", "U", units, units, Columns("a", first, count), layer.Unrolled);
+                        int chains = Chains(count, layer.Unrolled);
+                        Accumulate(w, "xt", "W", inputs, units, Columns("a", first, count), layer.Unrolled, chains);
+                        Accumulate(w, "hp", "U", units, units, Columns("a", first, count), layer.Unrolled, chains);
+                        CombineChains(w, count, chains);
                         for (int k = 0; k < count; k++)
                         {
                             w.Line($"{Activate(act, $"a{k}")}.StoreUnsafe(ref ht, {8 * (first + k)});");
