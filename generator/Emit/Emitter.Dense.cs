@@ -97,7 +97,7 @@ internal static partial class Emitter
     /// <summary>
     /// Writes dz = incoming ⊙ a'(y) block by block into the dz row (padding lanes zeroed), and adds it to the bias gradient.
     /// </summary>
-    private static void EmitDz(SourceWriter w, int units, System.Func<int, string> incoming, ActivationKind act, string output, bool hasBias)
+    private static void EmitDz(SourceWriter w, int units, System.Func<int, string> incoming, ActivationKind act, string output, bool hasBias, string target = "dz")
     {
         int blocks = Blocks(units);
         for (int k = 0; k < blocks; k++)
@@ -113,7 +113,7 @@ internal static partial class Emitter
                 value = $"({value}) & tail";
             }
             w.Line($"Vector256<float> d{k} = {value};");
-            w.Line($"d{k}.StoreUnsafe(ref dz, {8 * k});");
+            w.Line($"d{k}.StoreUnsafe(ref {target}, {8 * k});");
             if (hasBias)
             {
                 w.Line($"(Vector256.LoadUnsafe(ref gb, {8 * k}) + d{k}).StoreUnsafe(ref gb, {8 * k});");

@@ -203,11 +203,11 @@ internal static partial class Emitter
     }
 
     /// <summary>Declares z0..z(count-1) from the dz row.</summary>
-    internal static void LoadDz(SourceWriter w, int first, int count)
+    internal static void LoadDz(SourceWriter w, int first, int count, string row = "dz")
     {
         for (int k = 0; k < count; k++)
         {
-            w.Line($"Vector256<float> z{k} = Vector256.LoadUnsafe(ref dz, {8 * (first + k)});");
+            w.Line($"Vector256<float> z{k} = Vector256.LoadUnsafe(ref {row}, {8 * (first + k)});");
         }
     }
 

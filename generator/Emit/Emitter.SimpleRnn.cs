@@ -4,7 +4,7 @@ namespace StaticRnn.Generator.Emit;
 
 internal static partial class Emitter
 {
-    private static void SimpleRnnForward(SourceWriter w, LayerSpec layer, string method, TapePlan.LayerPlan plan)
+    private static void SimpleRnnForward(SourceWriter w, LayerSpec layer, string method, TapePlan.LayerPlan plan, bool paired)
     {
         int inputs = layer.InputFeatures, units = layer.Decl.Units, steps = layer.InputSteps;
         ActivationKind act = layer.Decl.Activation;
@@ -17,23 +17,50 @@ internal static partial class Emitter
             WeightRefs(w, layer, "p", "W", "b");
             using (w.Block($"for (int t = 0; t < {steps}; t++)"))
             {
-                w.Line($"ref float xt = ref Unsafe.Add(ref x, {InputRow(layer)} * {plan.InputStride});{(layer.Decl.GoBackwards ? " // go_backwards: step t reads input row T-1-t" : "")}");
-                w.Line($"ref float hp = ref Unsafe.Add(ref h, t * {plan.Stride}); // h_(t-1)");
-                w.Line($"ref float ht = ref Unsafe.Add(ref hp, {plan.Stride}); // h_t");
-                foreach (var (first, count) in Groups(units))
+                Step();
+            }
+        }
+        if (!paired)
+        {
+            return;
+        }
+        w.Line();
+        w.Line($"/// <summary>Layer {layer.Position + 1} '{layer.Name}' for two samples: their steps side by side, so that the two chains of dependent work overlap.</summary>");
+        using (w.Block($"private static void {method}ForwardPair(ref float p, ref float firstX, ref float firstH, ref float secondX, ref float secondH)"))
+        {
+            WeightRefs(w, layer, "p", "W", "b");
+            using (w.Block($"for (int t = 0; t < {steps}; t++)"))
+            {
+                foreach (string sample in new[] { "first", "second" })
                 {
                     using (w.Block(""))
                     {
-                        w.Line($"// {ColumnRange(first, count, units)}");
-                        InitAccumulators(w, layer.HasBias, first, count, layer.Unrolled);
-                        int chains = Chains(count, layer.Unrolled);
-                        Accumulate(w, "xt", "W", inputs, units, Columns("a", first, count), layer.Unrolled, chains);
-                        Accumulate(w, "hp", "U", units, units, Columns("a", first, count), layer.Unrolled, chains);
-                        CombineChains(w, count, chains);
-                        for (int k = 0; k < count; k++)
-                        {
-                            w.Line($"{Activate(act, $"a{k}")}.StoreUnsafe(ref ht, {8 * (first + k)});");
-                        }
+                        w.Line($"ref float x = ref {sample}X;");
+                        w.Line($"ref float h = ref {sample}H;");
+                        Step();
+                    }
+                }
+            }
+        }
+
+        void Step()
+        {
+            w.Line($"ref float xt = ref Unsafe.Add(ref x, {InputRow(layer)} * {plan.InputStride});{(layer.Decl.GoBackwards ? " // go_backwards: step t reads input row T-1-t" : "")}");
+            w.Line($"ref float hp = ref Unsafe.Add(ref h, t * {plan.Stride}); // h_(t-1)");
+            w.Line($"ref float ht = ref Unsafe.Add(ref hp, {plan.Stride}); // h_t");
+            foreach (var (first, count) in Groups(units))
+            {
+                using (w.Block(""))
+                {
+                    w.Line($"// {ColumnRange(first, count, units)}");
+                    InitAccumulators(w, layer.HasBias, first, count, layer.Unrolled);
+                    int chains = Chains(count, layer.Unrolled);
+                    Accumulate(w, "xt", "W", inputs, units, Columns("a", first, count), layer.Unrolled, chains);
+                    Accumulate(w, "hp", "U", units, units, Columns("a", first, count), layer.Unrolled, chains);
+                    CombineChains(w, count, chains);
+                    for (int k = 0; k < count; k++)
+                    {
+                        w.Line($"{Activate(act, $"a{k}")}.StoreUnsafe(ref ht, {8 * (first + k)});");
                     }
                 }
             }
@@ -42,13 +69,14 @@ internal static partial class Emitter
 
     private static void SimpleRnnBackward(SourceWriter w, LayerSpec layer, string method, TapePlan.LayerPlan plan, bool needsInputGradient)
     {
-        int inputs = layer.InputFeatures, units = layer.Decl.Units, steps = layer.InputSteps;
+        int inputs = layer.InputFeatures, units = layer.Decl.Units, steps = layer.InputSteps, stride = plan.Stride;
         bool sequence = layer.Decl.ReturnSequences;
-        w.Line($"/// <summary>Layer {layer.Position + 1} '{layer.Name}' backward through time: for t = T-1..0, dz = (dh_t + dy_t) ⊙ a'(h_t); dW += x_tᵀ·dz; dU += h_(t-1)ᵀ·dz{(layer.HasBias ? "; db += dz" : "")}{(needsInputGradient ? "; dx_t = dz·Wᵀ" : "")}; dh_(t-1) = dz·Uᵀ.</summary>");
+        w.Line($"/// <summary>Layer {layer.Position + 1} '{layer.Name}' backward through time: for t = T-1..0, dz_t = (dh_t + dy_t) ⊙ a'(h_t){(layer.HasBias ? ", db += dz_t" : "")}{(needsInputGradient ? ", dx_t = dz_t·Wᵀ" : "")}, dh_(t-1) = dz_t·Uᵀ;");
+        w.Line("/// then over all steps at once dW += Σ x_tᵀ·dz_t and dU += Σ h_(t-1)ᵀ·dz_t (a weight-gradient row written once per sample, not once per step).</summary>");
         using (RecurrentBackwardStart(w, layer, method, needsInputGradient))
         {
             w.Line("ref float dh = ref work; // dh_t flowing back from step t + 1");
-            w.Line($"ref float dz = ref Unsafe.Add(ref work, {plan.Stride});");
+            w.Line($"ref float dz = ref Unsafe.Add(ref work, {stride}); // per step dz_t, {stride} floats each");
             if (units % 8 != 0)
             {
                 w.Line($"Vector256<float> tail = VectorMath.FirstLanes({units % 8}); // the last block's real lanes");
@@ -56,24 +84,23 @@ internal static partial class Emitter
             InitialDh(w, sequence, Blocks(units));
             using (w.Block($"for (int t = {steps - 1}; t >= 0; t--)"))
             {
-                StepRefs(w, layer, plan, needsInputGradient);
-                w.Line($"ref float ht = ref Unsafe.Add(ref hp, {plan.Stride}); // h_t");
+                StepRefs(w, layer, plan, needsInputGradient, inputRows: false);
+                if (needsInputGradient)
+                {
+                    w.Line($"ref float dxt = ref Unsafe.Add(ref dx, {InputRow(layer)} * {plan.InputStride});");
+                }
+                w.Line($"ref float ht = ref Unsafe.Add(ref hp, {stride}); // h_t");
+                w.Line($"ref float dzt = ref Unsafe.Add(ref dz, t * {stride});");
                 w.Line($"// dz = (dh_t{(sequence ? " + dy_t" : "")}) ⊙ a'(h_t){(units % 8 != 0 ? ", padding lanes zeroed" : "")}");
                 EmitDz(w, units,
                     k => sequence ? $"Vector256.LoadUnsafe(ref dh, {8 * k}) + Vector256.LoadUnsafe(ref dyt, {8 * k})" : $"Vector256.LoadUnsafe(ref dh, {8 * k})",
-                    layer.Decl.Activation, "ht", layer.HasBias);
+                    layer.Decl.Activation, "ht", layer.HasBias, target: "dzt");
                 foreach (var (first, count) in Groups(units))
                 {
                     using (w.Block(""))
                     {
                         w.Line($"// {ColumnRange(first, count, units)}");
-                        LoadDz(w, first, count);
-                        if (layer.Unrolled && count > 1)
-                        {
-                            w.Line("Vector256<float> s;");
-                        }
-                        OuterUpdate(w, "xt", "gW", inputs, units, Columns("z", first, count), layer.Unrolled);
-                        OuterUpdate(w, "hp", "gU", units, units, Columns("z", first, count), layer.Unrolled);
+                        LoadDz(w, first, count, "dzt");
                         if (needsInputGradient)
                         {
                             RowDots(w, "dxt", "W", inputs, units, Columns("z", first, count), layer.Unrolled, accumulate: first > 0);
@@ -82,6 +109,9 @@ internal static partial class Emitter
                     }
                 }
             }
+            w.Line("// Over all steps at once: the weight gradients.");
+            InputSideProducts(w, layer, plan, needsInputGradient: false, stride, new GateRun(0, 0, 1));
+            OuterProducts(w, "gU", "h", stride, units, new GateRun(0, 0, 1), layer, stride, stride);
         }
     }
 

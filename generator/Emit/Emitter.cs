@@ -22,8 +22,11 @@ internal static partial class Emitter
     private const string Rt = "global::StaticRnn";
     private const string Sys = "global::System";
 
-    /// <summary>State layout: parameters (+8 spare floats), gradient (+8), tape, two delta rows, work, and for token networks one row of ids.</summary>
-    private sealed record StateLayout(int Gradient, int Tape, int DeltaA, int DeltaB, int Work, int Tokens, int Length)
+    /// <summary>
+    /// State layout: parameters (+8 spare floats), gradient (+8), tape, two delta rows, work, for token networks one row of
+    /// ids, and for networks that run samples in pairs (<see cref="Paired"/>) the second sample's tape.
+    /// </summary>
+    private sealed record StateLayout(int Gradient, int Tape, int DeltaA, int DeltaB, int Work, int Tokens, int SecondTape, int Length)
     {
         public static StateLayout For(NetworkSpec spec, TapePlan plan)
         {
@@ -33,9 +36,22 @@ internal static partial class Emitter
             int deltaB = deltaA + plan.DeltaLength;
             int work = deltaB + plan.DeltaLength;
             int tokens = work + plan.WorkLength + 8;
-            return new StateLayout(gradient, tape, deltaA, deltaB, work, tokens, tokens + (spec.TakesTokens ? spec.InputSize : 0));
+            int secondTape = tokens + (spec.TakesTokens ? spec.InputSize : 0);
+            return new StateLayout(gradient, tape, deltaA, deltaB, work, tokens, secondTape, secondTape + (Paired(spec) ? plan.TapeLength : 0));
         }
     }
+
+    /// <summary>
+    /// Whether the forward pass runs two samples at a time. A small recurrent layer's step is one short chain of dependent
+    /// work (a few FMAs, then the activation), so one sample leaves most of the core idle; the steps of two samples,
+    /// emitted side by side, are independent and overlap. Stateful, token and dropout networks run one sample at a time.
+    /// </summary>
+    internal static bool Paired(NetworkSpec spec)
+        => !spec.Stateful && !spec.TakesTokens && spec.Layers.All(l => l.Kind != LayerKind.Dropout)
+            && spec.Layers.Any(PairedLayer);
+
+    /// <summary>Layers with a two-sample forward kernel: one-directional SimpleRNN.</summary>
+    private static bool PairedLayer(LayerSpec layer) => layer.Kind == LayerKind.SimpleRnn && !layer.Decl.Bidirectional;
 
     public static string Emit(NetworkSpec spec, HierarchyInfo hierarchy)
     {
@@ -379,7 +395,7 @@ internal static partial class Emitter
         using (w.Block($"file static class {kernels}"))
         {
             w.Line($"// Offsets into a scratch buffer (the network's state, or a shard's buffer of the same layout).");
-            w.Line($"private const int Gradient = {state.Gradient}, Tape = {state.Tape}, DeltaA = {state.DeltaA}, DeltaB = {state.DeltaB}, Work = {state.Work}{(spec.TakesTokens ? $", Tokens = {state.Tokens}" : "")};");
+            w.Line($"private const int Gradient = {state.Gradient}, Tape = {state.Tape}, DeltaA = {state.DeltaA}, DeltaB = {state.DeltaB}, Work = {state.Work}{(spec.TakesTokens ? $", Tokens = {state.Tokens}" : "")}{(Paired(spec) ? $", SecondTape = {state.SecondTape}" : "")};");
             EmitInitializers(w, spec);
             EmitSamplePasses(w, spec, plan);
             for (int i = 0; i < spec.Layers.Count; i++)
@@ -392,14 +408,14 @@ internal static partial class Emitter
                 }
                 else
                 {
-                    EmitLayer(w, layer, $"Layer{i + 1}", plan.Layers[i], needsInputGradient: i > 0);
+                    EmitLayer(w, layer, $"Layer{i + 1}", plan.Layers[i], needsInputGradient: i > 0, paired: Paired(spec) && PairedLayer(layer));
                 }
             }
         }
     }
 
     /// <summary>The forward and backward kernels of one (one-directional) layer, named <c>{method}Forward</c> and <c>{method}Backward</c>.</summary>
-    private static void EmitLayer(SourceWriter w, LayerSpec layer, string method, TapePlan.LayerPlan plan, bool needsInputGradient)
+    private static void EmitLayer(SourceWriter w, LayerSpec layer, string method, TapePlan.LayerPlan plan, bool needsInputGradient, bool paired)
     {
         switch (layer.Kind)
         {
@@ -409,7 +425,7 @@ internal static partial class Emitter
                 DenseBackward(w, layer, method, plan, needsInputGradient);
                 break;
             case LayerKind.SimpleRnn:
-                SimpleRnnForward(w, layer, method, plan);
+                SimpleRnnForward(w, layer, method, plan, paired);
                 w.Line();
                 SimpleRnnBackward(w, layer, method, plan, needsInputGradient);
                 break;
@@ -487,7 +503,8 @@ internal static partial class Emitter
             ? spec.OutputSize.ToString(CultureInfo.InvariantCulture)
             : spec.OutputRows.ToString(CultureInfo.InvariantCulture);
 
-        bool tokens = spec.TakesTokens;
+        bool tokens = spec.TakesTokens, paired = Paired(spec);
+        string SampleRow(string index) => $"Unsafe.Add(ref MemoryMarshal.GetReference(inputs), {(index.Contains(" ") ? $"({index})" : index)} * {spec.InputSize})";
         string tokensParameter = tokens ? ", ReadOnlySpan<int> tokens" : "";
         string sampleInput = tokens
             ? $"ref float x = ref tokens.IsEmpty ? ref Unsafe.Add(ref MemoryMarshal.GetReference(inputs), sample * {spec.InputSize}) : ref TokenRow(ref s, tokens.Slice(sample * {spec.InputSize}, {spec.InputSize}));"
@@ -518,7 +535,18 @@ internal static partial class Emitter
             w.Line("ref float p = ref MemoryMarshal.GetArrayDataReference(parameters);");
             w.Line("ref float s = ref MemoryMarshal.GetArrayDataReference(scratch);");
             w.Line("ref float tape = ref Unsafe.Add(ref s, Tape);");
-            using (w.Block("for (int sample = 0; sample < count; sample++)"))
+            if (paired)
+            {
+                w.Line("ref float secondTape = ref Unsafe.Add(ref s, SecondTape);");
+                w.Line("int sample = 0;");
+                using (w.Block("for (; sample + 1 < count; sample += 2)"))
+                {
+                    w.Line($"ForwardPair(ref p, ref {SampleRow("sample")}, ref tape, ref {SampleRow("sample + 1")}, ref secondTape);");
+                    CopyOutputs("tape", "sample");
+                    CopyOutputs("secondTape", "sample + 1");
+                }
+            }
+            using (w.Block(paired ? "for (; sample < count; sample++)" : "for (int sample = 0; sample < count; sample++)"))
             {
                 w.Line(sampleInput);
                 if (spec.Stateful)
@@ -531,17 +559,21 @@ internal static partial class Emitter
                 {
                     w.Line("KeepState(ref tape, ref carried);");
                 }
-                if (rows == 1)
-                {
-                    w.Line($"MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref tape, {lastPlan.OutputOffset}), {units}).CopyTo(outputs.Slice(sample * {spec.OutputSize}));");
-                }
-                else
-                {
-                    using (w.Block($"for (int r = 0; r < {rows}; r++)"))
-                    {
-                        w.Line($"MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref tape, {lastPlan.OutputOffset} + r * {stride}), {units}).CopyTo(outputs.Slice(sample * {spec.OutputSize} + r * {units}));");
-                    }
-                }
+                CopyOutputs("tape", "sample");
+            }
+        }
+
+        void CopyOutputs(string tape, string sample)
+        {
+            string first = sample.Contains(" ") ? $"({sample})" : sample;
+            if (rows == 1)
+            {
+                w.Line($"MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref {tape}, {lastPlan.OutputOffset}), {units}).CopyTo(outputs.Slice({first} * {spec.OutputSize}));");
+                return;
+            }
+            using (w.Block($"for (int r = 0; r < {rows}; r++)"))
+            {
+                w.Line($"MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref {tape}, {lastPlan.OutputOffset} + r * {stride}), {units}).CopyTo(outputs.Slice({first} * {spec.OutputSize} + r * {units}));");
             }
         }
 
@@ -565,7 +597,26 @@ internal static partial class Emitter
             }
             w.Line($"float scale = 1f / (batchSize * {scaleDenominator});");
             w.Line("double loss = 0;");
-            using (w.Block("for (int sample = 0; sample < count; sample++)"))
+            if (paired)
+            {
+                w.Line("ref float secondTape = ref Unsafe.Add(ref s, SecondTape);");
+                w.Line("int sample = 0;");
+                using (w.Block("for (; sample + 1 < count; sample += 2)"))
+                {
+                    w.Line($"ref float x = ref {SampleRow("sample")};");
+                    w.Line($"ref float secondX = ref {SampleRow("sample + 1")};");
+                    w.Line("ForwardPair(ref p, ref x, ref tape, ref secondX, ref secondTape);");
+                    using (w.Block(""))
+                    {
+                        LossAndBackward("tape", "x", "sample");
+                    }
+                    using (w.Block(""))
+                    {
+                        LossAndBackward("secondTape", "secondX", "sample + 1");
+                    }
+                }
+            }
+            using (w.Block(paired ? "for (; sample < count; sample++)" : "for (int sample = 0; sample < count; sample++)"))
             {
                 w.Line(sampleInput);
                 if (spec.Stateful)
@@ -578,25 +629,31 @@ internal static partial class Emitter
                 {
                     w.Line("KeepState(ref tape, ref carried);");
                 }
-                w.Line($"ref float output = ref Unsafe.Add(ref tape, {lastPlan.OutputOffset});");
-                string Row(string reference, int rowStride) => rows == 1 ? reference : $"Unsafe.Add(ref {reference}, r * {rowStride})";
-                if (sparse)
-                {
-                    string index = rows == 1 ? "sample" : $"sample * {rows} + r";
-                    string body = $"loss += Losses.SparseCategoricalCrossentropy(ref {Row("output", stride)}, classes.IsEmpty ? targets[{index}] : classes[{index}], ref {Row("dy", stride)}, {units}, scale, backward);";
-                    EmitRows(w, rows, body);
-                }
-                else
-                {
-                    w.Line($"ref float target = ref Unsafe.Add(ref MemoryMarshal.GetReference(targets), sample * {spec.TargetSize});");
-                    EmitRows(w, rows, $"loss += Losses.{spec.Loss}(ref {Row("output", stride)}, ref {Row("target", units)}, ref {Row("dy", stride)}, {units}, scale, backward);");
-                }
-                using (w.Block("if (backward)"))
-                {
-                    w.Line("Backward(ref p, ref s, ref x, ref tape, ref g);");
-                }
+                LossAndBackward("tape", "x", "sample");
             }
             w.Line("return loss * scale;");
+        }
+
+        void LossAndBackward(string tape, string x, string sample)
+        {
+            string index = sample.Contains(" ") ? $"({sample})" : sample;
+            w.Line($"ref float output = ref Unsafe.Add(ref {tape}, {lastPlan.OutputOffset});");
+            string Row(string reference, int rowStride) => rows == 1 ? reference : $"Unsafe.Add(ref {reference}, r * {rowStride})";
+            if (sparse)
+            {
+                string at = rows == 1 ? sample : $"{index} * {rows} + r";
+                string body = $"loss += Losses.SparseCategoricalCrossentropy(ref {Row("output", stride)}, classes.IsEmpty ? targets[{at}] : classes[{at}], ref {Row("dy", stride)}, {units}, scale, backward);";
+                EmitRows(w, rows, body);
+            }
+            else
+            {
+                w.Line($"ref float target = ref Unsafe.Add(ref MemoryMarshal.GetReference(targets), {index} * {spec.TargetSize});");
+                EmitRows(w, rows, $"loss += Losses.{spec.Loss}(ref {Row("output", stride)}, ref {Row("target", units)}, ref {Row("dy", stride)}, {units}, scale, backward);");
+            }
+            using (w.Block("if (backward)"))
+            {
+                w.Line($"Backward(ref p, ref s, ref {x}, ref {tape}, ref g);");
+            }
         }
 
         w.Line();
@@ -610,6 +667,30 @@ internal static partial class Emitter
                 string input = lp.InputIsNetworkInput ? "ref x" : $"ref Unsafe.Add(ref tape, {lp.InputOffset})";
                 string random = spec.Layers[i].Kind == LayerKind.Dropout ? ", random" : "";
                 w.Line($"Layer{i + 1}Forward(ref p, {input}, ref Unsafe.Add(ref tape, {lp.RegionOffset}){random});");
+            }
+        }
+
+        if (paired)
+        {
+            w.Line();
+            w.Line("/// <summary>Two samples through every layer, side by side where a layer has a two-sample kernel.</summary>");
+            using (w.Block("private static void ForwardPair(ref float p, ref float x, ref float tape, ref float secondX, ref float secondTape)"))
+            {
+                for (int i = 0; i < count; i++)
+                {
+                    TapePlan.LayerPlan lp = plan.Layers[i];
+                    string Input(string x, string tape) => lp.InputIsNetworkInput ? $"ref {x}" : $"ref Unsafe.Add(ref {tape}, {lp.InputOffset})";
+                    string Region(string tape) => $"ref Unsafe.Add(ref {tape}, {lp.RegionOffset})";
+                    if (PairedLayer(spec.Layers[i]))
+                    {
+                        w.Line($"Layer{i + 1}ForwardPair(ref p, {Input("x", "tape")}, {Region("tape")}, {Input("secondX", "secondTape")}, {Region("secondTape")});");
+                    }
+                    else
+                    {
+                        w.Line($"Layer{i + 1}Forward(ref p, {Input("x", "tape")}, {Region("tape")});");
+                        w.Line($"Layer{i + 1}Forward(ref p, {Input("secondX", "secondTape")}, {Region("secondTape")});");
+                    }
+                }
             }
         }
 

@@ -91,7 +91,7 @@ internal sealed class TapePlan
                 work = System.Math.Max(work, (1 + 4 * steps) * stride); // dh, and per step dz for four vectors
                 return new LayerPlan(offset, hRows + steps * 4 * stride, stride, output, rows, inputOffset, inputStride, fromInput, GateOffset: offset + hRows);
             default:
-                work = System.Math.Max(work, 2 * stride); // dh and dz
+                work = System.Math.Max(work, (1 + steps) * stride); // dh, and per step dz
                 return new LayerPlan(offset, hRows, stride, output, rows, inputOffset, inputStride, fromInput);
         }
     }
