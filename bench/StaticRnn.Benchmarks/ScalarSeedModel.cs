@@ -13,6 +13,7 @@ public sealed class ScalarSeedModel
     private readonly ScalarAdam _adam;
     private readonly float[] _h1 = new float[(T + 1) * U1], _h2 = new float[(T + 1) * U2], _y = new float[O];
     private readonly float[] _dh1 = new float[T * U1], _dz = new float[U1], _dnext = new float[U1], _dh2next = new float[U2], _dz2 = new float[U2];
+    private readonly float[] _dy = new float[O], _dlast = new float[U2]; // reused: the baseline allocates nothing per call either
 
     // Offsets of the Keras weights in the flat buffer.
     private const int W1 = 0, R1 = W1 + F * U1, B1 = R1 + U1 * U1, W2 = B1 + U1, R2 = W2 + U1 * U2, B2 = R2 + U2 * U2, WD = B2 + U2, BD = WD + U2 * O, Count = BD + O;
@@ -41,7 +42,7 @@ public sealed class ScalarSeedModel
         for (int s = 0; s < batch; s++)
         {
             Forward(x, s * T * F);
-            var dy = new float[O];
+            float[] dy = _dy;
             for (int o = 0; o < O; o++)
             {
                 float d = _y[o] - targets[s * O + o];
@@ -86,7 +87,8 @@ public sealed class ScalarSeedModel
 
     private void Backward(float[] x, int offset, float[] dy)
     {
-        var dlast = new float[U2];
+        float[] dlast = _dlast;
+        Array.Clear(dlast);
         for (int o = 0; o < O; o++)
         {
             _g[BD + o] += dy[o];
