@@ -32,9 +32,9 @@ internal static partial class Emitter
     private static void BidirectionalLayer(SourceWriter w, LayerSpec layer, string method, TapePlan.LayerPlan plan, bool needsInputGradient)
     {
         TapePlan.LayerPlan fw = plan.Forward!, bw = plan.Backward!;
-        EmitLayer(w, Direction(layer, backward: false), method + "Fw", fw, needsInputGradient, paired: false);
+        EmitLayer(w, Direction(layer, backward: false), method + "Fw", fw, needsInputGradient, grouped: false);
         w.Line();
-        EmitLayer(w, Direction(layer, backward: true), method + "Bw", bw, needsInputGradient, paired: false);
+        EmitLayer(w, Direction(layer, backward: true), method + "Bw", bw, needsInputGradient, grouped: false);
 
         int units = layer.Decl.Units, steps = layer.InputSteps, rows = plan.OutputRows, s = fw.Stride, so = plan.Stride;
         bool sequence = layer.Decl.ReturnSequences;

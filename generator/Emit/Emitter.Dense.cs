@@ -83,7 +83,21 @@ internal static partial class Emitter
                         {
                             w.Line("Vector256<float> s;");
                         }
-                        OuterUpdate(w, xr, "gW", inputs, units, Columns("z", first, count), layer.Unrolled);
+                        if (units == 1 && !plan.InputIsNetworkInput)
+                        {
+                            // One unit: the kernel's gradient is one contiguous column, updated eight inputs at a time (one
+                            // row per input would overlap the next one and stall on store forwarding).
+                            w.Line("Vector256<float> dz0 = Vector256.Create(z0.ToScalar());");
+                            for (int c = 0; c < Blocks(inputs); c++)
+                            {
+                                string row = $"Vector256.LoadUnsafe(ref {xr}, {8 * c})" + (8 * c + 8 > inputs ? $" & VectorMath.FirstLanes({inputs - 8 * c})" : "");
+                                w.Line($"Vector256.MultiplyAddEstimate({row}, dz0, Vector256.LoadUnsafe(ref gW, {8 * c})).StoreUnsafe(ref gW, {8 * c});");
+                            }
+                        }
+                        else
+                        {
+                            OuterUpdate(w, xr, "gW", inputs, units, Columns("z", first, count), layer.Unrolled);
+                        }
                         if (needsInputGradient)
                         {
                             RowDots(w, dxr, "W", inputs, units, Columns("z", first, count), layer.Unrolled, accumulate: first > 0);

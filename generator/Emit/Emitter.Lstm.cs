@@ -16,6 +16,7 @@ internal static partial class Emitter
     {
         int inputs = layer.InputFeatures, units = layer.Decl.Units, steps = layer.InputSteps, stride = plan.Stride, cols = 4 * units;
         ActivationKind act = layer.Decl.Activation, rec = layer.Decl.RecurrentActivation;
+        bool outlined = Outlined(layer);
         w.Line($"/// <summary>Layer {layer.Position + 1} '{layer.Name}' (LSTM {inputs} → {units}, {steps} steps{(layer.Decl.GoBackwards ? ", backwards" : "")}): [i f c o] = x_t·W + h_(t-1)·U{(layer.HasBias ? " + b" : "")};");
         w.Line($"/// c_t = {Formula(rec)}(f) ⊙ c_(t-1) + {Formula(rec)}(i) ⊙ {Name(act)}(c); h_t = {Formula(rec)}(o) ⊙ {Name(act)}(c_t).</summary>");
         w.Line($"/// <remarks>Region: h ({steps + 1} rows of {stride}, row 0 zeros), c ({steps + 1} rows), then per step the activated gates i, f, c, o ({4 * stride} floats).</remarks>");
@@ -32,42 +33,66 @@ internal static partial class Emitter
                 w.Line($"ref float cp = ref Unsafe.Add(ref c, t * {stride}); // c_(t-1)");
                 w.Line($"ref float ct = ref Unsafe.Add(ref cp, {stride}); // c_t");
                 w.Line($"ref float gt = ref Unsafe.Add(ref gates, t * {4 * stride});");
-                for (int first = 0; first < Blocks(units); first += PairBlocks)
+                int blocks = Blocks(units), full = blocks / PairBlocks * PairBlocks;
+                if (outlined)
                 {
-                    int count = System.Math.Min(PairBlocks, Blocks(units) - first);
+                    // Many blocks: one call per pair of blocks, so that each compiled body stays small enough for the JIT
+                    // to keep its accumulators in registers.
+                    string b = layer.HasBias ? "ref Unsafe.Add(ref b, o), " : "";
+                    using (w.Block($"for (int o = 0; o < {8 * full}; o += {8 * PairBlocks})"))
+                    {
+                        w.Line($"{method}Blocks(ref Unsafe.Add(ref W, o), ref Unsafe.Add(ref U, o), {b}ref xt, ref hp, ref Unsafe.Add(ref ht, o), ref Unsafe.Add(ref cp, o), ref Unsafe.Add(ref ct, o), ref Unsafe.Add(ref gt, o));");
+                    }
+                }
+                for (int first = outlined ? full : 0; first < blocks; first += PairBlocks)
+                {
+                    Group(first, System.Math.Min(PairBlocks, blocks - first));
+                }
+            }
+        }
+        if (outlined)
+        {
+            w.Line();
+            w.Line($"/// <summary>Layer {layer.Position + 1} '{layer.Name}', one step of {PairBlocks} blocks of units (the refs point at the first one).</summary>");
+            using (w.Block($"private static void {method}Blocks(ref float W, ref float U, {(layer.HasBias ? "ref float b, " : "")}ref float xt, ref float hp, ref float ht, ref float cp, ref float ct, ref float gt)"))
+            {
+                Group(0, PairBlocks);
+            }
+        }
+
+        void Group(int first, int count)
+        {
+            using (w.Block(""))
+            {
+                w.Line($"// {(outlined && first == 0 ? $"{8 * count} units" : ColumnRange(first, count, units))}: {4 * count} accumulators, so the FMAs of one row never wait on each other");
+                var accumulators = new System.Collections.Generic.List<(string Name, int Column)>();
+                for (int j = 0; j < count; j++)
+                {
+                    foreach (var (a, column) in GateColumns($"a{j}", units, first + j))
+                    {
+                        w.Line($"Vector256<float> {a} = {(layer.HasBias ? $"Vector256.LoadUnsafe(ref b, {column})" : "Vector256<float>.Zero")};");
+                        accumulators.Add((a, column));
+                    }
+                }
+                if (layer.Unrolled)
+                {
+                    w.Line("Vector256<float> s;");
+                }
+                Accumulate(w, "xt", "W", inputs, cols, accumulators.ToArray(), layer.Unrolled);
+                Accumulate(w, "hp", "U", units, cols, accumulators.ToArray(), layer.Unrolled);
+                for (int j = 0; j < count; j++)
+                {
+                    int o = 8 * (first + j);
                     using (w.Block(""))
                     {
-                        w.Line($"// {ColumnRange(first, count, units)}: {4 * count} accumulators, so the FMAs of one row never wait on each other");
-                        var accumulators = new System.Collections.Generic.List<(string Name, int Column)>();
-                        for (int j = 0; j < count; j++)
-                        {
-                            foreach (var (a, column) in GateColumns($"a{j}", units, first + j))
-                            {
-                                w.Line($"Vector256<float> {a} = {(layer.HasBias ? $"Vector256.LoadUnsafe(ref b, {column})" : "Vector256<float>.Zero")};");
-                                accumulators.Add((a, column));
-                            }
-                        }
-                        if (layer.Unrolled)
-                        {
-                            w.Line("Vector256<float> s;");
-                        }
-                        Accumulate(w, "xt", "W", inputs, cols, accumulators.ToArray(), layer.Unrolled);
-                        Accumulate(w, "hp", "U", units, cols, accumulators.ToArray(), layer.Unrolled);
-                        for (int j = 0; j < count; j++)
-                        {
-                            int o = 8 * (first + j);
-                            using (w.Block(""))
-                            {
-                                w.Line($"Vector256<float> gateI = {Activate(rec, $"a{j}I")}, gateF = {Activate(rec, $"a{j}F")}, gateC = {Activate(act, $"a{j}C")}, gateO = {Activate(rec, $"a{j}O")};");
-                                w.Line($"Vector256<float> cell = Vector256.MultiplyAddEstimate(gateF, Vector256.LoadUnsafe(ref cp, {o}), gateI * gateC);");
-                                w.Line($"cell.StoreUnsafe(ref ct, {o});");
-                                w.Line($"(gateO * {Activate(act, "cell")}).StoreUnsafe(ref ht, {o});");
-                                w.Line($"gateI.StoreUnsafe(ref gt, {o});");
-                                w.Line($"gateF.StoreUnsafe(ref gt, {stride + o});");
-                                w.Line($"gateC.StoreUnsafe(ref gt, {2 * stride + o});");
-                                w.Line($"gateO.StoreUnsafe(ref gt, {3 * stride + o});");
-                            }
-                        }
+                        w.Line($"Vector256<float> gateI = {Activate(rec, $"a{j}I")}, gateF = {Activate(rec, $"a{j}F")}, gateC = {Activate(act, $"a{j}C")}, gateO = {Activate(rec, $"a{j}O")};");
+                        w.Line($"Vector256<float> cell = Vector256.MultiplyAddEstimate(gateF, Vector256.LoadUnsafe(ref cp, {o}), gateI * gateC);");
+                        w.Line($"cell.StoreUnsafe(ref ct, {o});");
+                        w.Line($"(gateO * {Activate(act, "cell")}).StoreUnsafe(ref ht, {o});");
+                        w.Line($"gateI.StoreUnsafe(ref gt, {o});");
+                        w.Line($"gateF.StoreUnsafe(ref gt, {stride + o});");
+                        w.Line($"gateC.StoreUnsafe(ref gt, {2 * stride + o});");
+                        w.Line($"gateO.StoreUnsafe(ref gt, {3 * stride + o});");
                     }
                 }
             }

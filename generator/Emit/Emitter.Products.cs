@@ -22,6 +22,12 @@ internal static partial class Emitter
     /// </summary>
     private const int PairBlocks = 2;
 
+    /// <summary>
+    /// Whether a gated layer's step calls a separate method per group of blocks instead of inlining every block: past four
+    /// blocks one method would hold so many inlined activation temporaries that the JIT spills the accumulators to the stack.
+    /// </summary>
+    internal static bool Outlined(LayerSpec layer) => Blocks(layer.Decl.Units) > 4;
+
     /// <summary>Blocks of 8 columns, in groups of up to <see cref="GroupBlocks"/>.</summary>
     internal static IEnumerable<(int First, int Count)> Groups(int columns)
     {

@@ -1,10 +1,11 @@
+using System.Linq;
 using StaticRnn.Generator.Model;
 
 namespace StaticRnn.Generator.Emit;
 
 internal static partial class Emitter
 {
-    private static void SimpleRnnForward(SourceWriter w, LayerSpec layer, string method, TapePlan.LayerPlan plan, bool paired)
+    private static void SimpleRnnForward(SourceWriter w, LayerSpec layer, string method, TapePlan.LayerPlan plan, bool grouped)
     {
         int inputs = layer.InputFeatures, units = layer.Decl.Units, steps = layer.InputSteps;
         ActivationKind act = layer.Decl.Activation;
@@ -20,23 +21,23 @@ internal static partial class Emitter
                 Step();
             }
         }
-        if (!paired)
+        if (!grouped)
         {
             return;
         }
         w.Line();
-        w.Line($"/// <summary>Layer {layer.Position + 1} '{layer.Name}' for two samples: their steps side by side, so that the two chains of dependent work overlap.</summary>");
-        using (w.Block($"private static void {method}ForwardPair(ref float p, ref float firstX, ref float firstH, ref float secondX, ref float secondH)"))
+        w.Line($"/// <summary>Layer {layer.Position + 1} '{layer.Name}' for {GroupSize} samples: their steps side by side, so that their chains of dependent work overlap.</summary>");
+        using (w.Block($"private static void {method}ForwardGroup(ref float p, {string.Join(", ", Enumerable.Range(0, GroupSize).Select(k => $"ref float x{k}, ref float h{k}"))})"))
         {
             WeightRefs(w, layer, "p", "W", "b");
             using (w.Block($"for (int t = 0; t < {steps}; t++)"))
             {
-                foreach (string sample in new[] { "first", "second" })
+                for (int k = 0; k < GroupSize; k++)
                 {
                     using (w.Block(""))
                     {
-                        w.Line($"ref float x = ref {sample}X;");
-                        w.Line($"ref float h = ref {sample}H;");
+                        w.Line($"ref float x = ref x{k};");
+                        w.Line($"ref float h = ref h{k};");
                         Step();
                     }
                 }

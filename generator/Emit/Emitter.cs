@@ -24,9 +24,9 @@ internal static partial class Emitter
 
     /// <summary>
     /// State layout: parameters (+8 spare floats), gradient (+8), tape, two delta rows, work, for token networks one row of
-    /// ids, and for networks that run samples in pairs (<see cref="Paired"/>) the second sample's tape.
+    /// ids, and for networks that run samples in groups (<see cref="Grouped"/>) the tapes of the group's other samples.
     /// </summary>
-    private sealed record StateLayout(int Gradient, int Tape, int DeltaA, int DeltaB, int Work, int Tokens, int SecondTape, int Length)
+    private sealed record StateLayout(int Gradient, int Tape, int DeltaA, int DeltaB, int Work, int Tokens, int GroupTapes, int Length)
     {
         public static StateLayout For(NetworkSpec spec, TapePlan plan)
         {
@@ -36,22 +36,33 @@ internal static partial class Emitter
             int deltaB = deltaA + plan.DeltaLength;
             int work = deltaB + plan.DeltaLength;
             int tokens = work + plan.WorkLength + 8;
-            int secondTape = tokens + (spec.TakesTokens ? spec.InputSize : 0);
-            return new StateLayout(gradient, tape, deltaA, deltaB, work, tokens, secondTape, secondTape + (Paired(spec) ? plan.TapeLength : 0));
+            int groupTapes = tokens + (spec.TakesTokens ? spec.InputSize : 0);
+            return new StateLayout(gradient, tape, deltaA, deltaB, work, tokens, groupTapes, groupTapes + (Grouped(spec) ? (GroupSize - 1) * plan.TapeLength : 0));
         }
     }
 
     /// <summary>
-    /// Whether the forward pass runs two samples at a time. A small recurrent layer's step is one short chain of dependent
-    /// work (a few FMAs, then the activation), so one sample leaves most of the core idle; the steps of two samples,
-    /// emitted side by side, are independent and overlap. Stateful, token and dropout networks run one sample at a time.
+    /// Whether the forward pass runs <see cref="GroupSize"/> samples at a time. A small recurrent layer's step is one short
+    /// chain of dependent work (a few FMAs, then the activation), so one sample leaves most of the core idle; the steps of
+    /// several samples, emitted side by side, are independent and overlap. Stateful, token and dropout networks run one
+    /// sample at a time.
     /// </summary>
-    internal static bool Paired(NetworkSpec spec)
+    internal static bool Grouped(NetworkSpec spec)
         => !spec.Stateful && !spec.TakesTokens && spec.Layers.All(l => l.Kind != LayerKind.Dropout)
-            && spec.Layers.Any(PairedLayer);
+            && spec.Layers.Any(GroupedLayer);
 
-    /// <summary>Layers with a two-sample forward kernel: one-directional SimpleRNN.</summary>
-    private static bool PairedLayer(LayerSpec layer) => layer.Kind == LayerKind.SimpleRnn && !layer.Decl.Bidirectional;
+    /// <summary>Samples per group of a <see cref="Grouped"/> network's forward pass.</summary>
+    internal const int GroupSize = 4;
+
+    /// <summary>
+    /// Layers with a group forward kernel: one-directional SimpleRNN (the group's steps side by side), LSTM and GRU with
+    /// reset_after (pairs of samples sharing each weight load).
+    /// </summary>
+    private static bool GroupedLayer(LayerSpec layer)
+        => !layer.Decl.Bidirectional && (layer.Kind is LayerKind.SimpleRnn or LayerKind.Lstm || layer.Kind == LayerKind.Gru && layer.Decl.ResetAfter);
+
+    /// <summary>The tape of sample k of a group: <c>tape</c>, <c>tape1</c>, ...; the input row likewise.</summary>
+    private static string Member(string name, int k) => k == 0 ? name : name + k;
 
     public static string Emit(NetworkSpec spec, HierarchyInfo hierarchy)
     {
@@ -395,7 +406,7 @@ internal static partial class Emitter
         using (w.Block($"file static class {kernels}"))
         {
             w.Line($"// Offsets into a scratch buffer (the network's state, or a shard's buffer of the same layout).");
-            w.Line($"private const int Gradient = {state.Gradient}, Tape = {state.Tape}, DeltaA = {state.DeltaA}, DeltaB = {state.DeltaB}, Work = {state.Work}{(spec.TakesTokens ? $", Tokens = {state.Tokens}" : "")}{(Paired(spec) ? $", SecondTape = {state.SecondTape}" : "")};");
+            w.Line($"private const int Gradient = {state.Gradient}, Tape = {state.Tape}, DeltaA = {state.DeltaA}, DeltaB = {state.DeltaB}, Work = {state.Work}{(spec.TakesTokens ? $", Tokens = {state.Tokens}" : "")}{(Grouped(spec) ? $", GroupTapes = {state.GroupTapes}" : "")};");
             EmitInitializers(w, spec);
             EmitSamplePasses(w, spec, plan);
             for (int i = 0; i < spec.Layers.Count; i++)
@@ -408,14 +419,14 @@ internal static partial class Emitter
                 }
                 else
                 {
-                    EmitLayer(w, layer, $"Layer{i + 1}", plan.Layers[i], needsInputGradient: i > 0, paired: Paired(spec) && PairedLayer(layer));
+                    EmitLayer(w, layer, $"Layer{i + 1}", plan.Layers[i], needsInputGradient: i > 0, grouped: Grouped(spec) && GroupedLayer(layer));
                 }
             }
         }
     }
 
     /// <summary>The forward and backward kernels of one (one-directional) layer, named <c>{method}Forward</c> and <c>{method}Backward</c>.</summary>
-    private static void EmitLayer(SourceWriter w, LayerSpec layer, string method, TapePlan.LayerPlan plan, bool needsInputGradient, bool paired)
+    private static void EmitLayer(SourceWriter w, LayerSpec layer, string method, TapePlan.LayerPlan plan, bool needsInputGradient, bool grouped)
     {
         switch (layer.Kind)
         {
@@ -425,18 +436,28 @@ internal static partial class Emitter
                 DenseBackward(w, layer, method, plan, needsInputGradient);
                 break;
             case LayerKind.SimpleRnn:
-                SimpleRnnForward(w, layer, method, plan, paired);
+                SimpleRnnForward(w, layer, method, plan, grouped);
                 w.Line();
                 SimpleRnnBackward(w, layer, method, plan, needsInputGradient);
                 break;
             case LayerKind.Gru:
                 GruForward(w, layer, method, plan);
                 w.Line();
+                if (grouped)
+                {
+                    GruForwardPair(w, layer, method, plan);
+                    w.Line();
+                }
                 GruBackward(w, layer, method, plan, needsInputGradient);
                 break;
             case LayerKind.Lstm:
                 LstmForward(w, layer, method, plan);
                 w.Line();
+                if (grouped)
+                {
+                    LstmForwardPair(w, layer, method, plan);
+                    w.Line();
+                }
                 LstmBackward(w, layer, method, plan, needsInputGradient);
                 break;
             case LayerKind.Embedding:
@@ -503,7 +524,7 @@ internal static partial class Emitter
             ? spec.OutputSize.ToString(CultureInfo.InvariantCulture)
             : spec.OutputRows.ToString(CultureInfo.InvariantCulture);
 
-        bool tokens = spec.TakesTokens, paired = Paired(spec);
+        bool tokens = spec.TakesTokens, grouped = Grouped(spec);
         string SampleRow(string index) => $"Unsafe.Add(ref MemoryMarshal.GetReference(inputs), {(index.Contains(" ") ? $"({index})" : index)} * {spec.InputSize})";
         string tokensParameter = tokens ? ", ReadOnlySpan<int> tokens" : "";
         string sampleInput = tokens
@@ -535,18 +556,19 @@ internal static partial class Emitter
             w.Line("ref float p = ref MemoryMarshal.GetArrayDataReference(parameters);");
             w.Line("ref float s = ref MemoryMarshal.GetArrayDataReference(scratch);");
             w.Line("ref float tape = ref Unsafe.Add(ref s, Tape);");
-            if (paired)
+            if (grouped)
             {
-                w.Line("ref float secondTape = ref Unsafe.Add(ref s, SecondTape);");
-                w.Line("int sample = 0;");
-                using (w.Block("for (; sample + 1 < count; sample += 2)"))
+                GroupTapes();
+                using (w.Block($"for (; sample + {GroupSize - 1} < count; sample += {GroupSize})"))
                 {
-                    w.Line($"ForwardPair(ref p, ref {SampleRow("sample")}, ref tape, ref {SampleRow("sample + 1")}, ref secondTape);");
-                    CopyOutputs("tape", "sample");
-                    CopyOutputs("secondTape", "sample + 1");
+                    w.Line($"ForwardGroup(ref p, {string.Join(", ", Enumerable.Range(0, GroupSize).Select(k => $"ref {SampleRow(Plus("sample", k))}, ref {Member("tape", k)}"))});");
+                    for (int k = 0; k < GroupSize; k++)
+                    {
+                        CopyOutputs(Member("tape", k), Plus("sample", k));
+                    }
                 }
             }
-            using (w.Block(paired ? "for (; sample < count; sample++)" : "for (int sample = 0; sample < count; sample++)"))
+            using (w.Block(grouped ? "for (; sample < count; sample++)" : "for (int sample = 0; sample < count; sample++)"))
             {
                 w.Line(sampleInput);
                 if (spec.Stateful)
@@ -562,6 +584,17 @@ internal static partial class Emitter
                 CopyOutputs("tape", "sample");
             }
         }
+
+        void GroupTapes()
+        {
+            for (int k = 1; k < GroupSize; k++)
+            {
+                w.Line($"ref float {Member("tape", k)} = ref Unsafe.Add(ref s, GroupTapes{(k > 1 ? $" + {(k - 1) * plan.TapeLength}" : "")});");
+            }
+            w.Line("int sample = 0;");
+        }
+
+        static string Plus(string sample, int k) => k == 0 ? sample : $"{sample} + {k}";
 
         void CopyOutputs(string tape, string sample)
         {
@@ -597,26 +630,26 @@ internal static partial class Emitter
             }
             w.Line($"float scale = 1f / (batchSize * {scaleDenominator});");
             w.Line("double loss = 0;");
-            if (paired)
+            if (grouped)
             {
-                w.Line("ref float secondTape = ref Unsafe.Add(ref s, SecondTape);");
-                w.Line("int sample = 0;");
-                using (w.Block("for (; sample + 1 < count; sample += 2)"))
+                GroupTapes();
+                using (w.Block($"for (; sample + {GroupSize - 1} < count; sample += {GroupSize})"))
                 {
-                    w.Line($"ref float x = ref {SampleRow("sample")};");
-                    w.Line($"ref float secondX = ref {SampleRow("sample + 1")};");
-                    w.Line("ForwardPair(ref p, ref x, ref tape, ref secondX, ref secondTape);");
-                    using (w.Block(""))
+                    for (int k = 0; k < GroupSize; k++)
                     {
-                        LossAndBackward("tape", "x", "sample");
+                        w.Line($"ref float {Member("x", k)} = ref {SampleRow(Plus("sample", k))};");
                     }
-                    using (w.Block(""))
+                    w.Line($"ForwardGroup(ref p, {string.Join(", ", Enumerable.Range(0, GroupSize).Select(k => $"ref {Member("x", k)}, ref {Member("tape", k)}"))});");
+                    for (int k = 0; k < GroupSize; k++)
                     {
-                        LossAndBackward("secondTape", "secondX", "sample + 1");
+                        using (w.Block(""))
+                        {
+                            LossAndBackward(Member("tape", k), Member("x", k), Plus("sample", k));
+                        }
                     }
                 }
             }
-            using (w.Block(paired ? "for (; sample < count; sample++)" : "for (int sample = 0; sample < count; sample++)"))
+            using (w.Block(grouped ? "for (; sample < count; sample++)" : "for (int sample = 0; sample < count; sample++)"))
             {
                 w.Line(sampleInput);
                 if (spec.Stateful)
@@ -670,25 +703,33 @@ internal static partial class Emitter
             }
         }
 
-        if (paired)
+        if (grouped)
         {
             w.Line();
-            w.Line("/// <summary>Two samples through every layer, side by side where a layer has a two-sample kernel.</summary>");
-            using (w.Block("private static void ForwardPair(ref float p, ref float x, ref float tape, ref float secondX, ref float secondTape)"))
+            w.Line($"/// <summary>{GroupSize} samples through every layer, side by side where a layer has a group kernel.</summary>");
+            using (w.Block($"private static void ForwardGroup(ref float p, {string.Join(", ", Enumerable.Range(0, GroupSize).Select(k => $"ref float {Member("x", k)}, ref float {Member("tape", k)}"))})"))
             {
                 for (int i = 0; i < count; i++)
                 {
                     TapePlan.LayerPlan lp = plan.Layers[i];
-                    string Input(string x, string tape) => lp.InputIsNetworkInput ? $"ref {x}" : $"ref Unsafe.Add(ref {tape}, {lp.InputOffset})";
-                    string Region(string tape) => $"ref Unsafe.Add(ref {tape}, {lp.RegionOffset})";
-                    if (PairedLayer(spec.Layers[i]))
+                    string Arguments(int k) => (lp.InputIsNetworkInput ? $"ref {Member("x", k)}" : $"ref Unsafe.Add(ref {Member("tape", k)}, {lp.InputOffset})")
+                        + $", ref Unsafe.Add(ref {Member("tape", k)}, {lp.RegionOffset})";
+                    if (spec.Layers[i].Kind == LayerKind.SimpleRnn && GroupedLayer(spec.Layers[i]))
                     {
-                        w.Line($"Layer{i + 1}ForwardPair(ref p, {Input("x", "tape")}, {Region("tape")}, {Input("secondX", "secondTape")}, {Region("secondTape")});");
+                        w.Line($"Layer{i + 1}ForwardGroup(ref p, {string.Join(", ", Enumerable.Range(0, GroupSize).Select(Arguments))});");
+                        continue;
                     }
-                    else
+                    if (GroupedLayer(spec.Layers[i]))
                     {
-                        w.Line($"Layer{i + 1}Forward(ref p, {Input("x", "tape")}, {Region("tape")});");
-                        w.Line($"Layer{i + 1}Forward(ref p, {Input("secondX", "secondTape")}, {Region("secondTape")});");
+                        for (int k = 0; k < GroupSize; k += PairSize)
+                        {
+                            w.Line($"Layer{i + 1}ForwardPair(ref p, {Arguments(k)}, {Arguments(k + 1)});");
+                        }
+                        continue;
+                    }
+                    for (int k = 0; k < GroupSize; k++)
+                    {
+                        w.Line($"Layer{i + 1}Forward(ref p, {Arguments(k)});");
                     }
                 }
             }

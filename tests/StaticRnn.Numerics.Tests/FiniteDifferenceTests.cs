@@ -57,6 +57,20 @@ public class FiniteDifferenceTests
         [new GruLayer(5, ReturnSequences: true), new GruLayer(3, GoBackwards: true), new DenseLayer(2)],
         [6, 4], Loss.MeanSquaredError, batch: 3);
 
+    /// <summary>
+    /// Five blocks of units, the last one partial: the forward step calls one method per block group, and a batch of 9
+    /// runs as shards of 4 and 5, that is groups of two sample pairs plus a single sample.
+    /// </summary>
+    [Fact]
+    public void WideLstmInGroupsOfSamples() => Check<FdWideLstm>(
+        [new LstmLayer(33, GoBackwards: true), new DenseLayer(1)],
+        [2, 3], Loss.MeanSquaredError, batch: 9);
+
+    [Fact]
+    public void WideGruInGroupsOfSamples() => Check<FdWideGru>(
+        [new GruLayer(33, GoBackwards: true), new DenseLayer(1, Activation.Sigmoid)],
+        [2, 3], Loss.BinaryCrossentropy, batch: 9);
+
     [Fact]
     public void GruResetBeforeReluHardSigmoidWithoutBias() => Check<FdGruResetBefore>(
         [new GruLayer(9, ResetAfter: false, GoBackwards: true, ReturnSequences: true),

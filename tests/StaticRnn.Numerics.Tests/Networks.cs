@@ -159,6 +159,18 @@ public partial class FdLstmLoops;
 [Dense(2)]
 public partial class FdGruResetAfter;
 
+#pragma warning disable SRNN008 // intended: wide layers, whose steps call one method per block group
+[Sequential(2, 3)]
+[Lstm(33, GoBackwards = true)]
+[Dense(1)]
+public partial class FdWideLstm;
+
+[Sequential(2, 3, Loss = Loss.BinaryCrossentropy)]
+[Gru(33, GoBackwards = true)]
+[Dense(1, Activation = Activation.Sigmoid)]
+public partial class FdWideGru;
+#pragma warning restore SRNN008
+
 [Sequential(5, 3, Loss = Loss.BinaryCrossentropy)]
 [Gru(9, ResetAfter = false, GoBackwards = true, ReturnSequences = true)]
 [Gru(4, ResetAfter = false, Activation = Activation.Relu, RecurrentActivation = Activation.HardSigmoid, UseBias = false)]

@@ -1,0 +1,212 @@
+using System.Collections.Generic;
+using System.Linq;
+using StaticRnn.Generator.Model;
+
+namespace StaticRnn.Generator.Emit;
+
+/// <summary>
+/// Two-sample forward kernels of LSTM and GRU (reset_after): per step and 8-unit block, each weight vector is loaded
+/// once and feeds both samples' gate accumulators, so a batch reads the recurrent kernel half as often, and the two
+/// samples' eight accumulators are independent chains. A grouped network's forward pass calls them for each pair of
+/// its group.
+/// </summary>
+internal static partial class Emitter
+{
+    private static readonly string[] PairSamples = { "0", "1" };
+
+    /// <summary>Samples a pair kernel computes together.</summary>
+    internal const int PairSize = 2;
+
+    /// <summary>
+    /// acc_s += vec_s[i] · M[i, column ..] for every row i, every sample s of the pair and every (gate, column): one
+    /// load of each weight vector per row for both samples. Accumulators are named <c>a{sample}{gate}</c>.
+    /// </summary>
+    private static void AccumulatePair(SourceWriter w, string vec, string matrix, int rows, int rowLength, (string Gate, int Column)[] gates)
+    {
+        using (w.Block($"for (int i = 0; i < {rows}; i++)"))
+        {
+            w.Line($"Vector256<float> s0 = Vector256.Create(Unsafe.Add(ref {vec}0, i)), s1 = Vector256.Create(Unsafe.Add(ref {vec}1, i));");
+            w.Line($"ref float row = ref Unsafe.Add(ref {matrix}, i * {rowLength});");
+            foreach (var (gate, column) in gates)
+            {
+                w.Line($"Vector256<float> w{gate} = Vector256.LoadUnsafe(ref row, {column});");
+                w.Line($"a0{gate} = Vector256.MultiplyAddEstimate(s0, w{gate}, a0{gate});");
+                w.Line($"a1{gate} = Vector256.MultiplyAddEstimate(s1, w{gate}, a1{gate});");
+            }
+        }
+    }
+
+    /// <summary>The refs of one step for both samples: x_t, h_(t-1), h_t, the gate row, and c_(t-1), c_t (LSTM) or hq (GRU).</summary>
+    private static void PairStepRefs(SourceWriter w, LayerSpec layer, TapePlan.LayerPlan plan, bool cells)
+    {
+        int stride = plan.Stride;
+        foreach (string k in PairSamples)
+        {
+            w.Line($"ref float xt{k} = ref Unsafe.Add(ref x{k}, {InputRow(layer)} * {plan.InputStride});");
+            w.Line($"ref float hp{k} = ref Unsafe.Add(ref h{k}, t * {stride});");
+            w.Line($"ref float ht{k} = ref Unsafe.Add(ref hp{k}, {stride});");
+            w.Line($"ref float gt{k} = ref Unsafe.Add(ref h{k}, {plan.GateOffset - plan.RegionOffset} + t * {4 * stride});");
+            if (cells)
+            {
+                w.Line($"ref float cp{k} = ref Unsafe.Add(ref h{k}, {plan.CellOffset - plan.RegionOffset} + t * {stride});");
+                w.Line($"ref float ct{k} = ref Unsafe.Add(ref cp{k}, {stride});");
+            }
+            else
+            {
+                w.Line($"ref float hq{k} = ref hp{k}; // h_(t-1) read by unit, where hp is read by row");
+            }
+        }
+    }
+
+    private static void LstmForwardPair(SourceWriter w, LayerSpec layer, string method, TapePlan.LayerPlan plan)
+    {
+        int units = layer.Decl.Units, stride = plan.Stride, cols = 4 * units;
+        ActivationKind act = layer.Decl.Activation, rec = layer.Decl.RecurrentActivation;
+        w.Line($"/// <summary>Layer {layer.Position + 1} '{layer.Name}' for two samples at once (each weight vector loaded once for both).</summary>");
+        using (w.Block($"private static void {method}ForwardPair(ref float p, ref float x0, ref float h0, ref float x1, ref float h1)"))
+        {
+            WeightRefs(w, layer, "p", "W", "b");
+            using (w.Block($"for (int t = 0; t < {layer.InputSteps}; t++)"))
+            {
+                PairStepRefs(w, layer, plan, cells: true);
+                OutlinedLoop(w, layer, method, new[] { "ht", "cp", "ct", "gt" }, Block);
+            }
+        }
+        OutlinedMethod(w, layer, method, new[] { "ht", "cp", "ct", "gt" }, Block);
+
+        void Block(int k)
+        {
+            int o = 8 * k;
+            using (w.Block(""))
+            {
+                w.Line($"// {ColumnRange(k, 1, units)}");
+                var gates = new[] { ("I", o), ("F", units + o), ("C", 2 * units + o), ("O", 3 * units + o) };
+                foreach (string s in PairSamples)
+                {
+                    w.Line(string.Join(", ", gates.Select(g => $"{(g.Item1 == "I" ? "Vector256<float> " : "")}a{s}{g.Item1} = {(layer.HasBias ? $"Vector256.LoadUnsafe(ref b, {g.Item2})" : "Vector256<float>.Zero")}")) + ";");
+                }
+                AccumulatePair(w, "xt", "W", layer.InputFeatures, cols, gates);
+                AccumulatePair(w, "hp", "U", units, cols, gates);
+                foreach (string s in PairSamples)
+                {
+                    using (w.Block(""))
+                    {
+                        w.Line($"Vector256<float> gateI = {Activate(rec, $"a{s}I")}, gateF = {Activate(rec, $"a{s}F")}, gateC = {Activate(act, $"a{s}C")}, gateO = {Activate(rec, $"a{s}O")};");
+                        w.Line($"Vector256<float> cell = Vector256.MultiplyAddEstimate(gateF, Vector256.LoadUnsafe(ref cp{s}, {o}), gateI * gateC);");
+                        w.Line($"cell.StoreUnsafe(ref ct{s}, {o});");
+                        w.Line($"(gateO * {Activate(act, "cell")}).StoreUnsafe(ref ht{s}, {o});");
+                        w.Line($"gateI.StoreUnsafe(ref gt{s}, {o});");
+                        w.Line($"gateF.StoreUnsafe(ref gt{s}, {stride + o});");
+                        w.Line($"gateC.StoreUnsafe(ref gt{s}, {2 * stride + o});");
+                        w.Line($"gateO.StoreUnsafe(ref gt{s}, {3 * stride + o});");
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// The blocks of one step of a pair kernel: inline, or for an <see cref="Outlined"/> layer one call per block with the
+    /// weight refs and the sample refs in <paramref name="shifted"/> pointing at the block's first unit.
+    /// </summary>
+    private static void OutlinedLoop(SourceWriter w, LayerSpec layer, string method, string[] shifted, System.Action<int> block)
+    {
+        int blocks = Blocks(layer.Decl.Units);
+        if (!Outlined(layer))
+        {
+            for (int k = 0; k < blocks; k++)
+            {
+                block(k);
+            }
+            return;
+        }
+        var arguments = new List<string> { "ref Unsafe.Add(ref W, o)", "ref Unsafe.Add(ref U, o)" };
+        if (layer.HasBias)
+        {
+            arguments.Add("ref Unsafe.Add(ref b, o)");
+        }
+        foreach (string s in PairSamples)
+        {
+            arguments.Add($"ref xt{s}");
+            arguments.Add($"ref hp{s}");
+            arguments.AddRange(shifted.Select(r => $"ref Unsafe.Add(ref {r}{s}, o)"));
+        }
+        using (w.Block($"for (int o = 0; o < {8 * blocks}; o += 8)"))
+        {
+            w.Line($"{method}PairBlock({string.Join(", ", arguments)});");
+        }
+    }
+
+    /// <summary>The per-block method <see cref="OutlinedLoop"/> calls (nothing for a layer that is not outlined).</summary>
+    private static void OutlinedMethod(SourceWriter w, LayerSpec layer, string method, string[] shifted, System.Action<int> block)
+    {
+        if (!Outlined(layer))
+        {
+            return;
+        }
+        var parameters = new List<string> { "ref float W", "ref float U" };
+        if (layer.HasBias)
+        {
+            parameters.Add("ref float b");
+        }
+        foreach (string s in PairSamples)
+        {
+            parameters.Add($"ref float xt{s}");
+            parameters.Add($"ref float hp{s}");
+            parameters.AddRange(shifted.Select(r => $"ref float {r}{s}"));
+        }
+        w.Line();
+        w.Line($"/// <summary>Layer {layer.Position + 1} '{layer.Name}', one 8-unit block of one step for two samples (the refs point at the block's first unit).</summary>");
+        using (w.Block($"private static void {method}PairBlock({string.Join(", ", parameters)})"))
+        {
+            block(0);
+        }
+    }
+
+    private static void GruForwardPair(SourceWriter w, LayerSpec layer, string method, TapePlan.LayerPlan plan)
+    {
+        int units = layer.Decl.Units, stride = plan.Stride, cols = 3 * units;
+        bool bias = layer.HasBias;
+        ActivationKind act = layer.Decl.Activation, rec = layer.Decl.RecurrentActivation;
+        string Bias(int column) => bias ? $"Vector256.LoadUnsafe(ref b, {column})" : "Vector256<float>.Zero";
+        w.Line($"/// <summary>Layer {layer.Position + 1} '{layer.Name}' for two samples at once (each weight vector loaded once for both).</summary>");
+        using (w.Block($"private static void {method}ForwardPair(ref float p, ref float x0, ref float h0, ref float x1, ref float h1)"))
+        {
+            WeightRefs(w, layer, "p", "W", "b");
+            using (w.Block($"for (int t = 0; t < {layer.InputSteps}; t++)"))
+            {
+                PairStepRefs(w, layer, plan, cells: false);
+                OutlinedLoop(w, layer, method, new[] { "hq", "ht", "gt" }, Block);
+            }
+        }
+        OutlinedMethod(w, layer, method, new[] { "hq", "ht", "gt" }, Block);
+
+        void Block(int k)
+        {
+            int o = 8 * k;
+            using (w.Block(""))
+            {
+                w.Line($"// {ColumnRange(k, 1, units)}: z and r from both products; h̃'s input part X and recurrent part H apart");
+                foreach (string s in PairSamples)
+                {
+                    w.Line($"Vector256<float> a{s}Z = {(bias ? $"{Bias(o)} + {Bias(cols + o)}" : Bias(o))}, a{s}R = {(bias ? $"{Bias(units + o)} + {Bias(cols + units + o)}" : Bias(o))}, a{s}X = {Bias(2 * units + o)}, a{s}H = {Bias(cols + 2 * units + o)};");
+                }
+                AccumulatePair(w, "xt", "W", layer.InputFeatures, cols, new[] { ("Z", o), ("R", units + o), ("X", 2 * units + o) });
+                AccumulatePair(w, "hp", "U", units, cols, new[] { ("Z", o), ("R", units + o), ("H", 2 * units + o) });
+                foreach (string s in PairSamples)
+                {
+                    using (w.Block(""))
+                    {
+                        w.Line($"Vector256<float> gateZ = {Activate(rec, $"a{s}Z")}, gateR = {Activate(rec, $"a{s}R")};");
+                        w.Line($"Vector256<float> candidate = {Activate(act, $"Vector256.MultiplyAddEstimate(gateR, a{s}H, a{s}X)")};");
+                        w.Line($"Vector256.MultiplyAddEstimate(gateZ, Vector256.LoadUnsafe(ref hq{s}, {o}) - candidate, candidate).StoreUnsafe(ref ht{s}, {o});");
+                        w.Line($"gateZ.StoreUnsafe(ref gt{s}, {o});");
+                        w.Line($"gateR.StoreUnsafe(ref gt{s}, {stride + o});");
+                        w.Line($"candidate.StoreUnsafe(ref gt{s}, {2 * stride + o});");
+                        w.Line($"a{s}H.StoreUnsafe(ref gt{s}, {3 * stride + o});");
+                    }
+                }
+            }
+        }
+    }
+}
