@@ -72,33 +72,38 @@ internal static partial class Emitter
                 OutlinedLoop(w, layer, method, new[] { "ht", "cp", "ct", "gt" }, Block);
             }
         }
-        OutlinedMethod(w, layer, method, new[] { "ht", "cp", "ct", "gt" }, Block);
+        OutlinedMethod(w, layer, method, new[] { "ht", "cp", "ct", "gt" }, Blocks);
 
-        void Block(int k)
+        void Block(int k) => Blocks(k, 1);
+
+        void Blocks(int first, int count)
         {
-            int o = 8 * k;
             using (w.Block(""))
             {
-                w.Line($"// {ColumnRange(k, 1, units)}");
-                var gates = new[] { ("I", o), ("F", units + o), ("C", 2 * units + o), ("O", 3 * units + o) };
+                w.Line($"// {ColumnRange(first, count, units)}");
+                var gates = Enumerable.Range(0, count).SelectMany(j => new[] { ($"I{j}", 8 * (first + j)), ($"F{j}", units + 8 * (first + j)), ($"C{j}", 2 * units + 8 * (first + j)), ($"O{j}", 3 * units + 8 * (first + j)) }).ToArray();
                 foreach (string s in PairSamples)
                 {
-                    w.Line(string.Join(", ", gates.Select(g => $"{(g.Item1 == "I" ? "Vector256<float> " : "")}a{s}{g.Item1} = {(layer.HasBias ? $"Vector256.LoadUnsafe(ref b, {g.Item2})" : "Vector256<float>.Zero")}")) + ";");
+                    w.Line("Vector256<float> " + string.Join(", ", gates.Select(g => $"a{s}{g.Item1} = {(layer.HasBias ? $"Vector256.LoadUnsafe(ref b, {g.Item2})" : "Vector256<float>.Zero")}")) + ";");
                 }
                 AccumulatePair(w, "xt", "W", layer.InputFeatures, cols, gates);
                 AccumulatePair(w, "hp", "U", units, cols, gates);
-                foreach (string s in PairSamples)
+                for (int j = 0; j < count; j++)
                 {
-                    using (w.Block(""))
+                    int o = 8 * (first + j);
+                    foreach (string s in PairSamples)
                     {
-                        w.Line($"Vector256<float> gateI = {Activate(rec, $"a{s}I")}, gateF = {Activate(rec, $"a{s}F")}, gateC = {Activate(act, $"a{s}C")}, gateO = {Activate(rec, $"a{s}O")};");
-                        w.Line($"Vector256<float> cell = Vector256.MultiplyAddEstimate(gateF, Vector256.LoadUnsafe(ref cp{s}, {o}), gateI * gateC);");
-                        w.Line($"cell.StoreUnsafe(ref ct{s}, {o});");
-                        w.Line($"(gateO * {Activate(act, "cell")}).StoreUnsafe(ref ht{s}, {o});");
-                        w.Line($"gateI.StoreUnsafe(ref gt{s}, {o});");
-                        w.Line($"gateF.StoreUnsafe(ref gt{s}, {stride + o});");
-                        w.Line($"gateC.StoreUnsafe(ref gt{s}, {2 * stride + o});");
-                        w.Line($"gateO.StoreUnsafe(ref gt{s}, {3 * stride + o});");
+                        using (w.Block(""))
+                        {
+                            w.Line($"Vector256<float> gateI = {Activate(rec, $"a{s}I{j}")}, gateF = {Activate(rec, $"a{s}F{j}")}, gateC = {Activate(act, $"a{s}C{j}")}, gateO = {Activate(rec, $"a{s}O{j}")};");
+                            w.Line($"Vector256<float> cell = Vector256.MultiplyAddEstimate(gateF, Vector256.LoadUnsafe(ref cp{s}, {o}), gateI * gateC);");
+                            w.Line($"cell.StoreUnsafe(ref ct{s}, {o});");
+                            w.Line($"(gateO * {Activate(act, "cell")}).StoreUnsafe(ref ht{s}, {o});");
+                            w.Line($"gateI.StoreUnsafe(ref gt{s}, {o});");
+                            w.Line($"gateF.StoreUnsafe(ref gt{s}, {stride + o});");
+                            w.Line($"gateC.StoreUnsafe(ref gt{s}, {2 * stride + o});");
+                            w.Line($"gateO.StoreUnsafe(ref gt{s}, {3 * stride + o});");
+                        }
                     }
                 }
             }
@@ -106,12 +111,14 @@ internal static partial class Emitter
     }
 
     /// <summary>
-    /// The blocks of one step of a pair kernel: inline, or for an <see cref="Outlined"/> layer one call per block with the
-    /// weight refs and the sample refs in <paramref name="shifted"/> pointing at the block's first unit.
+    /// The blocks of one step of a pair kernel: inline, or for an <see cref="Outlined"/> layer one call per block group with
+    /// the weight refs and the sample refs in <paramref name="shifted"/> pointing at the group's first unit. With AVX-512's
+    /// 32 vector registers a call covers two blocks (16 accumulators, every cache line of a weight row used whole);
+    /// otherwise one block (8 accumulators, which 16 registers hold).
     /// </summary>
     private static void OutlinedLoop(SourceWriter w, LayerSpec layer, string method, string[] shifted, System.Action<int> block)
     {
-        int blocks = Blocks(layer.Decl.Units);
+        int blocks = Blocks(layer.Decl.Units), even = blocks / 2 * 2;
         if (!Outlined(layer))
         {
             for (int k = 0; k < blocks; k++)
@@ -131,14 +138,33 @@ internal static partial class Emitter
             arguments.Add($"ref hp{s}");
             arguments.AddRange(shifted.Select(r => $"ref Unsafe.Add(ref {r}{s}, o)"));
         }
-        using (w.Block($"for (int o = 0; o < {8 * blocks}; o += 8)"))
+        string call = string.Join(", ", arguments);
+        using (w.Block("if (global::System.Runtime.Intrinsics.X86.Avx512F.VL.IsSupported)"))
         {
-            w.Line($"{method}PairBlock({string.Join(", ", arguments)});");
+            using (w.Block($"for (int o = 0; o < {8 * even}; o += 16)"))
+            {
+                w.Line($"{method}PairBlocks({call});");
+            }
+            if (even < blocks)
+            {
+                using (w.Block(""))
+                {
+                    w.Line($"int o = {8 * even};");
+                    w.Line($"{method}PairBlock({call});");
+                }
+            }
+        }
+        using (w.Block("else"))
+        {
+            using (w.Block($"for (int o = 0; o < {8 * blocks}; o += 8)"))
+            {
+                w.Line($"{method}PairBlock({call});");
+            }
         }
     }
 
-    /// <summary>The per-block method <see cref="OutlinedLoop"/> calls (nothing for a layer that is not outlined).</summary>
-    private static void OutlinedMethod(SourceWriter w, LayerSpec layer, string method, string[] shifted, System.Action<int> block)
+    /// <summary>The per-group methods <see cref="OutlinedLoop"/> calls, of one and of two blocks (nothing for a layer that is not outlined).</summary>
+    private static void OutlinedMethod(SourceWriter w, LayerSpec layer, string method, string[] shifted, System.Action<int, int> blocks)
     {
         if (!Outlined(layer))
         {
@@ -155,11 +181,14 @@ internal static partial class Emitter
             parameters.Add($"ref float hp{s}");
             parameters.AddRange(shifted.Select(r => $"ref float {r}{s}"));
         }
-        w.Line();
-        w.Line($"/// <summary>Layer {layer.Position + 1} '{layer.Name}', one 8-unit block of one step for two samples (the refs point at the block's first unit).</summary>");
-        using (w.Block($"private static void {method}PairBlock({string.Join(", ", parameters)})"))
+        foreach (int count in new[] { 1, 2 })
         {
-            block(0);
+            w.Line();
+            w.Line($"/// <summary>Layer {layer.Position + 1} '{layer.Name}', {(count == 1 ? "one 8-unit block" : "two 8-unit blocks")} of one step for two samples (the refs point at the first unit).</summary>");
+            using (w.Block($"private static void {method}{(count == 1 ? "PairBlock" : "PairBlocks")}({string.Join(", ", parameters)})"))
+            {
+                blocks(0, count);
+            }
         }
     }
 
@@ -179,31 +208,40 @@ internal static partial class Emitter
                 OutlinedLoop(w, layer, method, new[] { "hq", "ht", "gt" }, Block);
             }
         }
-        OutlinedMethod(w, layer, method, new[] { "hq", "ht", "gt" }, Block);
+        OutlinedMethod(w, layer, method, new[] { "hq", "ht", "gt" }, Blocks);
 
-        void Block(int k)
+        void Block(int k) => Blocks(k, 1);
+
+        void Blocks(int first, int count)
         {
-            int o = 8 * k;
             using (w.Block(""))
             {
-                w.Line($"// {ColumnRange(k, 1, units)}: z and r from both products; h̃'s input part X and recurrent part H apart");
+                w.Line($"// {ColumnRange(first, count, units)}: z and r from both products; h̃'s input part X and recurrent part H apart");
                 foreach (string s in PairSamples)
                 {
-                    w.Line($"Vector256<float> a{s}Z = {(bias ? $"{Bias(o)} + {Bias(cols + o)}" : Bias(o))}, a{s}R = {(bias ? $"{Bias(units + o)} + {Bias(cols + units + o)}" : Bias(o))}, a{s}X = {Bias(2 * units + o)}, a{s}H = {Bias(cols + 2 * units + o)};");
-                }
-                AccumulatePair(w, "xt", "W", layer.InputFeatures, cols, new[] { ("Z", o), ("R", units + o), ("X", 2 * units + o) });
-                AccumulatePair(w, "hp", "U", units, cols, new[] { ("Z", o), ("R", units + o), ("H", 2 * units + o) });
-                foreach (string s in PairSamples)
-                {
-                    using (w.Block(""))
+                    for (int j = 0; j < count; j++)
                     {
-                        w.Line($"Vector256<float> gateZ = {Activate(rec, $"a{s}Z")}, gateR = {Activate(rec, $"a{s}R")};");
-                        w.Line($"Vector256<float> candidate = {Activate(act, $"Vector256.MultiplyAddEstimate(gateR, a{s}H, a{s}X)")};");
-                        w.Line($"Vector256.MultiplyAddEstimate(gateZ, Vector256.LoadUnsafe(ref hq{s}, {o}) - candidate, candidate).StoreUnsafe(ref ht{s}, {o});");
-                        w.Line($"gateZ.StoreUnsafe(ref gt{s}, {o});");
-                        w.Line($"gateR.StoreUnsafe(ref gt{s}, {stride + o});");
-                        w.Line($"candidate.StoreUnsafe(ref gt{s}, {2 * stride + o});");
-                        w.Line($"a{s}H.StoreUnsafe(ref gt{s}, {3 * stride + o});");
+                        int o = 8 * (first + j);
+                        w.Line($"Vector256<float> a{s}Z{j} = {(bias ? $"{Bias(o)} + {Bias(cols + o)}" : Bias(o))}, a{s}R{j} = {(bias ? $"{Bias(units + o)} + {Bias(cols + units + o)}" : Bias(o))}, a{s}X{j} = {Bias(2 * units + o)}, a{s}H{j} = {Bias(cols + 2 * units + o)};");
+                    }
+                }
+                AccumulatePair(w, "xt", "W", layer.InputFeatures, cols, Enumerable.Range(0, count).SelectMany(j => new[] { ($"Z{j}", 8 * (first + j)), ($"R{j}", units + 8 * (first + j)), ($"X{j}", 2 * units + 8 * (first + j)) }).ToArray());
+                AccumulatePair(w, "hp", "U", units, cols, Enumerable.Range(0, count).SelectMany(j => new[] { ($"Z{j}", 8 * (first + j)), ($"R{j}", units + 8 * (first + j)), ($"H{j}", 2 * units + 8 * (first + j)) }).ToArray());
+                for (int j = 0; j < count; j++)
+                {
+                    int o = 8 * (first + j);
+                    foreach (string s in PairSamples)
+                    {
+                        using (w.Block(""))
+                        {
+                            w.Line($"Vector256<float> gateZ = {Activate(rec, $"a{s}Z{j}")}, gateR = {Activate(rec, $"a{s}R{j}")};");
+                            w.Line($"Vector256<float> candidate = {Activate(act, $"Vector256.MultiplyAddEstimate(gateR, a{s}H{j}, a{s}X{j})")};");
+                            w.Line($"Vector256.MultiplyAddEstimate(gateZ, Vector256.LoadUnsafe(ref hq{s}, {o}) - candidate, candidate).StoreUnsafe(ref ht{s}, {o});");
+                            w.Line($"gateZ.StoreUnsafe(ref gt{s}, {o});");
+                            w.Line($"gateR.StoreUnsafe(ref gt{s}, {stride + o});");
+                            w.Line($"candidate.StoreUnsafe(ref gt{s}, {2 * stride + o});");
+                            w.Line($"a{s}H{j}.StoreUnsafe(ref gt{s}, {3 * stride + o});");
+                        }
                     }
                 }
             }
