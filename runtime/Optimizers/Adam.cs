@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.InteropServices;
 
 namespace StaticRnn;
 
@@ -40,16 +41,20 @@ public sealed class Adam(float learningRate = 0.001f, float beta1 = 0.9f, float 
         var vc2 = new Vector<float>(c2);
         var valpha = new Vector<float>(alpha);
         var veps = new Vector<float>(Epsilon);
+        // Refs rather than span slices: no bounds checks in the loop (the lengths are checked by the caller and equal here).
+        ref float p0 = ref MemoryMarshal.GetReference(parameters), g0 = ref MemoryMarshal.GetReference(gradients);
+        ref float m0 = ref MemoryMarshal.GetReference(m), v0 = ref MemoryMarshal.GetReference(v);
         for (; i <= parameters.Length - Width; i += Width)
         {
-            var g = new Vector<float>(gradients[i..]);
-            var mi = new Vector<float>(m[i..]);
-            var vi = new Vector<float>(v[i..]);
+            nuint at = (nuint)i;
+            var g = Vector.LoadUnsafe(ref g0, at);
+            var mi = Vector.LoadUnsafe(ref m0, at);
+            var vi = Vector.LoadUnsafe(ref v0, at);
             mi += (g - mi) * vc1;
             vi += (g * g - vi) * vc2;
-            mi.CopyTo(m[i..]);
-            vi.CopyTo(v[i..]);
-            (new Vector<float>(parameters[i..]) - valpha * mi / (Vector.SquareRoot(vi) + veps)).CopyTo(parameters[i..]);
+            mi.StoreUnsafe(ref m0, at);
+            vi.StoreUnsafe(ref v0, at);
+            (Vector.LoadUnsafe(ref p0, at) - valpha * mi / (Vector.SquareRoot(vi) + veps)).StoreUnsafe(ref p0, at);
         }
         for (; i < parameters.Length; i++)
         {
