@@ -46,6 +46,19 @@ RECURRENT_METHODS = {
 STREAM_METHODS = {"Step": GENERATED, "StepScalar": SCALAR}
 
 
+def cpu_details():
+    """Family, model and the vector extensions of this machine's CPU from /proc/cpuinfo (empty elsewhere)."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            fields = dict(line.split(":", 1) for line in f.read().split("\n\n")[0].splitlines() if ":" in line)
+    except OSError:
+        return ""
+    fields = {k.strip(): v.strip() for k, v in fields.items()}
+    flags = set(fields.get("flags", "").split())
+    isa = [name for name in ("avx2", "fma", "avx512f", "avx512vl") if name in flags]
+    return f" (family {fields.get('cpu family', '?')}, model {fields.get('model', '?')}; {' '.join(isa) or 'no AVX2'})"
+
+
 def recurrent_macs(gates, inputs, units, steps):
     return gates * units * (inputs + units) * steps
 
@@ -184,6 +197,7 @@ def main():
     peak_all = peak_core["Fma256"] * CORES if "Fma256" in peak_core else None
 
     cpu = (torch_doc or {}).get("cpu") or host.get("ProcessorName", "?")
+    cpu += cpu_details()
     versions = [f"{host.get('RuntimeVersion', '.NET ?')}, BenchmarkDotNet {host.get('BenchmarkDotNetVersion', '?')}"]
     versions.append(f"PyTorch {torch_doc.get('torch_version', '?')} ({torch_doc.get('blas', '?')}), best of 1 and 2 threads"
                     if torch_doc else "PyTorch: no results file")
