@@ -82,20 +82,29 @@ internal static partial class Emitter
                 Accumulate(w, "hp", "U", units, cols, accumulators.ToArray(), layer.Unrolled);
                 for (int j = 0; j < count; j++)
                 {
-                    int o = 8 * (first + j);
-                    using (w.Block(""))
-                    {
-                        w.Line($"Vector256<float> gateI = {Activate(rec, $"a{j}I")}, gateF = {Activate(rec, $"a{j}F")}, gateC = {Activate(act, $"a{j}C")}, gateO = {Activate(rec, $"a{j}O")};");
-                        w.Line($"Vector256<float> cell = Vector256.MultiplyAddEstimate(gateF, Vector256.LoadUnsafe(ref cp, {o}), gateI * gateC);");
-                        w.Line($"cell.StoreUnsafe(ref ct, {o});");
-                        w.Line($"(gateO * {Activate(act, "cell")}).StoreUnsafe(ref ht, {o});");
-                        w.Line($"gateI.StoreUnsafe(ref gt, {o});");
-                        w.Line($"gateF.StoreUnsafe(ref gt, {stride + o});");
-                        w.Line($"gateC.StoreUnsafe(ref gt, {2 * stride + o});");
-                        w.Line($"gateO.StoreUnsafe(ref gt, {3 * stride + o});");
-                    }
+                    LstmCell(w, layer, stride, $"a{j}", 8 * (first + j), "");
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// One 8-unit block of an LSTM step from the pre-activations <c>{prefix}I{suffix}</c>, <c>F</c>, <c>C</c>, <c>O</c>: the gates,
+    /// c_t and h_t, and the activated gates on the tape, through the refs cp, ct, ht and gt (each with <paramref name="sample"/>).
+    /// </summary>
+    private static void LstmCell(SourceWriter w, LayerSpec layer, int stride, string prefix, int o, string sample, string suffix = "")
+    {
+        ActivationKind act = layer.Decl.Activation, rec = layer.Decl.RecurrentActivation;
+        using (w.Block(""))
+        {
+            w.Line($"Vector256<float> gateI = {Activate(rec, $"{prefix}I{suffix}")}, gateF = {Activate(rec, $"{prefix}F{suffix}")}, gateC = {Activate(act, $"{prefix}C{suffix}")}, gateO = {Activate(rec, $"{prefix}O{suffix}")};");
+            w.Line($"Vector256<float> cell = Vector256.MultiplyAddEstimate(gateF, Vector256.LoadUnsafe(ref cp{sample}, {o}), gateI * gateC);");
+            w.Line($"cell.StoreUnsafe(ref ct{sample}, {o});");
+            w.Line($"(gateO * {Activate(act, "cell")}).StoreUnsafe(ref ht{sample}, {o});");
+            w.Line($"gateI.StoreUnsafe(ref gt{sample}, {o});");
+            w.Line($"gateF.StoreUnsafe(ref gt{sample}, {stride + o});");
+            w.Line($"gateC.StoreUnsafe(ref gt{sample}, {2 * stride + o});");
+            w.Line($"gateO.StoreUnsafe(ref gt{sample}, {3 * stride + o});");
         }
     }
 

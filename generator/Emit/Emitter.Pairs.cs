@@ -61,7 +61,6 @@ internal static partial class Emitter
     private static void LstmForwardPair(SourceWriter w, LayerSpec layer, string method, TapePlan.LayerPlan plan)
     {
         int units = layer.Decl.Units, stride = plan.Stride, cols = 4 * units;
-        ActivationKind act = layer.Decl.Activation, rec = layer.Decl.RecurrentActivation;
         w.Line($"/// <summary>Layer {layer.Position + 1} '{layer.Name}' for two samples at once (each weight vector loaded once for both).</summary>");
         using (w.Block($"private static void {method}ForwardPair(ref float p, ref float x0, ref float h0, ref float x1, ref float h1)"))
         {
@@ -90,20 +89,9 @@ internal static partial class Emitter
                 AccumulatePair(w, "hp", "U", units, cols, gates);
                 for (int j = 0; j < count; j++)
                 {
-                    int o = 8 * (first + j);
                     foreach (string s in PairSamples)
                     {
-                        using (w.Block(""))
-                        {
-                            w.Line($"Vector256<float> gateI = {Activate(rec, $"a{s}I{j}")}, gateF = {Activate(rec, $"a{s}F{j}")}, gateC = {Activate(act, $"a{s}C{j}")}, gateO = {Activate(rec, $"a{s}O{j}")};");
-                            w.Line($"Vector256<float> cell = Vector256.MultiplyAddEstimate(gateF, Vector256.LoadUnsafe(ref cp{s}, {o}), gateI * gateC);");
-                            w.Line($"cell.StoreUnsafe(ref ct{s}, {o});");
-                            w.Line($"(gateO * {Activate(act, "cell")}).StoreUnsafe(ref ht{s}, {o});");
-                            w.Line($"gateI.StoreUnsafe(ref gt{s}, {o});");
-                            w.Line($"gateF.StoreUnsafe(ref gt{s}, {stride + o});");
-                            w.Line($"gateC.StoreUnsafe(ref gt{s}, {2 * stride + o});");
-                            w.Line($"gateO.StoreUnsafe(ref gt{s}, {3 * stride + o});");
-                        }
+                        LstmCell(w, layer, stride, $"a{s}", 8 * (first + j), s, suffix: j.ToString(System.Globalization.CultureInfo.InvariantCulture));
                     }
                 }
             }
@@ -127,18 +115,7 @@ internal static partial class Emitter
             }
             return;
         }
-        var arguments = new List<string> { "ref Unsafe.Add(ref W, o)", "ref Unsafe.Add(ref U, o)" };
-        if (layer.HasBias)
-        {
-            arguments.Add("ref Unsafe.Add(ref b, o)");
-        }
-        foreach (string s in PairSamples)
-        {
-            arguments.Add($"ref xt{s}");
-            arguments.Add($"ref hp{s}");
-            arguments.AddRange(shifted.Select(r => $"ref Unsafe.Add(ref {r}{s}, o)"));
-        }
-        string call = string.Join(", ", arguments);
+        string call = string.Join(", ", OutlinedRefs(layer, shifted).Select(r => r.Shifted ? $"ref Unsafe.Add(ref {r.Name}, o)" : $"ref {r.Name}"));
         using (w.Block("if (global::System.Runtime.Intrinsics.X86.Avx512F.VL.IsSupported)"))
         {
             using (w.Block($"for (int o = 0; o < {8 * even}; o += 16)"))
@@ -163,6 +140,29 @@ internal static partial class Emitter
         }
     }
 
+    /// <summary>
+    /// The refs an outlined per-group method takes: the weights, then per sample x_t and h_(t-1) (read by row, as they are)
+    /// and the <paramref name="shifted"/> refs, which like the weights point at the group's first unit.
+    /// </summary>
+    private static IEnumerable<(string Name, bool Shifted)> OutlinedRefs(LayerSpec layer, string[] shifted)
+    {
+        yield return ("W", true);
+        yield return ("U", true);
+        if (layer.HasBias)
+        {
+            yield return ("b", true);
+        }
+        foreach (string s in PairSamples)
+        {
+            yield return ($"xt{s}", false);
+            yield return ($"hp{s}", false);
+            foreach (string r in shifted)
+            {
+                yield return ($"{r}{s}", true);
+            }
+        }
+    }
+
     /// <summary>The per-group methods <see cref="OutlinedLoop"/> calls, of one and of two blocks (nothing for a layer that is not outlined).</summary>
     private static void OutlinedMethod(SourceWriter w, LayerSpec layer, string method, string[] shifted, System.Action<int, int> blocks)
     {
@@ -170,17 +170,7 @@ internal static partial class Emitter
         {
             return;
         }
-        var parameters = new List<string> { "ref float W", "ref float U" };
-        if (layer.HasBias)
-        {
-            parameters.Add("ref float b");
-        }
-        foreach (string s in PairSamples)
-        {
-            parameters.Add($"ref float xt{s}");
-            parameters.Add($"ref float hp{s}");
-            parameters.AddRange(shifted.Select(r => $"ref float {r}{s}"));
-        }
+        var parameters = OutlinedRefs(layer, shifted).Select(r => $"ref float {r.Name}").ToList();
         foreach (int count in new[] { 1, 2 })
         {
             w.Line();
