@@ -98,11 +98,15 @@ internal static partial class Emitter
                         {
                             OuterUpdate(w, xr, "gW", inputs, units, Columns("z", first, count), layer.Unrolled);
                         }
-                        if (needsInputGradient)
+                        if (needsInputGradient && layer.Unrolled)
                         {
-                            RowDots(w, dxr, "W", inputs, units, Columns("z", first, count), layer.Unrolled, accumulate: first > 0);
+                            RowDots(w, dxr, "W", inputs, units, Columns("z", first, count), accumulate: first > 0);
                         }
                     }
+                }
+                if (needsInputGradient && !layer.Unrolled)
+                {
+                    DotRows(w, dxr, "W", inputs, new GateRun(0, 0, 1), layer, plan.Stride, "dz", accumulate: false);
                 }
             });
         }

@@ -131,22 +131,12 @@ internal static partial class Emitter
     }
 
     /// <summary>
-    /// out[i] (+)= Σ sum(M[i, column .. column + 7] ⊙ dz): the product of M with dz, one dot product per row of M. Unrolled,
-    /// eight rows share one reduction (<c>Products.SumEach</c>) and the store covers the output row's padding.
+    /// out[i] (+)= Σ sum(M[i, column .. column + 7] ⊙ dz) for an unrolled layer: the product of M with the dz vectors in
+    /// registers, one dot product per row of M, eight rows sharing one reduction (<c>Products.SumEach</c>) and the store
+    /// covering the output row's padding. Looped layers call <c>Products.DotRows</c> on the dz row instead (<see cref="DotRows"/>).
     /// </summary>
-    internal static void RowDots(SourceWriter w, string output, string matrix, int rows, int rowLength, (string Name, int Column)[] deltas, bool unrolled, bool accumulate)
+    internal static void RowDots(SourceWriter w, string output, string matrix, int rows, int rowLength, (string Name, int Column)[] deltas, bool accumulate)
     {
-        string op = accumulate ? "+=" : "=";
-        if (!unrolled)
-        {
-            using (w.Block($"for (int i = 0; i < {rows}; i++)"))
-            {
-                w.Line($"ref float row = ref Unsafe.Add(ref {matrix}, i * {rowLength});");
-                string sum = string.Join(" + ", deltas.Select(d => $"Vector256.LoadUnsafe(ref row, {d.Column}) * {d.Name}"));
-                w.Line($"Unsafe.Add(ref {output}, i) {op} Vector256.Sum({sum});");
-            }
-            return;
-        }
         // Eight rows at a time, reduced together; the output row is padded to a multiple of 8, and its padding lanes get zeros.
         for (int first = 0; first < rows; first += 8)
         {

@@ -96,17 +96,28 @@ internal static partial class Emitter
                 EmitDz(w, units,
                     k => sequence ? $"Vector256.LoadUnsafe(ref dh, {8 * k}) + Vector256.LoadUnsafe(ref dyt, {8 * k})" : $"Vector256.LoadUnsafe(ref dh, {8 * k})",
                     layer.Decl.Activation, "ht", layer.HasBias, target: "dzt");
-                foreach (var (first, count) in Groups(units))
+                if (!layer.Unrolled)
                 {
-                    using (w.Block(""))
+                    if (needsInputGradient)
                     {
-                        w.Line($"// {ColumnRange(first, count, units)}");
-                        LoadDz(w, first, count, "dzt");
-                        if (needsInputGradient)
+                        DotRows(w, "dxt", "W", inputs, new GateRun(0, 0, 1), layer, stride, "dzt", accumulate: false);
+                    }
+                    DotRows(w, "dh", "U", units, new GateRun(0, 0, 1), layer, stride, "dzt", accumulate: false);
+                }
+                else
+                {
+                    foreach (var (first, count) in Groups(units))
+                    {
+                        using (w.Block(""))
                         {
-                            RowDots(w, "dxt", "W", inputs, units, Columns("z", first, count), layer.Unrolled, accumulate: first > 0);
+                            w.Line($"// {ColumnRange(first, count, units)}");
+                            LoadDz(w, first, count, "dzt");
+                            if (needsInputGradient)
+                            {
+                                RowDots(w, "dxt", "W", inputs, units, Columns("z", first, count), accumulate: first > 0);
+                            }
+                            RowDots(w, "dh", "U", units, units, Columns("z", first, count), accumulate: first > 0);
                         }
-                        RowDots(w, "dh", "U", units, units, Columns("z", first, count), layer.Unrolled, accumulate: first > 0);
                     }
                 }
             }

@@ -23,6 +23,11 @@ public class FiniteDifferenceTests
         [5, 60], Loss.BinaryCrossentropy, batch: 2);
 
     [Fact]
+    public void LoopedInputGradientsOfDenseAndSimpleRnn() => Check<FdLoopedInputGradients>(
+        [new DenseLayer(8, Activation.Tanh), new RnnLayer(56, GoBackwards: true, ReturnSequences: true), new DenseLayer(40, Activation.Tanh), new DenseLayer(1)],
+        [3, 6], Loss.MeanSquaredError, batch: 2);
+
+    [Fact]
     public void DenseTanhWithMeanSquaredError() => Check<FdDense>(
         [new DenseLayer(33, Activation.Tanh), new DenseLayer(4, UseBias: false)],
         [9], Loss.MeanSquaredError, batch: 4);

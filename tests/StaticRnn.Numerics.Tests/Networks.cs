@@ -123,6 +123,15 @@ public partial class FdSigmoidHardSigmoid;
 [SimpleRnn(40, Activation = Activation.Relu, ReturnSequences = true, UseBias = false)]
 [Dense(7, Activation = Activation.Sigmoid)]
 public partial class FdLoops;
+
+// Looped products that pass a gradient on: a looped SimpleRNN after a Dense and a looped Dense after it (their dx and
+// the SimpleRNN's dh are Products.DotRows calls), so both looped input gradients are checked.
+[Sequential(3, 6)]
+[Dense(8, Activation = Activation.Tanh)]
+[SimpleRnn(56, GoBackwards = true, ReturnSequences = true)]
+[Dense(40, Activation = Activation.Tanh)]
+[Dense(1)]
+public partial class FdLoopedInputGradients;
 #pragma warning restore SRNN008
 
 [Sequential(9)]
