@@ -44,6 +44,7 @@ public sealed class RnnGenerator : IIncrementalGenerator
         {
             return null;
         }
+        using var invariant = InvariantCultureScope.Enter();
         BuildResult result = NetworkBuilder.Build(parsed.Network);
         return result.Spec is null || NetworkBuilder.GenerationProblems(result.Spec).Count > 0 ? null : new NetworkModel(result.Spec, parsed.Hierarchy);
     }
@@ -51,7 +52,8 @@ public sealed class RnnGenerator : IIncrementalGenerator
     private static GeneratedFile EmitFile(NetworkModel model, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        return new GeneratedFile(model.Hierarchy.HintName, Emitter.Emit(model.Spec, model.Hierarchy));
+        using var invariant = InvariantCultureScope.Enter();
+        return new GeneratedFile(model.Hierarchy.HintName, NetworkEmitter.Emit(model.Spec, model.Hierarchy));
     }
 }
 

@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
+using StaticRnn.Generator;
 using StaticRnn.Generator.Model;
 using StaticRnn.Generator.Parsing;
 
@@ -16,6 +17,8 @@ namespace StaticRnn.Analyzers;
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class NetworkAnalyzer : DiagnosticAnalyzer
 {
+    /// <summary>Property naming the repair a code fix offers (one of the model's FixKinds), absent when there is none.</summary>
+    public const string FixProperty = "Fix";
     /// <summary>Property naming the 0-based layer a code fix edits (SRNN002).</summary>
     public const string FixLayerProperty = "FixLayer";
     /// <summary>Property with the computed parameter count (SRNN004).</summary>
@@ -56,12 +59,13 @@ public sealed class NetworkAnalyzer : DiagnosticAnalyzer
         {
             if (layers.Length > 0)
             {
-                context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.NoInputOrLayers, Location(layers[0].Attribute, type),
+                context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.NoInputOrLayers, Location(layers[0], type),
                     $"'{type.Name}' has layer attributes but no [Sequential(...)] with its input shape: add e.g. [Sequential(timesteps, features)] above the layers"));
             }
             return;
         }
 
+        using var invariant = InvariantCultureScope.Enter();
         ParsedNetwork parsed = NetworkParser.Parse(type, context.CancellationToken);
         IEnumerable<Problem> problems = parsed.Problems;
         if (parsed.Network is not null)
@@ -77,7 +81,7 @@ public sealed class NetworkAnalyzer : DiagnosticAnalyzer
         {
             Location location = problem.Target switch
             {
-                ProblemTarget.Layer when problem.LayerIndex < layers.Length => Location(layers[problem.LayerIndex].Attribute, type),
+                ProblemTarget.Layer when problem.LayerIndex < layers.Length => Location(layers[problem.LayerIndex], type),
                 ProblemTarget.Sequential => Location(sequential, type),
                 _ when problem.Id == DiagnosticIds.NotPartial => NonPartialDeclaration(type, context.CancellationToken),
                 _ => type.Locations.FirstOrDefault() ?? Microsoft.CodeAnalysis.Location.None,
@@ -85,6 +89,10 @@ public sealed class NetworkAnalyzer : DiagnosticAnalyzer
             var properties = ImmutableDictionary<string, string?>.Empty
                 .Add(FixLayerProperty, problem.FixLayerIndex.ToString(CultureInfo.InvariantCulture))
                 .Add(ComputedProperty, problem.ComputedValue.ToString(CultureInfo.InvariantCulture));
+            if (problem.Fix is not null)
+            {
+                properties = properties.Add(FixProperty, problem.Fix);
+            }
             context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.For(problem.Id), location, properties, problem.Message));
         }
     }

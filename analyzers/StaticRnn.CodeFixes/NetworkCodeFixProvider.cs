@@ -40,19 +40,20 @@ public sealed class NetworkCodeFixProvider : CodeFixProvider
         foreach (Diagnostic diagnostic in context.Diagnostics)
         {
             SyntaxNode node = root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true);
-            switch (diagnostic.Id)
+            diagnostic.Properties.TryGetValue(NetworkAnalyzer.FixProperty, out string? fix);
+            switch (fix)
             {
-                case DiagnosticIds.NotPartial when diagnostic.GetMessage(CultureInfo.InvariantCulture).Contains("must be declared 'partial' so"):
+                case FixKinds.MakePartial:
                     if (node.FirstAncestorOrSelf<ClassDeclarationSyntax>() is { } cls)
                     {
                         context.RegisterCodeFix(CodeAction.Create("Make the class partial", ct => MakePartialAsync(context.Document, cls, ct), "SRNN001.MakePartial"), diagnostic);
                     }
                     break;
-                case DiagnosticIds.WrongRank when Property(diagnostic, NetworkAnalyzer.FixLayerProperty) is int layer and >= 0:
+                case FixKinds.ReturnSequences when Property(diagnostic, NetworkAnalyzer.FixLayerProperty) is int layer and >= 0:
                     context.RegisterCodeFix(CodeAction.Create($"Set ReturnSequences = true on layer {layer + 1}",
                         ct => SetReturnSequencesAsync(context.Document, node, layer, ct), "SRNN002.ReturnSequences"), diagnostic);
                     break;
-                case DiagnosticIds.ParameterMismatch when Property(diagnostic, NetworkAnalyzer.ComputedProperty) is int computed and > 0:
+                case FixKinds.ExpectedParameters when Property(diagnostic, NetworkAnalyzer.ComputedProperty) is int computed and > 0:
                     if (node.FirstAncestorOrSelf<AttributeSyntax>() is { } attribute)
                     {
                         context.RegisterCodeFix(CodeAction.Create($"Set ExpectedParameters = {computed}",
@@ -96,7 +97,7 @@ public sealed class NetworkCodeFixProvider : CodeFixProvider
             return document;
         }
         var layers = NetworkParser.LayerAttributes(type);
-        if (layerIndex >= layers.Length || layers[layerIndex].Attribute.ApplicationSyntaxReference is not { } reference
+        if (layerIndex >= layers.Length || layers[layerIndex].ApplicationSyntaxReference is not { } reference
             || reference.SyntaxTree != model.SyntaxTree
             || await reference.GetSyntaxAsync(cancellationToken).ConfigureAwait(false) is not AttributeSyntax attribute)
         {

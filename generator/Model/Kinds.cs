@@ -2,22 +2,6 @@ namespace StaticRnn.Generator.Model;
 
 // Mirrors of the runtime's public enums; the numeric values are the contract between the two.
 
-internal enum LayerKind
-{
-    Dense,
-    SimpleRnn,
-    Lstm,
-    Gru,
-    Embedding,
-    Dropout,
-    Attention,
-    MultiHeadAttention,
-    LayerNormalization,
-    GlobalAveragePooling1D,
-    RepeatVector,
-    TransformerEncoder,
-}
-
 internal enum ActivationKind
 {
     Linear = 0,
@@ -44,12 +28,23 @@ internal enum MergeKind
     Ave = 3,
 }
 
-internal enum WeightRole
+internal enum ScoreModeKind
 {
-    Kernel,
-    RecurrentKernel,
-    Bias,
-    Embeddings,
-    Gamma,
-    Beta,
+    Dot = 0,
+    Concat = 1,
+}
+
+/// <summary>The Keras default initializer of a weight array.</summary>
+internal enum WeightInit
+{
+    /// <summary><c>glorot_uniform</c> with Keras's fans for the weight's shape.</summary>
+    GlorotUniform,
+    /// <summary><c>orthogonal</c> over (rows, columns) of a 2-D recurrent kernel.</summary>
+    Orthogonal,
+    Zeros,
+    Ones,
+    /// <summary><c>uniform(-0.05, 0.05)</c>, the Embedding default.</summary>
+    EmbeddingUniform,
+    /// <summary>An LSTM bias: zeros, except the forget gate's quarter, which is ones.</summary>
+    UnitForgetBias,
 }

@@ -13,7 +13,8 @@ internal sealed record BuildResult(NetworkSpec? Spec, EquatableArray<Problem> Pr
 
 /// <summary>
 /// Shape inference, parameter counting and Keras naming: the single source of truth that the generator emits from
-/// and the analyzers check with. It walks the layers once, in order.
+/// and the analyzers check with. It walks the layers once, in order, and asks each layer's spec for what is its own
+/// (arguments, output shape, weights); everything kind-independent (names, limits, offsets, budgets) happens here.
 /// </summary>
 internal static class NetworkBuilder
 {
@@ -40,17 +41,17 @@ internal static class NetworkBuilder
         else if (inputShape.Length > 2)
         {
             problems.Add(new Problem(DiagnosticIds.BadArgument, ProblemTarget.Sequential, -1,
-                $"'{decl.ClassName}' declares a {inputShape.Length}-D input shape {Shape(inputShape)}; StaticRnn supports (features) or (timesteps, features)"));
+                $"'{decl.ClassName}' declares a {Count(inputShape.Length)}-D input shape {Shape(inputShape)}; StaticRnn supports (features) or (timesteps, features)"));
         }
         else if (inputShape.Any(d => d < 1 || d > MaxDimension))
         {
             problems.Add(new Problem(DiagnosticIds.BadArgument, ProblemTarget.Sequential, -1,
-                $"'{decl.ClassName}' declares the input shape {Shape(inputShape)}; every dimension must be between 1 and {MaxDimension}"));
+                $"'{decl.ClassName}' declares the input shape {Shape(inputShape)}; every dimension must be between 1 and {Count(MaxDimension)}"));
         }
-        else if (inputShape.Aggregate(1L, (a, d) => a * d) > MaxElements)
+        else if (Elements(inputShape) > MaxElements)
         {
             problems.Add(new Problem(DiagnosticIds.BadArgument, ProblemTarget.Sequential, -1,
-                $"'{decl.ClassName}' declares the input shape {Shape(inputShape)}: {inputShape.Aggregate(1L, (a, d) => a * d)} floats per sample, over the limit of {MaxElements}"));
+                $"'{decl.ClassName}' declares the input shape {Shape(inputShape)}: {Count(Elements(inputShape))} floats per sample, over the limit of {Count(MaxElements)}"));
         }
         if (decl.Layers.Count == 0)
         {
@@ -64,10 +65,10 @@ internal static class NetworkBuilder
         if ((int)decl.Loss is < 0 or > 3)
         {
             problems.Add(new Problem(DiagnosticIds.BadArgument, ProblemTarget.Sequential, -1,
-                $"'{decl.ClassName}': Loss = {(int)decl.Loss} is not a Loss value; use MeanSquaredError, BinaryCrossentropy, SparseCategoricalCrossentropy or CategoricalCrossentropy"));
+                $"'{decl.ClassName}': Loss = {Count((int)decl.Loss)} is not a Loss value; use MeanSquaredError, BinaryCrossentropy, SparseCategoricalCrossentropy or CategoricalCrossentropy"));
         }
 
-        var autoNameCounts = new Dictionary<string, int>(StringComparer.Ordinal);
+        var namer = new KerasNamer();
         var usedNames = new Dictionary<string, int>(StringComparer.Ordinal);
         int[] shape = inputShape;
         string previous = "the input";
@@ -75,90 +76,67 @@ internal static class NetworkBuilder
         long offset = 0;
         bool shapeKnown = true;
 
-        foreach (LayerDecl layer in decl.Layers)
+        foreach (LayerSpec declared in decl.Layers)
         {
-            string keras = KerasTypeName(layer);
-            // Keras builds Bidirectional(LSTM(...)) inside out: the wrapped layer takes its own auto-name (lstm, lstm_1,
-            // ...) first, and its weights are named after it: bidirectional_1/forward_lstm_1/kernel.
-            string? inner = layer.IsRecurrent && layer.Bidirectional ? Uniquify(BaseName(layer.Kind), autoNameCounts) : null;
-            string name = layer.Name ?? AutoName(layer, autoNameCounts);
-            string label = $"Layer {layer.Index + 1} '{name}' ({keras})";
+            LayerSpec layer = declared.WithNames(namer);
+            string name = layer.Name;
+            string label = Label(layer);
             int before = problems.Count;
 
-            if (layer.Name is not null && !IsValidName(layer.Name))
+            if (layer.DeclaredName is not null && !IsValidName(layer.DeclaredName))
             {
-                problems.Add(LayerProblem(DiagnosticIds.BadArgument, layer, $"{label}: the name must be non-empty and use only letters, digits, '_', '-' and '.'"));
+                problems.Add(LayerProblem(layer, $"{label}: the name must be non-empty and use only letters, digits, '_', '-' and '.'"));
             }
             if (usedNames.TryGetValue(name, out int first))
             {
-                problems.Add(LayerProblem(DiagnosticIds.BadArgument, layer, $"{label}: the name '{name}' is already used by layer {first + 1}; layer names must be unique"));
+                problems.Add(LayerProblem(layer, $"{label}: the name '{name}' is already used by layer {Count(first + 1)}; layer names must be unique"));
             }
             else
             {
                 usedNames[name] = layer.Index;
             }
-
-            ValidateArguments(layer, label, problems);
-            if (layer.Kind == LayerKind.Embedding)
-            {
-                if (layer.Index != 0)
-                {
-                    problems.Add(LayerProblem(DiagnosticIds.EmbeddingPlacement, layer,
-                        $"{label} must be the first layer: it turns token ids into vectors, and only the network input holds token ids"));
-                }
-                else if (inputShape.Length != 1)
-                {
-                    problems.Add(LayerProblem(DiagnosticIds.EmbeddingPlacement, layer,
-                        $"{label} needs a 1-D input of token ids, (timesteps), but the input shape is {Shape(inputShape)}: write [Sequential({inputShape[0]})]"));
-                }
-            }
+            layer.Validate(new LayerChecks(layer, label, inputShape, decl.Stateful, problems));
 
             if (!shapeKnown || problems.Count > before)
             {
                 shapeKnown = false;
-                previous = $"layer {layer.Index + 1} '{name}' ({keras})";
+                previous = Describe(layer);
                 continue;
             }
 
-            int[]? outShape = InferOutput(layer, shape, label, previous, previousLayer, problems);
+            int[]? outShape = layer.InferOutputShape(new ShapeChecks(layer, shape, label, previous, previousLayer, problems));
             if (outShape is null)
             {
                 shapeKnown = false;
                 continue;
             }
-            if (outShape.Aggregate(1L, (a, d) => a * d) > MaxElements)
+            if (Elements(outShape) > MaxElements)
             {
-                problems.Add(LayerProblem(DiagnosticIds.BadArgument, layer,
-                    $"{label} outputs {Shape(outShape)}: {outShape.Aggregate(1L, (a, d) => a * d)} floats per sample, over the limit of {MaxElements}"));
+                problems.Add(LayerProblem(layer, $"{label} outputs {Shape(outShape)}: {Count(Elements(outShape))} floats per sample, over the limit of {Count(MaxElements)}"));
                 shapeKnown = false;
                 continue;
             }
-            List<WeightSpec> weights = Weights(layer, name, inner, shape, ref offset);
-            long count = weights.Sum(w => (long)w.Length);
-            if (offset > int.MaxValue / 2)
+            LayerSpec? placed = Place(layer, shape, outShape, "", ref offset, label, problems);
+            if (placed is null)
             {
-                problems.Add(LayerProblem(DiagnosticIds.BadArgument, layer, $"{label} brings the network to {offset} parameters, beyond what one buffer holds"));
                 shapeKnown = false;
                 continue;
             }
-            bool unrolled = VectorOps(layer, shape) <= MaxUnrolledVectorOps;
-            var spec = new LayerSpec(layer, name, keras, new EquatableArray<int>(shape), new EquatableArray<int>(outShape),
-                (int)(offset - count), (int)count, new EquatableArray<WeightSpec>(weights), unrolled);
-            layers.Add(spec);
-            if (layer.ExpectedParameters != 0 && layer.ExpectedParameters != count)
+            layers.Add(placed);
+            if (layer.ExpectedParameters != 0 && layer.ExpectedParameters != placed.ParamCount)
             {
                 problems.Add(new Problem(DiagnosticIds.ParameterMismatch, ProblemTarget.Layer, layer.Index,
-                    $"{label} has {count} parameters, not the expected {layer.ExpectedParameters}: {Breakdown(spec)}",
-                    ComputedValue: (int)count));
+                    $"{label} has {Count(placed.ParamCount)} parameters, not the expected {Count(layer.ExpectedParameters)}: {Breakdown(placed)}",
+                    ComputedValue: placed.ParamCount, Fix: FixKinds.ExpectedParameters));
             }
-            if (!unrolled)
+            if (!placed.Unrolled)
             {
                 problems.Add(new Problem(DiagnosticIds.CodeSizeBudget, ProblemTarget.Layer, layer.Index,
-                    $"{label} needs {VectorOps(layer, shape)} vector multiply-adds per step when unrolled, over the budget of {MaxUnrolledVectorOps}; its products are emitted as loops"));
+                    $"{label} needs {Count(placed.VectorOps)} vector multiply-adds per step when unrolled, over the budget of {Count(MaxUnrolledVectorOps)}; its products are emitted as loops"));
             }
             shape = outShape;
-            previous = $"layer {layer.Index + 1} '{name}' ({keras})";
-            previousLayer = spec;
+            previous = Describe(layer);
+            previousLayer = placed;
         }
 
         if (!shapeKnown)
@@ -169,351 +147,108 @@ internal static class NetworkBuilder
         int total = (int)offset;
         if (decl.ExpectedParameters != 0 && decl.ExpectedParameters != total)
         {
-            string perLayer = string.Join(" + ", layers.Select(l => $"{l.Name} {l.ParamCount}"));
+            string perLayer = string.Join(" + ", layers.Select(l => $"{l.Name} {Count(l.ParamCount)}"));
             problems.Add(new Problem(DiagnosticIds.ParameterMismatch, ProblemTarget.Sequential, -1,
-                $"'{decl.ClassName}' has {total} parameters, not the expected {decl.ExpectedParameters}: {perLayer} = {total}",
-                ComputedValue: total));
+                $"'{decl.ClassName}' has {Count(total)} parameters, not the expected {Count(decl.ExpectedParameters)}: {perLayer} = {Count(total)}",
+                ComputedValue: total, Fix: FixKinds.ExpectedParameters));
         }
         var result = new NetworkSpec(decl.ClassName, decl.InputShape, new EquatableArray<int>(shape), total, decl.Loss, decl.Seed, decl.Stateful,
             new EquatableArray<LayerSpec>(layers));
         problems.Add(new Problem(DiagnosticIds.Summary, ProblemTarget.Sequential, -1,
-            $"'{decl.ClassName}': {total} parameters ({string.Join(", ", layers.Select(l => $"{l.Name} {l.ParamCount}"))}); input {Shape(inputShape)}, output {Shape(shape)}"));
+            $"'{decl.ClassName}': {Count(total)} parameters ({string.Join(", ", layers.Select(l => $"{l.Name} {Count(l.ParamCount)}"))}); input {Shape(inputShape)}, output {Shape(shape)}"));
         bool errors = problems.Any(p => p.IsError);
         return new BuildResult(errors ? null : result, new EquatableArray<Problem>(problems));
     }
 
-    /// <summary>The Keras output shape with the batch axis: <c>(None, 10, 5)</c>.</summary>
-    public static string KerasShape(EquatableArray<int> shape) => "(None, " + string.Join(", ", shape.Select(d => d.ToString(CultureInfo.InvariantCulture))) + ")";
-
-    /// <summary>A per-sample shape as Python prints a tuple: <c>(10, 8)</c> or <c>(8,)</c>.</summary>
-    public static string Shape(IReadOnlyList<int> shape) => shape.Count == 1
-        ? $"({shape[0].ToString(CultureInfo.InvariantCulture)},)"
-        : "(" + string.Join(", ", shape.Select(d => d.ToString(CultureInfo.InvariantCulture))) + ")";
-
-    private static Problem LayerProblem(string id, LayerDecl layer, string message) => new(id, ProblemTarget.Layer, layer.Index, message);
-
-    private static string Breakdown(LayerSpec layer) => layer.Weights.Count == 0
-        ? "it has no weights"
-        : string.Join(" + ", layer.Weights.Select(w => $"{w.Name} {Shape(w.Shape.ToArray())} = {w.Length}")) + $" = {layer.ParamCount}";
-
-    private static bool IsValidName(string name) => name.Length > 0 && name.All(c => char.IsLetterOrDigit(c) || c is '_' or '-' or '.');
-
-    private static void ValidateArguments(LayerDecl layer, string label, List<Problem> problems)
+    /// <summary>
+    /// The layer with its shapes, weights (named under <paramref name="prefix"/>) and parameter offsets, its parts placed
+    /// first; null after reporting a problem.
+    /// </summary>
+    private static LayerSpec? Place(LayerSpec layer, int[] input, int[] output, string prefix, ref long offset, string label, List<Problem> problems)
     {
-        void Positive(int argIndex, string what)
+        string path = prefix + layer.Name;
+        long start = offset;
+        var weights = new List<WeightSpec>();
+        layer = layer with { InputShape = new EquatableArray<int>(input), OutputShape = new EquatableArray<int>(output) };
+        var parts = layer.Parts();
+        var placedParts = new List<LayerSpec>(parts.Count);
+        bool partsUnrolled = true;
+        foreach (var (part, partInput) in parts)
         {
-            double v = layer.Args.Count > argIndex ? layer.Args[argIndex] : 0;
-            if (!(v >= 1 && v <= MaxDimension))
+            // A part's arguments come from its layer's, which were validated: a problem here is a bug of that layer's spec.
+            var partProblems = new List<Problem>();
+            int[]? partOutput = part.InferOutputShape(new ShapeChecks(part, partInput, label, "", null, partProblems));
+            LayerSpec? placedPart = partOutput is null ? null : Place(part, partInput, partOutput, path + "/", ref offset, label, problems);
+            if (placedPart is null)
             {
-                problems.Add(LayerProblem(DiagnosticIds.BadArgument, layer, $"{label}: {what} is {v.ToString(CultureInfo.InvariantCulture)}; it must be between 1 and {MaxDimension}"));
+                problems.Add(LayerProblem(layer, $"{label}: its part '{part.Name}' does not fit its input {Shape(partInput)}"));
+                return null;
             }
+            placedParts.Add(placedPart);
+            weights.AddRange(placedPart.Weights);
+            partsUnrolled &= placedPart.Unrolled;
         }
-
-        switch (layer.Kind)
+        var own = new WeightList(path + "/", offset);
+        layer.DeclareWeights(own);
+        weights.AddRange(own.Weights);
+        offset = own.End;
+        if (offset > int.MaxValue / 2)
         {
-            case LayerKind.Dense:
-            case LayerKind.SimpleRnn:
-            case LayerKind.Lstm:
-            case LayerKind.Gru:
-                Positive(0, "units");
-                break;
-            case LayerKind.Embedding:
-                Positive(0, "inputDim");
-                Positive(1, "outputDim");
-                break;
-            case LayerKind.RepeatVector:
-                Positive(0, "n");
-                break;
-            case LayerKind.MultiHeadAttention:
-                Positive(0, "numHeads");
-                Positive(1, "keyDim");
-                break;
-            case LayerKind.TransformerEncoder:
-                Positive(0, "numHeads");
-                Positive(1, "keyDim");
-                Positive(2, "feedForwardDim");
-                break;
-            case LayerKind.Dropout:
-                double rate = layer.Args.Count > 0 ? layer.Args[0] : double.NaN;
-                if (!(rate >= 0 && rate < 1))
-                {
-                    problems.Add(LayerProblem(DiagnosticIds.BadArgument, layer, $"{label}: rate is {rate.ToString(CultureInfo.InvariantCulture)}; it must be in [0, 1)"));
-                }
-                break;
+            problems.Add(LayerProblem(layer, $"{label} brings the network to {Count(offset)} parameters, beyond what one buffer holds"));
+            return null;
         }
-        if ((int)layer.Activation is < 0 or > 5 || (int)layer.RecurrentActivation is < 0 or > 5)
+        LayerSpec placed = layer.WithPlacedParts(placedParts) with
         {
-            problems.Add(LayerProblem(DiagnosticIds.BadArgument, layer, $"{label}: an activation value outside the Activation enum; use Linear, Tanh, Sigmoid, Relu, Softmax or HardSigmoid"));
-        }
-        if ((int)layer.Merge is < 0 or > 3)
-        {
-            problems.Add(LayerProblem(DiagnosticIds.BadArgument, layer, $"{label}: Merge = {(int)layer.Merge} is not a MergeMode; use Concat, Sum, Mul or Ave"));
-        }
-        if (layer.IsRecurrent && layer.Bidirectional && layer.GoBackwards)
-        {
-            problems.Add(LayerProblem(DiagnosticIds.BadArgument, layer,
-                $"{label}: GoBackwards = true cannot be combined with Bidirectional = true; the backward copy already reads the sequence in reverse (Keras 3 raises 'Forward layer and backward layer should have different go_backwards value')"));
-        }
-        if (layer.IsRecurrent && layer.Activation == ActivationKind.Softmax)
-        {
-            problems.Add(LayerProblem(DiagnosticIds.BadArgument, layer, $"{label}: Activation = Softmax is supported on Dense layers only; use Tanh, Sigmoid, Relu, HardSigmoid or Linear"));
-        }
-        if (layer.Kind is LayerKind.Lstm or LayerKind.Gru && layer.RecurrentActivation == ActivationKind.Softmax)
-        {
-            problems.Add(LayerProblem(DiagnosticIds.BadArgument, layer, $"{label}: RecurrentActivation = Softmax is not supported; use Sigmoid or HardSigmoid"));
-        }
-    }
-
-    private static int[]? InferOutput(LayerDecl layer, int[] shape, string label, string previous, LayerSpec? previousLayer, List<Problem> problems)
-    {
-        switch (layer.Kind)
-        {
-            case LayerKind.SimpleRnn:
-            case LayerKind.Lstm:
-            case LayerKind.Gru:
-            case LayerKind.GlobalAveragePooling1D:
-            case LayerKind.Attention:
-            case LayerKind.MultiHeadAttention:
-            case LayerKind.TransformerEncoder:
-                if (shape.Length != 2)
-                {
-                    problems.Add(RankProblem(layer, label, 3, shape, previous, previousLayer));
-                    return null;
-                }
-                break;
-            case LayerKind.RepeatVector:
-                if (shape.Length != 1)
-                {
-                    problems.Add(RankProblem(layer, label, 2, shape, previous, previousLayer));
-                    return null;
-                }
-                break;
-        }
-
-        int last = shape[shape.Length - 1];
-        switch (layer.Kind)
-        {
-            case LayerKind.Dense:
-                return Replace(shape, layer.Units);
-            case LayerKind.SimpleRnn:
-            case LayerKind.Lstm:
-            case LayerKind.Gru:
-                int units = layer.Bidirectional && layer.Merge == MergeKind.Concat ? 2 * layer.Units : layer.Units;
-                return layer.ReturnSequences ? new[] { shape[0], units } : new[] { units };
-            case LayerKind.Embedding:
-                return new[] { shape[0], (int)layer.Args[1] };
-            case LayerKind.GlobalAveragePooling1D:
-                return new[] { last };
-            case LayerKind.RepeatVector:
-                return new[] { (int)layer.Args[0], last };
-            default:
-                return shape;
-        }
-    }
-
-    private static Problem RankProblem(LayerDecl layer, string label, int expectedNdim, int[] shape, string previous, LayerSpec? previousLayer)
-    {
-        string expected = expectedNdim == 3 ? "a 3-D input (batch, timesteps, features)" : "a 2-D input (batch, features)";
-        int found = shape.Length + 1;
-        string outputs = previousLayer is null
-            ? $"the input shape {Shape(shape)} gives (None, {string.Join(", ", shape)})"
-            : $"{previous} outputs {KerasShape(new EquatableArray<int>(shape))}";
-        string fix;
-        int fixLayer = -1;
-        if (expectedNdim == 3 && previousLayer is null)
-        {
-            fix = $"declare the input with a time axis: [Sequential(timesteps, {shape[shape.Length - 1]})]";
-        }
-        else if (expectedNdim == 3 && previousLayer!.Decl.IsRecurrent)
-        {
-            fix = $"set ReturnSequences = true on layer {previousLayer.Position + 1} so that it returns every time step";
-            fixLayer = previousLayer.Position;
-        }
-        else if (expectedNdim == 3)
-        {
-            fix = "add [RepeatVector(timesteps)] before it, or move it before the layers that drop the time axis";
-        }
-        else
-        {
-            fix = "add [GlobalAveragePooling1D] before it, or set ReturnSequences = false on the recurrent layer before it";
-        }
-        return new Problem(DiagnosticIds.WrongRank, ProblemTarget.Layer, layer.Index,
-            $"{label} expects {expected} but {outputs} (Keras: expected ndim={expectedNdim}, found ndim={found}); {fix}",
-            FixLayerIndex: fixLayer);
-    }
-
-    private static int[] Replace(int[] shape, int last)
-    {
-        int[] r = (int[])shape.Clone();
-        r[r.Length - 1] = last;
-        return r;
-    }
-
-    private static List<WeightSpec> Weights(LayerDecl layer, string name, string? inner, int[] inShape, ref long offset)
-    {
-        var list = new List<WeightSpec>();
-        int input = inShape[inShape.Length - 1];
-        long local = offset;
-        void Add(string weightName, WeightRole role, params int[] dims)
-        {
-            long length = 1;
-            foreach (int d in dims)
-            {
-                length *= d;
-            }
-            list.Add(new WeightSpec(weightName, new EquatableArray<int>(dims), (int)Math.Min(local, int.MaxValue), (int)Math.Min(length, int.MaxValue), role));
-            local += length;
-        }
-        void Recurrent(string prefix)
-        {
-            int u = layer.Units;
-            int gates = layer.Kind switch { LayerKind.Lstm => 4, LayerKind.Gru => 3, _ => 1 };
-            Add(prefix + "/kernel", WeightRole.Kernel, input, gates * u);
-            Add(prefix + "/recurrent_kernel", WeightRole.RecurrentKernel, u, gates * u);
-            if (layer.UseBias)
-            {
-                if (layer.Kind == LayerKind.Gru && layer.ResetAfter)
-                {
-                    Add(prefix + "/bias", WeightRole.Bias, 2, gates * u);
-                }
-                else
-                {
-                    Add(prefix + "/bias", WeightRole.Bias, gates * u);
-                }
-            }
-        }
-
-        switch (layer.Kind)
-        {
-            case LayerKind.Dense:
-                Add(name + "/kernel", WeightRole.Kernel, input, layer.Units);
-                if (layer.UseBias)
-                {
-                    Add(name + "/bias", WeightRole.Bias, layer.Units);
-                }
-                break;
-            case LayerKind.SimpleRnn:
-            case LayerKind.Lstm:
-            case LayerKind.Gru:
-                if (layer.Bidirectional)
-                {
-                    Recurrent($"{name}/forward_{inner}");
-                    Recurrent($"{name}/backward_{inner}");
-                }
-                else
-                {
-                    Recurrent(name);
-                }
-                break;
-            case LayerKind.Embedding:
-                Add(name + "/embeddings", WeightRole.Embeddings, (int)layer.Args[0], (int)layer.Args[1]);
-                break;
-            case LayerKind.LayerNormalization:
-                Add(name + "/gamma", WeightRole.Gamma, input);
-                Add(name + "/beta", WeightRole.Beta, input);
-                break;
-        }
-        offset = local;
-        return list;
-    }
-
-    /// <summary>Vector multiply-adds of one step's largest product: rows × ceil(columns / 8).</summary>
-    private static int VectorOps(LayerDecl layer, int[] inShape)
-    {
-        int input = inShape[inShape.Length - 1];
-        int gates = layer.Kind switch { LayerKind.Lstm => 4, LayerKind.Gru => 3, _ => 1 };
-        int columns = gates * layer.Units;
-        int blocks = (columns + 7) / 8;
-        return layer.Kind switch
-        {
-            LayerKind.Dense => input * blocks,
-            LayerKind.SimpleRnn or LayerKind.Lstm or LayerKind.Gru => Math.Max(input, layer.Units) * blocks,
-            _ => 0,
+            Name = path,
+            ParamOffset = (int)start,
+            ParamCount = (int)(offset - start),
+            Weights = new EquatableArray<WeightSpec>(weights),
         };
+        return placed with { Unrolled = partsUnrolled && placed.VectorOps <= MaxUnrolledVectorOps };
     }
 
     /// <summary>
-    /// What the generator cannot emit yet for a valid network (SRNN009). Kept apart from <see cref="Build"/>, which
-    /// checks Keras semantics only, so that shapes and counts of every layer kind stay available.
+    /// What the generator cannot emit for a valid network (SRNN009). Kept apart from <see cref="Build"/>, which checks
+    /// Keras semantics only, so that shapes and counts stay available.
     /// </summary>
     public static IReadOnlyList<Problem> GenerationProblems(NetworkSpec spec)
     {
         var problems = new List<Problem>();
         foreach (LayerSpec layer in spec.Layers)
         {
-            string? why = NotYetGenerated(layer);
+            string? why = layer.NotGenerated(spec);
             if (why is not null)
             {
-                problems.Add(LayerProblem(DiagnosticIds.NotYetGenerated, layer.Decl, $"Layer {layer.Position + 1} '{layer.Name}' ({layer.KerasType}): {why}"));
-            }
-        }
-        if (spec.Stateful)
-        {
-            foreach (LayerSpec layer in spec.Layers)
-            {
-                if (layer.Decl.IsRecurrent && layer.Decl.Bidirectional)
-                {
-                    problems.Add(LayerProblem(DiagnosticIds.NotYetGenerated, layer.Decl,
-                        $"Layer {layer.Position + 1} '{layer.Name}' ({layer.KerasType}): a stateful Bidirectional layer is not generated yet; use one direction, or Stateful = false"));
-                }
+                problems.Add(new Problem(DiagnosticIds.NotYetGenerated, ProblemTarget.Layer, layer.Index, $"{Label(layer)}: {why}"));
             }
         }
         return problems;
     }
 
-    private static string? NotYetGenerated(LayerSpec layer)
-    {
-        if (layer.Kind is not (LayerKind.Dense or LayerKind.SimpleRnn or LayerKind.Lstm or LayerKind.Gru or LayerKind.Embedding or LayerKind.GlobalAveragePooling1D or LayerKind.Dropout))
-        {
-            return "parameter counts and shapes are checked, but code for this layer is not generated yet (Dense, SimpleRnn, Lstm, Gru, Embedding, Dropout and GlobalAveragePooling1D are); remove it for now";
-        }
-        return null;
-    }
+    /// <summary><c>Layer 2 'lstm' (LSTM)</c>: how messages name a layer.</summary>
+    public static string Label(LayerSpec layer) => $"Layer {Count(layer.Position + 1)} '{layer.Name}' ({layer.KerasType})";
 
-    private static string AutoName(LayerDecl layer, Dictionary<string, int> counts)
-        => Uniquify(layer.IsRecurrent && layer.Bidirectional ? "bidirectional" : BaseName(layer.Kind), counts);
+    private static string Describe(LayerSpec layer) => $"layer {Count(layer.Position + 1)} '{layer.Name}' ({layer.KerasType})";
 
-    /// <summary>Keras's per-class counter: <c>lstm</c>, <c>lstm_1</c>, <c>lstm_2</c>, ...</summary>
-    private static string Uniquify(string prefix, Dictionary<string, int> counts)
-    {
-        counts.TryGetValue(prefix, out int n);
-        counts[prefix] = n + 1;
-        return n == 0 ? prefix : $"{prefix}_{n}";
-    }
+    /// <summary>The Keras output shape with the batch axis: <c>(None, 10, 5)</c>.</summary>
+    public static string KerasShape(EquatableArray<int> shape) => "(None, " + Dims(shape) + ")";
 
-    /// <summary>Keras's snake_case of the layer class name.</summary>
-    public static string BaseName(LayerKind kind) => kind switch
-    {
-        LayerKind.Dense => "dense",
-        LayerKind.SimpleRnn => "simple_rnn",
-        LayerKind.Lstm => "lstm",
-        LayerKind.Gru => "gru",
-        LayerKind.Embedding => "embedding",
-        LayerKind.Dropout => "dropout",
-        LayerKind.Attention => "attention",
-        LayerKind.MultiHeadAttention => "multi_head_attention",
-        LayerKind.LayerNormalization => "layer_normalization",
-        LayerKind.GlobalAveragePooling1D => "global_average_pooling1d",
-        LayerKind.RepeatVector => "repeat_vector",
-        LayerKind.TransformerEncoder => "transformer_encoder",
-        _ => kind.ToString().ToLowerInvariant(),
-    };
+    /// <summary>A per-sample shape as Python prints a tuple: <c>(10, 8)</c>, <c>(8,)</c> or <c>()</c>.</summary>
+    public static string Shape(IReadOnlyList<int> shape) => shape.Count == 1 ? $"({Count(shape[0])},)" : "(" + Dims(shape) + ")";
 
-    /// <summary>The Keras class name shown in summaries.</summary>
-    public static string KerasTypeName(LayerDecl layer) => layer.IsRecurrent && layer.Bidirectional ? "Bidirectional" : layer.Kind switch
-    {
-        LayerKind.Dense => "Dense",
-        LayerKind.SimpleRnn => "SimpleRNN",
-        LayerKind.Lstm => "LSTM",
-        LayerKind.Gru => "GRU",
-        LayerKind.Embedding => "Embedding",
-        LayerKind.Dropout => "Dropout",
-        LayerKind.Attention => "Attention",
-        LayerKind.MultiHeadAttention => "MultiHeadAttention",
-        LayerKind.LayerNormalization => "LayerNormalization",
-        LayerKind.GlobalAveragePooling1D => "GlobalAveragePooling1D",
-        LayerKind.RepeatVector => "RepeatVector",
-        LayerKind.TransformerEncoder => "TransformerEncoder",
-        _ => layer.Kind.ToString(),
-    };
+    /// <summary>Dimensions joined by ", ", formatted invariantly.</summary>
+    public static string Dims(IEnumerable<int> shape) => string.Join(", ", shape.Select(d => Count(d)));
+
+    /// <summary>An integer as C# and Python write it, whatever the machine's culture.</summary>
+    public static string Count(long value) => value.ToString(CultureInfo.InvariantCulture);
+
+    private static long Elements(int[] shape) => shape.Aggregate(1L, (a, d) => a * d);
+
+    private static Problem LayerProblem(LayerSpec layer, string message) => new(DiagnosticIds.BadArgument, ProblemTarget.Layer, layer.Index, message);
+
+    private static string Breakdown(LayerSpec layer) => layer.Weights.Count == 0
+        ? "it has no weights"
+        : string.Join(" + ", layer.Weights.Select(w => $"{w.Name} {Shape(w.Shape.ToArray())} = {Count(w.Length)}")) + $" = {Count(layer.ParamCount)}";
+
+    private static bool IsValidName(string name) => name.Length > 0 && name.All(c => char.IsLetterOrDigit(c) || c is '_' or '-' or '.');
 }

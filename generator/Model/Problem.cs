@@ -1,6 +1,26 @@
+using System.Collections.Generic;
+
 namespace StaticRnn.Generator.Model;
 
-/// <summary>Diagnostic ids of API.md; analyzers turn problems into diagnostics with these ids.</summary>
+/// <summary>How bad a finding is; the analyzers map it to Roslyn's severities.</summary>
+internal enum ProblemSeverity
+{
+    Error,
+    Warning,
+    Info,
+}
+
+/// <summary>One diagnostic of API.md: id, title, category, severity and what it means. The analyzers' descriptors are made from these.</summary>
+internal sealed record DiagnosticKind(string Id, string Title, string Category, ProblemSeverity Severity, string Description)
+{
+    /// <summary>The page that explains the diagnostic: <c>docs/diagnostics/{Id}.md</c> of the repository.</summary>
+    public string HelpLink => DiagnosticIds.DocsBase + Id + ".md";
+}
+
+/// <summary>
+/// Every diagnostic StaticRnn reports, in one place: ids (API.md), titles, categories and severities. The analyzers
+/// report them, the generator stays silent on any network with an error, and each has a help page under docs/diagnostics.
+/// </summary>
 internal static class DiagnosticIds
 {
     public const string NotPartial = "SRNN001";
@@ -13,6 +33,58 @@ internal static class DiagnosticIds
     public const string CodeSizeBudget = "SRNN008";
     public const string NotYetGenerated = "SRNN009";
     public const string Summary = "SRNN100";
+
+    /// <summary>Where the help pages live: the repository's docs/diagnostics folder.</summary>
+    public const string DocsBase = "https://github.com/staticrnn/staticrnn/blob/main/docs/diagnostics/";
+
+    private const string Usage = "StaticRnn.Usage", Shape = "StaticRnn.Shape", Parameters = "StaticRnn.Parameters", Performance = "StaticRnn.Performance";
+
+    public static IReadOnlyList<DiagnosticKind> All { get; } = new[]
+    {
+        new DiagnosticKind(NotPartial, "Network class must be a non-generic partial class", Usage, ProblemSeverity.Error,
+            "The generator adds the network's members to the class, which needs 'partial' on it and on every containing type."),
+        new DiagnosticKind(WrongRank, "Layer receives an input of the wrong rank", Shape, ProblemSeverity.Error,
+            "Recurrent layers take (batch, timesteps, features); a layer that returns only its last state gives (batch, units)."),
+        new DiagnosticKind(BadArgument, "Layer argument out of range", Usage, ProblemSeverity.Error,
+            "Units, dimensions and heads must be positive; rates in [0, 1); names unique."),
+        new DiagnosticKind(ParameterMismatch, "Parameter count differs from ExpectedParameters", Parameters, ProblemSeverity.Error,
+            "The count is computed as Keras computes it; the message gives the per-layer breakdown."),
+        new DiagnosticKind(NoInputOrLayers, "Network has no input shape or no layers", Usage, ProblemSeverity.Error,
+            "[Sequential] needs the per-sample input shape and at least one layer attribute."),
+        new DiagnosticKind(SplitDeclarations, "Layer attributes on several partial declarations", Usage, ProblemSeverity.Error,
+            "Attribute order across partial declarations is undefined, and layer order matters."),
+        new DiagnosticKind(EmbeddingPlacement, "Embedding must be first, on a 1-D token input", Shape, ProblemSeverity.Error,
+            "Only the network input holds token ids: Embedding is the first layer and the input shape is (timesteps)."),
+        new DiagnosticKind(CodeSizeBudget, "Layer exceeds the unrolling budget", Performance, ProblemSeverity.Warning,
+            "Products too large to unroll are emitted as loops: still correct, somewhat slower."),
+        new DiagnosticKind(NotYetGenerated, "Layer or option not generated yet", Usage, ProblemSeverity.Error,
+            "Shapes and counts are checked for every Keras layer of the API, but code is generated only for the layers listed in the README."),
+        new DiagnosticKind(Summary, "Network summary", Parameters, ProblemSeverity.Info,
+            "Total and per-layer parameter counts, as Keras model.summary() gives them."),
+    };
+
+    public static DiagnosticKind Get(string id)
+    {
+        foreach (DiagnosticKind kind in All)
+        {
+            if (kind.Id == id)
+            {
+                return kind;
+            }
+        }
+        throw new System.ArgumentException($"Unknown diagnostic id {id}.", nameof(id));
+    }
+}
+
+/// <summary>The repairs the code fixes know, named in a problem's <see cref="Problem.Fix"/>.</summary>
+internal static class FixKinds
+{
+    /// <summary>SRNN001: add 'partial' to the class declaration.</summary>
+    public const string MakePartial = nameof(MakePartial);
+    /// <summary>SRNN002: set <c>ReturnSequences = true</c> on the layer at <see cref="Problem.FixLayerIndex"/>.</summary>
+    public const string ReturnSequences = nameof(ReturnSequences);
+    /// <summary>SRNN004: write <see cref="Problem.ComputedValue"/> as <c>ExpectedParameters</c>.</summary>
+    public const string ExpectedParameters = nameof(ExpectedParameters);
 }
 
 /// <summary>Where a problem is reported.</summary>
@@ -27,11 +99,11 @@ internal enum ProblemTarget
 }
 
 /// <summary>
-/// A user-facing finding about a network declaration, free of Roslyn types. <see cref="FixLayerIndex"/> names the
-/// layer a code fix should edit (SRNN002: the previous layer), <see cref="ComputedValue"/> the value it should write
-/// (SRNN004: the computed count).
+/// A user-facing finding about a network declaration, free of Roslyn types. <see cref="Fix"/> names the repair a code fix
+/// offers (<see cref="FixKinds"/>), <see cref="FixLayerIndex"/> the layer it edits (SRNN002: the previous layer) and
+/// <see cref="ComputedValue"/> the value it writes (SRNN004: the computed count).
 /// </summary>
-internal sealed record Problem(string Id, ProblemTarget Target, int LayerIndex, string Message, int FixLayerIndex = -1, int ComputedValue = 0)
+internal sealed record Problem(string Id, ProblemTarget Target, int LayerIndex, string Message, int FixLayerIndex = -1, int ComputedValue = 0, string? Fix = null)
 {
-    public bool IsError => Id != DiagnosticIds.CodeSizeBudget && Id != DiagnosticIds.Summary;
+    public bool IsError => DiagnosticIds.Get(Id).Severity == ProblemSeverity.Error;
 }

@@ -1,57 +1,50 @@
 namespace StaticRnn.Generator.Model;
 
-/// <summary>One weight array: Keras name and shape, and its place in the flat parameter buffer.</summary>
-internal sealed record WeightSpec(string Name, EquatableArray<int> Shape, int Offset, int Length, WeightRole Role);
-
-/// <summary>
-/// A layer after shape inference: everything the emitters and the analyzers need, precomputed, so that
-/// neither does shape arithmetic of its own.
-/// </summary>
-internal sealed record LayerSpec(
-    LayerDecl Decl,
-    string Name,
-    string KerasType,
-    EquatableArray<int> InputShape,
-    EquatableArray<int> OutputShape,
-    int ParamOffset,
-    int ParamCount,
-    EquatableArray<WeightSpec> Weights,
-    bool Unrolled)
+/// <summary>One weight array: Keras name and shape, its place in the flat parameter buffer, and its initializer.</summary>
+internal sealed record WeightSpec(string Name, EquatableArray<int> Shape, int Offset, int Length, WeightInit Init)
 {
-    public LayerKind Kind => Decl.Kind;
-    public int Position => Decl.Index;
-
-    /// <summary>Size of the last input axis.</summary>
-    public int InputFeatures => InputShape[InputShape.Count - 1];
-
-    /// <summary>Size of the last output axis.</summary>
-    public int OutputFeatures => OutputShape[OutputShape.Count - 1];
-
-    /// <summary>Time steps of the input (1 for a vector input).</summary>
-    public int InputSteps => InputShape.Count == 2 ? InputShape[0] : 1;
-
-    /// <summary>Rows of the output: time steps of a sequence output, else 1.</summary>
-    public int OutputRows => OutputShape.Count == 2 ? OutputShape[0] : 1;
-
-    public WeightSpec Weight(WeightRole role)
+    /// <summary>Keras <c>compute_fans</c>: the fan-in of this shape (dimensions before the last two count as a receptive field).</summary>
+    public int FanIn => Shape.Count switch
     {
-        foreach (WeightSpec w in Weights)
+        0 => 1,
+        1 => Shape[0],
+        2 => Shape[0],
+        _ => Shape[Shape.Count - 2] * Receptive,
+    };
+
+    /// <summary>Keras <c>compute_fans</c>: the fan-out of this shape.</summary>
+    public int FanOut => Shape.Count switch
+    {
+        0 => 1,
+        1 => Shape[0],
+        _ => Shape[Shape.Count - 1] * Receptive,
+    };
+
+    private int Receptive
+    {
+        get
         {
-            if (w.Role == role)
+            int r = 1;
+            for (int i = 0; i < Shape.Count - 2; i++)
             {
-                return w;
+                r *= Shape[i];
             }
+            return r;
         }
-        throw new System.InvalidOperationException($"{Name} has no {role}.");
     }
-
-    public bool HasBias => Decl.UseBias;
-
-    /// <summary>Gates of a recurrent layer, each <c>units</c> columns of its kernels: LSTM 4, GRU 3, SimpleRNN 1.</summary>
-    public int Gates => Kind switch { LayerKind.Lstm => 4, LayerKind.Gru => 3, _ => 1 };
 }
 
-/// <summary>A whole network after shape inference.</summary>
+/// <summary>The <c>[Sequential]</c> attribute and its layers as written: specs with their arguments, before shape inference.</summary>
+internal sealed record NetworkDecl(
+    string ClassName,
+    EquatableArray<int> InputShape,
+    int ExpectedParameters,
+    LossKind Loss,
+    int Seed,
+    bool Stateful,
+    EquatableArray<LayerSpec> Layers);
+
+/// <summary>A whole network after shape inference: every layer spec carries its shapes, names, weights and offsets.</summary>
 internal sealed record NetworkSpec(
     string ClassName,
     EquatableArray<int> InputShape,
@@ -65,11 +58,27 @@ internal sealed record NetworkSpec(
     public int InputSize => Product(InputShape);
     public int OutputSize => Product(OutputShape);
 
-    /// <summary>Whether the input is token ids (the first layer is an Embedding).</summary>
-    public bool TakesTokens => Layers.Count > 0 && Layers[0].Kind == LayerKind.Embedding;
+    /// <summary>Whether the input is token ids (the first layer looks tokens up).</summary>
+    public bool TakesTokens => Layers.Count > 0 && Layers[0].TakesTokens;
 
-    /// <summary>Vocabulary size of a token network (the Embedding's input dimension), else 0.</summary>
-    public int Vocabulary => TakesTokens ? Layers[0].Weights[0].Shape[0] : 0;
+    /// <summary>Vocabulary size of a token network, else 0.</summary>
+    public int Vocabulary => TakesTokens ? Layers[0].Vocabulary : 0;
+
+    /// <summary>Whether any layer draws random numbers in training (dropout).</summary>
+    public bool UsesRandom
+    {
+        get
+        {
+            foreach (LayerSpec layer in Layers)
+            {
+                if (layer.UsesRandom)
+                {
+                    return true;
+                }
+            }
+            return false;
+        }
+    }
 
     /// <summary>Classes per output row (the last output axis).</summary>
     public int Classes => OutputShape[OutputShape.Count - 1];

@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
@@ -41,42 +42,24 @@ internal static class NetworkParser
     public const string Namespace = "StaticRnn";
     public const string SequentialAttribute = "StaticRnn.SequentialAttribute";
 
-    private static readonly Dictionary<string, LayerKind> s_layerAttributes = new()
-    {
-        ["DenseAttribute"] = LayerKind.Dense,
-        ["SimpleRnnAttribute"] = LayerKind.SimpleRnn,
-        ["LstmAttribute"] = LayerKind.Lstm,
-        ["GruAttribute"] = LayerKind.Gru,
-        ["EmbeddingAttribute"] = LayerKind.Embedding,
-        ["DropoutAttribute"] = LayerKind.Dropout,
-        ["AttentionAttribute"] = LayerKind.Attention,
-        ["MultiHeadAttentionAttribute"] = LayerKind.MultiHeadAttention,
-        ["LayerNormalizationAttribute"] = LayerKind.LayerNormalization,
-        ["GlobalAveragePooling1DAttribute"] = LayerKind.GlobalAveragePooling1D,
-        ["RepeatVectorAttribute"] = LayerKind.RepeatVector,
-        ["TransformerEncoderAttribute"] = LayerKind.TransformerEncoder,
-    };
-
     /// <summary>The layer attributes of <paramref name="type"/> in source order; index i is layer i.</summary>
-    public static ImmutableArray<(AttributeData Attribute, LayerKind Kind)> LayerAttributes(INamedTypeSymbol type)
+    public static ImmutableArray<AttributeData> LayerAttributes(INamedTypeSymbol type)
     {
-        var builder = ImmutableArray.CreateBuilder<(AttributeData, LayerKind)>();
+        var builder = ImmutableArray.CreateBuilder<AttributeData>();
         foreach (AttributeData attribute in type.GetAttributes())
         {
-            if (TryGetLayerKind(attribute.AttributeClass, out LayerKind kind))
+            if (LayerParser(attribute.AttributeClass) is not null)
             {
-                builder.Add((attribute, kind));
+                builder.Add(attribute);
             }
         }
         return builder.ToImmutable();
     }
 
-    public static bool TryGetLayerKind(INamedTypeSymbol? attributeClass, out LayerKind kind)
-    {
-        kind = default;
-        return attributeClass is { ContainingNamespace: { Name: Namespace, ContainingNamespace.IsGlobalNamespace: true } }
-            && s_layerAttributes.TryGetValue(attributeClass.Name, out kind);
-    }
+    /// <summary>The spec parser of a StaticRnn layer attribute class, or null for any other attribute.</summary>
+    private static Func<LayerArguments, LayerSpec?>? LayerParser(INamedTypeSymbol? attributeClass)
+        => attributeClass is { ContainingNamespace: { Name: Namespace, ContainingNamespace.IsGlobalNamespace: true } }
+            && LayerCatalog.TryGetParser(attributeClass.Name, out var parse) ? parse : null;
 
     public static AttributeData? FindSequential(INamedTypeSymbol type)
         => type.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == SequentialAttribute);
@@ -93,12 +76,14 @@ internal static class NetworkParser
         string? notPartial = WhyNotPartial(type);
         if (notPartial is not null)
         {
-            problems.Add(new Problem(DiagnosticIds.NotPartial, ProblemTarget.Class, -1, notPartial));
+            // Only a class that lacks 'partial' itself has the one-keyword fix; static, generic or nested ones need a decision.
+            problems.Add(new Problem(DiagnosticIds.NotPartial, ProblemTarget.Class, -1, notPartial,
+                Fix: type.TypeKind == TypeKind.Class && !type.IsRecord && !type.IsStatic && !type.IsGenericType && !type.IsFileLocal && !IsPartial(type) ? FixKinds.MakePartial : null));
         }
 
         var layers = LayerAttributes(type);
         var declarations = layers
-            .Select(l => l.Attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken).FirstAncestorOrSelf<TypeDeclarationSyntax>())
+            .Select(l => l.ApplicationSyntaxReference?.GetSyntax(cancellationToken).FirstAncestorOrSelf<TypeDeclarationSyntax>())
             .Where(d => d is not null)
             .Distinct()
             .Count();
@@ -121,11 +106,11 @@ internal static class NetworkParser
                 ? shapeArg.Values.Select(v => v.Value is int i ? i : 0).ToArray()
                 : new[] { shapeArg.Value is int single ? single : 0 };
 
-        var layerDecls = new List<LayerDecl>();
+        var layerDecls = new List<LayerSpec>();
         for (int i = 0; i < layers.Length; i++)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            LayerDecl? decl = ParseLayer(layers[i].Attribute, layers[i].Kind, i);
+            LayerSpec? decl = ParseLayer(layers[i], i);
             if (decl is null)
             {
                 // The attribute does not bind (missing or mistyped arguments): the compiler already says why.
@@ -141,49 +126,39 @@ internal static class NetworkParser
             (LossKind)Named(sequential, "Loss", 0),
             Named(sequential, "Seed", 0),
             Named(sequential, "Stateful", false),
-            new EquatableArray<LayerDecl>(layerDecls));
+            new EquatableArray<LayerSpec>(layerDecls));
         return new ParsedNetwork(network, hierarchy, new EquatableArray<Problem>(problems));
     }
 
-    private static LayerDecl? ParseLayer(AttributeData attribute, LayerKind kind, int index)
+    /// <summary>The spec of one layer attribute, or null when its arguments do not bind (the compiler reports those).</summary>
+    private static LayerSpec? ParseLayer(AttributeData attribute, int index)
     {
-        var args = new List<double>();
-        foreach (TypedConstant arg in attribute.ConstructorArguments)
+        Func<LayerArguments, LayerSpec?> parse = LayerParser(attribute.AttributeClass)!;
+        var arguments = new object?[attribute.ConstructorArguments.Length];
+        for (int i = 0; i < arguments.Length; i++)
         {
-            switch (arg.Value)
+            TypedConstant argument = attribute.ConstructorArguments[i];
+            if (argument.Kind is TypedConstantKind.Error or TypedConstantKind.Array)
             {
-                case int i: args.Add(i); break;
-                case double d: args.Add(d); break;
-                case float f: args.Add(f); break;
-                default: return null;
+                return null;
+            }
+            arguments[i] = argument.Value;
+        }
+        var named = new Dictionary<string, object?>(StringComparer.Ordinal);
+        foreach (KeyValuePair<string, TypedConstant> pair in attribute.NamedArguments)
+        {
+            if (pair.Value.Kind is not (TypedConstantKind.Error or TypedConstantKind.Array))
+            {
+                named[pair.Key] = pair.Value.Value;
             }
         }
-        int expectedArgs = kind switch
+        LayerSpec? spec = parse(new LayerArguments(arguments, named));
+        return spec is null ? null : spec with
         {
-            LayerKind.Dense or LayerKind.SimpleRnn or LayerKind.Lstm or LayerKind.Gru or LayerKind.Dropout or LayerKind.RepeatVector => 1,
-            LayerKind.Embedding or LayerKind.MultiHeadAttention => 2,
-            LayerKind.TransformerEncoder => 3,
-            _ => 0,
+            Index = index,
+            DeclaredName = NamedString(attribute, "Name"),
+            ExpectedParameters = Named(attribute, "ExpectedParameters", 0),
         };
-        if (args.Count != expectedArgs)
-        {
-            return null;
-        }
-        ActivationKind defaultActivation = kind == LayerKind.Dense ? ActivationKind.Linear : ActivationKind.Tanh;
-        return new LayerDecl(
-            kind,
-            index,
-            new EquatableArray<double>(args.ToArray()),
-            (ActivationKind)Named(attribute, "Activation", (int)defaultActivation),
-            (ActivationKind)Named(attribute, "RecurrentActivation", (int)ActivationKind.Sigmoid),
-            Named(attribute, "UseBias", true),
-            Named(attribute, "ReturnSequences", false),
-            Named(attribute, "GoBackwards", false),
-            Named(attribute, "Bidirectional", false),
-            (MergeKind)Named(attribute, "Merge", (int)MergeKind.Concat),
-            Named(attribute, "ResetAfter", true),
-            NamedString(attribute, "Name"),
-            Named(attribute, "ExpectedParameters", 0));
     }
 
     private static T Named<T>(AttributeData attribute, string name, T fallback)

@@ -43,3 +43,12 @@ public enum MergeMode
     /// <summary>Element-wise mean.</summary>
     Ave = 3,
 }
+
+/// <summary>How <see cref="AttentionAttribute"/> scores a query against a key (Keras <c>score_mode</c>).</summary>
+public enum ScoreMode
+{
+    /// <summary>The dot product <c>q·k</c>.</summary>
+    Dot = 0,
+    /// <summary><c>concat_score_weight · Σ tanh(q + k)</c>.</summary>
+    Concat = 1,
+}

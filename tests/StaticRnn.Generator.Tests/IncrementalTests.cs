@@ -74,6 +74,15 @@ public class IncrementalTests
                 continue;
             }
             Assert.DoesNotContain(banned, b => b.IsAssignableFrom(type));
+            // Every kind of a polymorphic model type (each layer kind's spec), and the base type's own private fields.
+            foreach (Type derived in typeof(RnnGenerator).Assembly.GetTypes().Where(t => t.IsSubclassOf(type)))
+            {
+                queue.Enqueue(derived);
+            }
+            if (type.BaseType is { } baseType)
+            {
+                queue.Enqueue(baseType);
+            }
             foreach (FieldInfo field in type.GetFields(BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic))
             {
                 queue.Enqueue(field.FieldType.IsArray ? field.FieldType.GetElementType()! : field.FieldType);
@@ -84,7 +93,10 @@ public class IncrementalTests
             }
         }
         Assert.Contains(typeof(LayerSpec), seen);
-        Assert.Contains(typeof(LayerDecl), seen);
+        Assert.Contains(typeof(NetworkDecl), seen);
+        Assert.Contains(typeof(StaticRnn.Generator.Model.LstmSpec), seen);
+        Assert.Contains(typeof(StaticRnn.Generator.Model.BidirectionalSpec), seen);
+        Assert.Contains(typeof(WeightSpec), seen);
     }
 
     private static ParsedNetwork Parse(string source)

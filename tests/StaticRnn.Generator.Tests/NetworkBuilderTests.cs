@@ -6,27 +6,33 @@ namespace StaticRnn.Generator.Tests;
 /// <summary>Shape inference, Keras names and parameter counts, checked against published Keras summaries.</summary>
 public class NetworkBuilderTests
 {
-    private static LayerDecl Layer(LayerKind kind, int index, double[] args, bool returnSequences = false, bool bidirectional = false, bool useBias = true, bool resetAfter = true)
-        => new(kind, index, new EquatableArray<double>(args), ActivationKind.Tanh, ActivationKind.Sigmoid, useBias, returnSequences, false, bidirectional, MergeKind.Concat, resetAfter, null, 0);
-
-    private static NetworkSpec Spec(int[] input, params LayerDecl[] layers)
+    /// <summary>The built network of a declaration such as <c>"[Sequential(10, 8)]", "[Lstm(4)]"</c>, parsed as the generator parses it.</summary>
+    internal static NetworkSpec Spec(params string[] attributes)
     {
-        BuildResult result = NetworkBuilder.Build(new NetworkDecl("Net", new EquatableArray<int>(input), 0, LossKind.MeanSquaredError, 0, false, new EquatableArray<LayerDecl>(layers)));
+        BuildResult result = Build(attributes);
         Assert.Empty(result.Problems.Where(p => p.IsError).Select(p => p.Message));
         return result.Spec!;
     }
 
+    internal static BuildResult Build(params string[] attributes)
+    {
+        var compilation = GeneratorTestHelper.Compilation($"using StaticRnn;\n{string.Join("\n", attributes)}\npublic partial class Net;");
+        var type = compilation.GetTypeByMetadataName("Net")!;
+        var parsed = StaticRnn.Generator.Parsing.NetworkParser.Parse(type, CancellationToken.None);
+        Assert.NotNull(parsed.Network);
+        return NetworkBuilder.Build(parsed.Network!);
+    }
+
     /// <summary>(name, Keras output shape, parameters) of each layer, as model.summary() prints them.</summary>
-    private static (string Name, string Shape, int Params)[] Rows(int[] input, params LayerDecl[] layers)
-        => Spec(input, layers).Layers.Select(l => (l.Name, NetworkBuilder.KerasShape(l.OutputShape), l.ParamCount)).ToArray();
+    private static (string Name, string Shape, int Params)[] Rows(params string[] attributes)
+        => Spec(attributes).Layers.Select(l => (l.Name, NetworkBuilder.KerasShape(l.OutputShape), l.ParamCount)).ToArray();
 
     [Fact]
     public void SeedModelCountsNamesAndShapes()
     {
-        NetworkSpec spec = Spec([10, 8],
-            Layer(LayerKind.SimpleRnn, 0, [5], returnSequences: true),
-            Layer(LayerKind.SimpleRnn, 1, [3]),
-            Layer(LayerKind.Dense, 2, [10]));
+        NetworkSpec spec = Spec("[Sequential(10, 8)]", "[SimpleRnn(5, ReturnSequences = true)]",
+            "[SimpleRnn(3)]",
+            "[Dense(10)]");
         Assert.Equal(137, spec.ParameterCount);
         Assert.Equal(["simple_rnn", "simple_rnn_1", "dense"], spec.Layers.Select(l => l.Name));
         Assert.Equal([70, 27, 40], spec.Layers.Select(l => l.ParamCount));
@@ -39,27 +45,27 @@ public class NetworkBuilderTests
     [Fact]
     public void KerasGuideEmbeddingLstmDense()
         => Assert.Equal([("embedding", "(None, 100, 64)", 64000), ("lstm", "(None, 128)", 98816), ("dense", "(None, 10)", 1290)],
-            Rows([100], Layer(LayerKind.Embedding, 0, [1000, 64]), Layer(LayerKind.Lstm, 1, [128]), Layer(LayerKind.Dense, 2, [10])));
+            Rows("[Sequential(100)]", "[Embedding(1000, 64)]", "[Lstm(128)]", "[Dense(10)]"));
 
     // Source: same guide, "Built-in RNN layers" second model: GRU(256, return_sequences) then SimpleRNN(128).
     [Fact]
     public void KerasGuideEmbeddingGruSimpleRnnDense()
         => Assert.Equal([("embedding", "(None, 100, 64)", 64000), ("gru", "(None, 100, 256)", 247296), ("simple_rnn", "(None, 128)", 49280), ("dense", "(None, 10)", 1290)],
-            Rows([100], Layer(LayerKind.Embedding, 0, [1000, 64]), Layer(LayerKind.Gru, 1, [256], returnSequences: true),
-                Layer(LayerKind.SimpleRnn, 2, [128]), Layer(LayerKind.Dense, 3, [10])));
+            Rows("[Sequential(100)]", "[Embedding(1000, 64)]", "[Gru(256, ReturnSequences = true)]",
+                "[SimpleRnn(128)]", "[Dense(10)]"));
 
     // Source: same guide, "Bidirectional RNNs": Bidirectional(LSTM(64, return_sequences)) on (5, 10), Bidirectional(LSTM(32)), Dense(10).
     [Fact]
     public void KerasGuideBidirectionalLstm()
         => Assert.Equal([("bidirectional", "(None, 5, 128)", 38400), ("bidirectional_1", "(None, 64)", 41216), ("dense", "(None, 10)", 650)],
-            Rows([5, 10], Layer(LayerKind.Lstm, 0, [64], returnSequences: true, bidirectional: true),
-                Layer(LayerKind.Lstm, 1, [32], bidirectional: true), Layer(LayerKind.Dense, 2, [10])));
+            Rows("[Sequential(5, 10)]", "[Lstm(64, ReturnSequences = true, Bidirectional = true)]",
+                "[Lstm(32, Bidirectional = true)]", "[Dense(10)]"));
 
     [Fact]
     public void SecondBidirectionalNamesItsInnerLayerLikeKeras()
     {
-        NetworkSpec spec = Spec([5, 10], Layer(LayerKind.Lstm, 0, [64], returnSequences: true, bidirectional: true),
-            Layer(LayerKind.Lstm, 1, [32], returnSequences: true, bidirectional: true), Layer(LayerKind.Lstm, 2, [8]));
+        NetworkSpec spec = Spec("[Sequential(5, 10)]", "[Lstm(64, ReturnSequences = true, Bidirectional = true)]",
+            "[Lstm(32, ReturnSequences = true, Bidirectional = true)]", "[Lstm(8)]");
         Assert.Equal(["bidirectional/forward_lstm/kernel", "bidirectional/forward_lstm/recurrent_kernel", "bidirectional/forward_lstm/bias",
             "bidirectional/backward_lstm/kernel", "bidirectional/backward_lstm/recurrent_kernel", "bidirectional/backward_lstm/bias"],
             spec.Layers[0].Weights.Select(w => w.Name));
@@ -75,20 +81,20 @@ public class NetworkBuilderTests
     [Fact]
     public void DeepLearningWithPythonEmbeddingSimpleRnn()
         => Assert.Equal([("embedding", "(None, 500, 32)", 320000), ("simple_rnn", "(None, 32)", 2080)],
-            Rows([500], Layer(LayerKind.Embedding, 0, [10000, 32]), Layer(LayerKind.SimpleRnn, 1, [32])));
+            Rows("[Sequential(500)]", "[Embedding(10000, 32)]", "[SimpleRnn(32)]"));
 
     // Source: same notebook, cell 4 (return_sequences=True: same counts, a sequence out).
     [Fact]
     public void DeepLearningWithPythonEmbeddingSimpleRnnSequence()
         => Assert.Equal([("embedding", "(None, 500, 32)", 320000), ("simple_rnn", "(None, 500, 32)", 2080)],
-            Rows([500], Layer(LayerKind.Embedding, 0, [10000, 32]), Layer(LayerKind.SimpleRnn, 1, [32], returnSequences: true)));
+            Rows("[Sequential(500)]", "[Embedding(10000, 32)]", "[SimpleRnn(32, ReturnSequences = true)]"));
 
     // Source: same notebook, cell 5: four stacked SimpleRNN(32), total 328,320.
     [Fact]
     public void DeepLearningWithPythonStackedSimpleRnn()
     {
-        var rows = Rows([500], Layer(LayerKind.Embedding, 0, [10000, 32]), Layer(LayerKind.SimpleRnn, 1, [32], returnSequences: true),
-            Layer(LayerKind.SimpleRnn, 2, [32], returnSequences: true), Layer(LayerKind.SimpleRnn, 3, [32], returnSequences: true), Layer(LayerKind.SimpleRnn, 4, [32]));
+        var rows = Rows("[Sequential(500)]", "[Embedding(10000, 32)]", "[SimpleRnn(32, ReturnSequences = true)]",
+            "[SimpleRnn(32, ReturnSequences = true)]", "[SimpleRnn(32, ReturnSequences = true)]", "[SimpleRnn(32)]");
         Assert.Equal(["embedding", "simple_rnn", "simple_rnn_1", "simple_rnn_2", "simple_rnn_3"], rows.Select(r => r.Name));
         Assert.Equal([320000, 2080, 2080, 2080, 2080], rows.Select(r => r.Params));
         Assert.Equal(328320, rows.Sum(r => r.Params));
@@ -98,8 +104,8 @@ public class NetworkBuilderTests
     [Fact]
     public void KerasExampleBidirectionalLstmImdb()
     {
-        var rows = Rows([200], Layer(LayerKind.Embedding, 0, [20000, 128]), Layer(LayerKind.Lstm, 1, [64], returnSequences: true, bidirectional: true),
-            Layer(LayerKind.Lstm, 2, [64], bidirectional: true), Layer(LayerKind.Dense, 3, [1]));
+        var rows = Rows("[Sequential(200)]", "[Embedding(20000, 128)]", "[Lstm(64, ReturnSequences = true, Bidirectional = true)]",
+            "[Lstm(64, Bidirectional = true)]", "[Dense(1)]");
         Assert.Equal([("embedding", "(None, 200, 128)", 2560000), ("bidirectional", "(None, 200, 128)", 98816), ("bidirectional_1", "(None, 128)", 98816), ("dense", "(None, 1)", 129)], rows);
         Assert.Equal(2757761, rows.Sum(r => r.Params));
     }
@@ -108,35 +114,35 @@ public class NetworkBuilderTests
     [Fact]
     public void KerasExampleJenaClimateLstm()
         => Assert.Equal([("lstm", "(None, 32)", 5120), ("dense", "(None, 1)", 33)],
-            Rows([120, 7], Layer(LayerKind.Lstm, 0, [32]), Layer(LayerKind.Dense, 1, [1])));
+            Rows("[Sequential(120, 7)]", "[Lstm(32)]", "[Dense(1)]"));
 
     // Source: keras-team/keras-io examples/nlp/md/addition_rnn.md: LSTM, RepeatVector, LSTM, Dense over time, total 205,324.
     [Fact]
     public void KerasExampleAdditionRnn()
         => Assert.Equal([("lstm", "(None, 128)", 72192), ("repeat_vector", "(None, 4, 128)", 0), ("lstm_1", "(None, 4, 128)", 131584), ("dense", "(None, 4, 12)", 1548)],
-            Rows([7, 12], Layer(LayerKind.Lstm, 0, [128]), Layer(LayerKind.RepeatVector, 1, [4]), Layer(LayerKind.Lstm, 2, [128], returnSequences: true), Layer(LayerKind.Dense, 3, [12])));
+            Rows("[Sequential(7, 12)]", "[Lstm(128)]", "[RepeatVector(4)]", "[Lstm(128, ReturnSequences = true)]", "[Dense(12)]"));
 
     // Source: github.com/tensorflow/tensorflow/issues/43960, standalone Keras GRU(5) on (10, 4): 150 parameters, i.e. reset_after=False.
     [Fact]
     public void PublishedGruResetBefore()
-        => Assert.Equal([("gru", "(None, 5)", 150)], Rows([10, 4], Layer(LayerKind.Gru, 0, [5], resetAfter: false)));
+        => Assert.Equal([("gru", "(None, 5)", 150)], Rows("[Sequential(10, 4)]", "[Gru(5, ResetAfter = false)]"));
 
     [Fact]
     public void GruWithoutResetAfterHasOneBiasRow()
-        => Assert.Equal([("gru", "(None, 16)", 3 * 16 * (8 + 16 + 1))], Rows([10, 8], Layer(LayerKind.Gru, 0, [16], resetAfter: false)));
+        => Assert.Equal([("gru", "(None, 16)", 3 * 16 * (8 + 16 + 1))], Rows("[Sequential(10, 8)]", "[Gru(16, ResetAfter = false)]"));
 
     [Fact]
     public void DropoutPoolingRepeatAndNormalizationShapes()
     {
-        var rows = Rows([10, 8], Layer(LayerKind.SimpleRnn, 0, [6], returnSequences: true), Layer(LayerKind.Dropout, 1, [0.2]),
-            Layer(LayerKind.LayerNormalization, 2, []), Layer(LayerKind.GlobalAveragePooling1D, 3, []), Layer(LayerKind.RepeatVector, 4, [3]));
+        var rows = Rows("[Sequential(10, 8)]", "[SimpleRnn(6, ReturnSequences = true)]", "[Dropout(0.2)]",
+            "[LayerNormalization]", "[GlobalAveragePooling1D]", "[RepeatVector(3)]");
         Assert.Equal([("simple_rnn", "(None, 10, 6)", 90), ("dropout", "(None, 10, 6)", 0), ("layer_normalization", "(None, 10, 6)", 12), ("global_average_pooling1d", "(None, 6)", 0), ("repeat_vector", "(None, 3, 6)", 0)], rows);
     }
 
     [Fact]
     public void LoopsBeyondTheUnrollingBudgetAreFlagged()
     {
-        NetworkSpec spec = Spec([5, 60], Layer(LayerKind.SimpleRnn, 0, [40]), Layer(LayerKind.Dense, 1, [8]));
+        NetworkSpec spec = Spec("[Sequential(5, 60)]", "[SimpleRnn(40)]", "[Dense(8)]");
         Assert.False(spec.Layers[0].Unrolled);
         Assert.True(spec.Layers[1].Unrolled);
     }
@@ -144,7 +150,7 @@ public class NetworkBuilderTests
     [Fact]
     public void SummaryTableMatchesKerasLayout()
     {
-        NetworkSpec spec = Spec([10, 8], Layer(LayerKind.SimpleRnn, 0, [5], returnSequences: true), Layer(LayerKind.SimpleRnn, 1, [3]), Layer(LayerKind.Dense, 2, [10]));
+        NetworkSpec spec = Spec("[Sequential(10, 8)]", "[SimpleRnn(5, ReturnSequences = true)]", "[SimpleRnn(3)]", "[Dense(10)]");
         string summary = SummaryFormatter.Format(spec);
         Assert.Contains("│ simple_rnn (SimpleRNN)          │ (None, 10, 5)          │            70 │", summary);
         Assert.Contains("│ dense (Dense)                   │ (None, 10)             │            40 │", summary);

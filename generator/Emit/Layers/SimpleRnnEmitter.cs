@@ -1,19 +1,31 @@
 using System.Linq;
 using StaticRnn.Generator.Model;
+using static StaticRnn.Generator.Emit.Code;
 
 namespace StaticRnn.Generator.Emit;
 
-internal static partial class Emitter
+/// <summary>SimpleRNN: one fused product of x_t and h_(t-1) per step; a group kernel runs four samples' steps side by side.</summary>
+internal sealed class SimpleRnnEmitter : LayerEmitter<SimpleRnnSpec>
 {
-    private static void SimpleRnnForward(SourceWriter w, LayerSpec layer, string method, TapePlan.LayerPlan plan, bool grouped)
+    /// <summary>The steps of a group of samples side by side, so that their chains of dependent work overlap.</summary>
+    protected override bool HasGroupKernel(SimpleRnnSpec layer) => true;
+
+    protected override void EmitGroupCall(SourceWriter w, SimpleRnnSpec layer, string method, System.Func<int, string> arguments)
+        => w.Line($"{Names.ForwardGroup(method)}(ref {Names.Parameters}, {string.Join(", ", Enumerable.Range(0, GroupSize).Select(arguments))});");
+
+    protected override void Forward(LayerContext ctx, SimpleRnnSpec layer)
     {
-        int inputs = layer.InputFeatures, units = layer.Decl.Units, steps = layer.InputSteps;
-        ActivationKind act = layer.Decl.Activation;
+        SourceWriter w = ctx.Writer;
+        LayerPlan plan = ctx.Plan;
+        string method = ctx.Method;
+        bool grouped = ctx.Grouped && HasGroupKernel(layer);
+        int inputs = layer.InputFeatures, units = layer.Units, steps = layer.InputSteps;
+        ActivationKind act = layer.Activation;
         string f = Formula(act);
         string open = f.Length > 0 ? f + "(" : "", close = f.Length > 0 ? ")" : "";
-        w.Line($"/// <summary>Layer {layer.Position + 1} '{layer.Name}' (SimpleRNN {inputs} → {units}, {steps} steps{(layer.Decl.GoBackwards ? ", backwards" : "")}): h_t = {open}x_t·W + h_(t-1)·U{(layer.HasBias ? " + b" : "")}{close}.</summary>");
+        w.Line($"/// <summary>Layer {layer.Position + 1} '{layer.Name}' (SimpleRNN {inputs} → {units}, {steps} steps{(layer.GoBackwards ? ", backwards" : "")}): h_t = {open}x_t·W + h_(t-1)·U{(layer.UseBias ? " + b" : "")}{close}.</summary>");
         w.Line($"/// <remarks>h holds {steps + 1} rows of {plan.Stride}: row 0 is the initial state (zeros), row t + 1 is h_t.</remarks>");
-        using (w.Block($"private static void {method}Forward(ref float p, ref float x, ref float h)"))
+        using (w.Block(Names.ForwardSignature(method, region: "h")))
         {
             WeightRefs(w, layer, "p", "W", "b");
             using (w.Block($"for (int t = 0; t < {steps}; t++)"))
@@ -27,7 +39,7 @@ internal static partial class Emitter
         }
         w.Line();
         w.Line($"/// <summary>Layer {layer.Position + 1} '{layer.Name}' for {GroupSize} samples: their steps side by side, so that their chains of dependent work overlap.</summary>");
-        using (w.Block($"private static void {method}ForwardGroup(ref float p, {string.Join(", ", Enumerable.Range(0, GroupSize).Select(k => $"ref float x{k}, ref float h{k}"))})"))
+        using (w.Block($"private static void {Names.ForwardGroup(method)}(ref float p, {string.Join(", ", Enumerable.Range(0, GroupSize).Select(k => $"ref float x{k}, ref float h{k}"))})"))
         {
             WeightRefs(w, layer, "p", "W", "b");
             using (w.Block($"for (int t = 0; t < {steps}; t++)"))
@@ -46,7 +58,7 @@ internal static partial class Emitter
 
         void Step()
         {
-            w.Line($"ref float xt = ref Unsafe.Add(ref x, {InputRow(layer)} * {plan.InputStride});{(layer.Decl.GoBackwards ? " // go_backwards: step t reads input row T-1-t" : "")}");
+            w.Line($"ref float xt = ref Unsafe.Add(ref x, {InputRow(layer)} * {plan.InputStride});{(layer.GoBackwards ? " // go_backwards: step t reads input row T-1-t" : "")}");
             w.Line($"ref float hp = ref Unsafe.Add(ref h, t * {plan.Stride}); // h_(t-1)");
             w.Line($"ref float ht = ref Unsafe.Add(ref hp, {plan.Stride}); // h_t");
             foreach (var (first, count) in Groups(units))
@@ -54,7 +66,7 @@ internal static partial class Emitter
                 using (w.Block(""))
                 {
                     w.Line($"// {ColumnRange(first, count, units)}");
-                    InitAccumulators(w, layer.HasBias, first, count, layer.Unrolled);
+                    InitAccumulators(w, layer.UseBias, first, count, layer.Unrolled);
                     int chains = Chains(count, layer.Unrolled);
                     Accumulate(w, "xt", "W", inputs, units, Columns("a", first, count), layer.Unrolled, chains);
                     Accumulate(w, "hp", "U", units, units, Columns("a", first, count), layer.Unrolled, chains);
@@ -68,11 +80,15 @@ internal static partial class Emitter
         }
     }
 
-    private static void SimpleRnnBackward(SourceWriter w, LayerSpec layer, string method, TapePlan.LayerPlan plan, bool needsInputGradient)
+    protected override void Backward(LayerContext ctx, SimpleRnnSpec layer)
     {
-        int inputs = layer.InputFeatures, units = layer.Decl.Units, steps = layer.InputSteps, stride = plan.Stride;
-        bool sequence = layer.Decl.ReturnSequences;
-        w.Line($"/// <summary>Layer {layer.Position + 1} '{layer.Name}' backward through time: for t = T-1..0, dz_t = (dh_t + dy_t) ⊙ a'(h_t){(layer.HasBias ? ", db += dz_t" : "")}{(needsInputGradient ? ", dx_t = dz_t·Wᵀ" : "")}, dh_(t-1) = dz_t·Uᵀ;");
+        SourceWriter w = ctx.Writer;
+        LayerPlan plan = ctx.Plan;
+        string method = ctx.Method;
+        bool needsInputGradient = ctx.NeedsInputGradient;
+        int inputs = layer.InputFeatures, units = layer.Units, steps = layer.InputSteps, stride = plan.Stride;
+        bool sequence = layer.ReturnSequences;
+        w.Line($"/// <summary>Layer {layer.Position + 1} '{layer.Name}' backward through time: for t = T-1..0, dz_t = (dh_t + dy_t) ⊙ a'(h_t){(layer.UseBias ? ", db += dz_t" : "")}{(needsInputGradient ? ", dx_t = dz_t·Wᵀ" : "")}, dh_(t-1) = dz_t·Uᵀ;");
         w.Line("/// then over all steps at once dW += Σ x_tᵀ·dz_t and dU += Σ h_(t-1)ᵀ·dz_t (a weight-gradient row written once per sample, not once per step).</summary>");
         using (RecurrentBackwardStart(w, layer, method, needsInputGradient))
         {
@@ -95,7 +111,7 @@ internal static partial class Emitter
                 w.Line($"// dz = (dh_t{(sequence ? " + dy_t" : "")}) ⊙ a'(h_t){(units % 8 != 0 ? ", padding lanes zeroed" : "")}");
                 EmitDz(w, units,
                     k => sequence ? $"Vector256.LoadUnsafe(ref dh, {8 * k}) + Vector256.LoadUnsafe(ref dyt, {8 * k})" : $"Vector256.LoadUnsafe(ref dh, {8 * k})",
-                    layer.Decl.Activation, "ht", layer.HasBias, target: "dzt");
+                    layer.Activation, "ht", layer.UseBias, target: "dzt");
                 if (!layer.Unrolled)
                 {
                     if (needsInputGradient)
@@ -126,7 +142,9 @@ internal static partial class Emitter
             OuterProducts(w, "gU", "h", stride, units, new GateRun(0, 0, 1), layer, stride, stride);
         }
     }
+}
 
-    /// <summary>The input row step t reads: t, or T-1-t going backwards.</summary>
-    internal static string InputRow(LayerSpec layer) => layer.Decl.GoBackwards ? $"({layer.InputSteps - 1} - t)" : "t";
+internal static partial class EmitterCatalog
+{
+    internal static readonly LayerEmitter SimpleRnn = Register(new SimpleRnnEmitter());
 }

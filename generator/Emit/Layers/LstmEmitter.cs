@@ -1,4 +1,6 @@
+using System.Linq;
 using StaticRnn.Generator.Model;
+using static StaticRnn.Generator.Emit.Code;
 
 namespace StaticRnn.Generator.Emit;
 
@@ -7,24 +9,24 @@ namespace StaticRnn.Generator.Emit;
 /// from the kernel rows at columns gate·units + 8k, so the gate activations and the cell update are fused into the
 /// products. The tape keeps h, c and the activated gates of every step for backpropagation through time.
 /// </summary>
-internal static partial class Emitter
+internal sealed class LstmEmitter : LayerEmitter<LstmSpec>
 {
-    private static (string Name, int Column)[] GateColumns(string prefix, int units, int block)
-        => new[] { ($"{prefix}I", 8 * block), ($"{prefix}F", units + 8 * block), ($"{prefix}C", 2 * units + 8 * block), ($"{prefix}O", 3 * units + 8 * block) };
-
-    private static void LstmForward(SourceWriter w, LayerSpec layer, string method, TapePlan.LayerPlan plan)
+    protected override void Forward(LayerContext ctx, LstmSpec layer)
     {
-        int inputs = layer.InputFeatures, units = layer.Decl.Units, steps = layer.InputSteps, stride = plan.Stride, cols = 4 * units;
-        ActivationKind act = layer.Decl.Activation, rec = layer.Decl.RecurrentActivation;
+        SourceWriter w = ctx.Writer;
+        LayerPlan plan = ctx.Plan;
+        string method = ctx.Method;
+        int inputs = layer.InputFeatures, units = layer.Units, steps = layer.InputSteps, stride = plan.Stride, cols = 4 * units;
+        ActivationKind act = layer.Activation, rec = layer.RecurrentActivation;
         bool outlined = Outlined(layer);
-        w.Line($"/// <summary>Layer {layer.Position + 1} '{layer.Name}' (LSTM {inputs} → {units}, {steps} steps{(layer.Decl.GoBackwards ? ", backwards" : "")}): [i f c o] = x_t·W + h_(t-1)·U{(layer.HasBias ? " + b" : "")};");
+        w.Line($"/// <summary>Layer {layer.Position + 1} '{layer.Name}' (LSTM {inputs} → {units}, {steps} steps{(layer.GoBackwards ? ", backwards" : "")}): [i f c o] = x_t·W + h_(t-1)·U{(layer.UseBias ? " + b" : "")};");
         w.Line($"/// c_t = {Formula(rec)}(f) ⊙ c_(t-1) + {Formula(rec)}(i) ⊙ {Name(act)}(c); h_t = {Formula(rec)}(o) ⊙ {Name(act)}(c_t).</summary>");
         w.Line($"/// <remarks>Region: h ({steps + 1} rows of {stride}, row 0 zeros), c ({steps + 1} rows), then per step the activated gates i, f, c, o ({4 * stride} floats).</remarks>");
-        using (w.Block($"private static void {method}Forward(ref float p, ref float x, ref float h)"))
+        using (w.Block(Names.ForwardSignature(method, region: "h")))
         {
             WeightRefs(w, layer, "p", "W", "b");
-            w.Line($"ref float c = ref Unsafe.Add(ref h, {plan.CellOffset - plan.RegionOffset});");
-            w.Line($"ref float gates = ref Unsafe.Add(ref h, {plan.GateOffset - plan.RegionOffset});");
+            w.Line($"ref float c = ref Unsafe.Add(ref h, {layer.CellStart});");
+            w.Line($"ref float gates = ref Unsafe.Add(ref h, {layer.GateStart});");
             using (w.Block($"for (int t = 0; t < {steps}; t++)"))
             {
                 w.Line($"ref float xt = ref Unsafe.Add(ref x, {InputRow(layer)} * {plan.InputStride});");
@@ -38,7 +40,7 @@ internal static partial class Emitter
                 {
                     // Many blocks: one call per pair of blocks, so that each compiled body stays small enough for the JIT
                     // to keep its accumulators in registers.
-                    string b = layer.HasBias ? "ref Unsafe.Add(ref b, o), " : "";
+                    string b = layer.UseBias ? "ref Unsafe.Add(ref b, o), " : "";
                     using (w.Block($"for (int o = 0; o < {8 * full}; o += {8 * PairBlocks})"))
                     {
                         w.Line($"{method}Blocks(ref Unsafe.Add(ref W, o), ref Unsafe.Add(ref U, o), {b}ref xt, ref hp, ref Unsafe.Add(ref ht, o), ref Unsafe.Add(ref cp, o), ref Unsafe.Add(ref ct, o), ref Unsafe.Add(ref gt, o));");
@@ -54,10 +56,16 @@ internal static partial class Emitter
         {
             w.Line();
             w.Line($"/// <summary>Layer {layer.Position + 1} '{layer.Name}', one step of {PairBlocks} blocks of units (the refs point at the first one).</summary>");
-            using (w.Block($"private static void {method}Blocks(ref float W, ref float U, {(layer.HasBias ? "ref float b, " : "")}ref float xt, ref float hp, ref float ht, ref float cp, ref float ct, ref float gt)"))
+            using (w.Block($"private static void {method}Blocks(ref float W, ref float U, {(layer.UseBias ? "ref float b, " : "")}ref float xt, ref float hp, ref float ht, ref float cp, ref float ct, ref float gt)"))
             {
                 Group(0, PairBlocks);
             }
+        }
+
+        if (ctx.Grouped && HasGroupKernel(layer))
+        {
+            w.Line();
+            ForwardPair(w, layer, method, plan);
         }
 
         void Group(int first, int count)
@@ -70,7 +78,7 @@ internal static partial class Emitter
                 {
                     foreach (var (a, column) in GateColumns($"a{j}", units, first + j))
                     {
-                        w.Line($"Vector256<float> {a} = {(layer.HasBias ? $"Vector256.LoadUnsafe(ref b, {column})" : "Vector256<float>.Zero")};");
+                        w.Line($"Vector256<float> {a} = {(layer.UseBias ? $"Vector256.LoadUnsafe(ref b, {column})" : "Vector256<float>.Zero")};");
                         accumulators.Add((a, column));
                     }
                 }
@@ -88,38 +96,22 @@ internal static partial class Emitter
         }
     }
 
-    /// <summary>
-    /// One 8-unit block of an LSTM step from the pre-activations <c>{prefix}I{suffix}</c>, <c>F</c>, <c>C</c>, <c>O</c>: the gates,
-    /// c_t and h_t, and the activated gates on the tape, through the refs cp, ct, ht and gt (each with <paramref name="sample"/>).
-    /// </summary>
-    private static void LstmCell(SourceWriter w, LayerSpec layer, int stride, string prefix, int o, string sample, string suffix = "")
+    protected override void Backward(LayerContext ctx, LstmSpec layer)
     {
-        ActivationKind act = layer.Decl.Activation, rec = layer.Decl.RecurrentActivation;
-        using (w.Block(""))
-        {
-            w.Line($"Vector256<float> gateI = {Activate(rec, $"{prefix}I{suffix}")}, gateF = {Activate(rec, $"{prefix}F{suffix}")}, gateC = {Activate(act, $"{prefix}C{suffix}")}, gateO = {Activate(rec, $"{prefix}O{suffix}")};");
-            w.Line($"Vector256<float> cell = Vector256.MultiplyAddEstimate(gateF, Vector256.LoadUnsafe(ref cp{sample}, {o}), gateI * gateC);");
-            w.Line($"cell.StoreUnsafe(ref ct{sample}, {o});");
-            w.Line($"(gateO * {Activate(act, "cell")}).StoreUnsafe(ref ht{sample}, {o});");
-            w.Line($"gateI.StoreUnsafe(ref gt{sample}, {o});");
-            w.Line($"gateF.StoreUnsafe(ref gt{sample}, {stride + o});");
-            w.Line($"gateC.StoreUnsafe(ref gt{sample}, {2 * stride + o});");
-            w.Line($"gateO.StoreUnsafe(ref gt{sample}, {3 * stride + o});");
-        }
-    }
-
-    private static void LstmBackward(SourceWriter w, LayerSpec layer, string method, TapePlan.LayerPlan plan, bool needsInputGradient)
-    {
-        int units = layer.Decl.Units, steps = layer.InputSteps, stride = plan.Stride;
+        SourceWriter w = ctx.Writer;
+        LayerPlan plan = ctx.Plan;
+        string method = ctx.Method;
+        bool needsInputGradient = ctx.NeedsInputGradient;
+        int units = layer.Units, steps = layer.InputSteps, stride = plan.Stride;
         int blocks = Blocks(units);
-        bool sequence = layer.Decl.ReturnSequences, masked = units % 8 != 0;
-        ActivationKind act = layer.Decl.Activation, rec = layer.Decl.RecurrentActivation;
+        bool sequence = layer.ReturnSequences, masked = units % 8 != 0;
+        ActivationKind act = layer.Activation, rec = layer.RecurrentActivation;
         w.Line($"/// <summary>Layer {layer.Position + 1} '{layer.Name}' backward through time: per step, gate deltas from dh and dc (pass 1), then dh_(t-1) = dz·Uᵀ (pass 2);");
         w.Line($"/// after the first step, over all steps at once: dW += Σ x_tᵀ·dz_t, dU += Σ h_(t-1)ᵀ·dz_t{(needsInputGradient ? ", dx_t = dz_t·Wᵀ" : "")}.</summary>");
         using (RecurrentBackwardStart(w, layer, method, needsInputGradient))
         {
-            w.Line($"ref float c = ref Unsafe.Add(ref h, {plan.CellOffset - plan.RegionOffset});");
-            w.Line($"ref float gates = ref Unsafe.Add(ref h, {plan.GateOffset - plan.RegionOffset});");
+            w.Line($"ref float c = ref Unsafe.Add(ref h, {layer.CellStart});");
+            w.Line($"ref float gates = ref Unsafe.Add(ref h, {layer.GateStart});");
             w.Line("ref float dh = ref work; // dh_t flowing back from step t + 1");
             w.Line($"ref float dc = ref Unsafe.Add(ref work, {stride}); // dc_t flowing back from step t + 1");
             w.Line($"ref float dz = ref Unsafe.Add(ref work, {2 * stride}); // per step the gate deltas i, f, c, o, each {stride} floats");
@@ -162,7 +154,7 @@ internal static partial class Emitter
                         {
                             int gate = "IFCO".IndexOf(z[1]);
                             w.Line($"{z}.StoreUnsafe(ref dzt, {gate * stride + 8 * k});");
-                            if (layer.HasBias)
+                            if (layer.UseBias)
                             {
                                 w.Line($"(Vector256.LoadUnsafe(ref gb, {column}) + {z}).StoreUnsafe(ref gb, {column});");
                             }
@@ -178,5 +170,77 @@ internal static partial class Emitter
         }
     }
 
-    private static string Name(ActivationKind activation) => activation == ActivationKind.Linear ? "linear" : Formula(activation);
+    /// <summary>One direction (not a Bidirectional part): pairs of samples share each weight load.</summary>
+    protected override bool HasGroupKernel(LstmSpec layer) => true;
+
+    protected override void EmitGroupCall(SourceWriter w, LstmSpec layer, string method, System.Func<int, string> arguments) => PairCalls(w, method, arguments);
+
+    private static (string Name, int Column)[] GateColumns(string prefix, int units, int block)
+        => new[] { ($"{prefix}I", 8 * block), ($"{prefix}F", units + 8 * block), ($"{prefix}C", 2 * units + 8 * block), ($"{prefix}O", 3 * units + 8 * block) };
+
+    /// <summary>
+    /// One 8-unit block of an LSTM step from the pre-activations <c>{prefix}I{suffix}</c>, <c>F</c>, <c>C</c>, <c>O</c>: the gates,
+    /// c_t and h_t, and the activated gates on the tape, through the refs cp, ct, ht and gt (each with <paramref name="sample"/>).
+    /// </summary>
+    private static void LstmCell(SourceWriter w, LstmSpec layer, int stride, string prefix, int o, string sample, string suffix = "")
+    {
+        ActivationKind act = layer.Activation, rec = layer.RecurrentActivation;
+        using (w.Block(""))
+        {
+            w.Line($"Vector256<float> gateI = {Activate(rec, $"{prefix}I{suffix}")}, gateF = {Activate(rec, $"{prefix}F{suffix}")}, gateC = {Activate(act, $"{prefix}C{suffix}")}, gateO = {Activate(rec, $"{prefix}O{suffix}")};");
+            w.Line($"Vector256<float> cell = Vector256.MultiplyAddEstimate(gateF, Vector256.LoadUnsafe(ref cp{sample}, {o}), gateI * gateC);");
+            w.Line($"cell.StoreUnsafe(ref ct{sample}, {o});");
+            w.Line($"(gateO * {Activate(act, "cell")}).StoreUnsafe(ref ht{sample}, {o});");
+            w.Line($"gateI.StoreUnsafe(ref gt{sample}, {o});");
+            w.Line($"gateF.StoreUnsafe(ref gt{sample}, {stride + o});");
+            w.Line($"gateC.StoreUnsafe(ref gt{sample}, {2 * stride + o});");
+            w.Line($"gateO.StoreUnsafe(ref gt{sample}, {3 * stride + o});");
+        }
+    }
+
+    private static void ForwardPair(SourceWriter w, LstmSpec layer, string method, LayerPlan plan)
+    {
+        int units = layer.Units, stride = plan.Stride, cols = 4 * units;
+        w.Line($"/// <summary>Layer {layer.Position + 1} '{layer.Name}' for two samples at once (each weight vector loaded once for both).</summary>");
+        using (w.Block($"private static void {Names.ForwardPair(method)}(ref float p, ref float x0, ref float h0, ref float x1, ref float h1)"))
+        {
+            WeightRefs(w, layer, "p", "W", "b");
+            using (w.Block($"for (int t = 0; t < {layer.InputSteps}; t++)"))
+            {
+                PairStepRefs(w, layer, plan, layer.GateStart, layer.CellStart);
+                OutlinedLoop(w, layer, method, new[] { "ht", "cp", "ct", "gt" }, Block);
+            }
+        }
+        OutlinedMethod(w, layer, method, new[] { "ht", "cp", "ct", "gt" }, Blocks);
+
+        void Block(int k) => Blocks(k, 1);
+
+        void Blocks(int first, int count)
+        {
+            using (w.Block(""))
+            {
+                w.Line($"// {ColumnRange(first, count, units)}");
+                var gates = Enumerable.Range(0, count).SelectMany(j => new[] { ($"I{j}", 8 * (first + j)), ($"F{j}", units + 8 * (first + j)), ($"C{j}", 2 * units + 8 * (first + j)), ($"O{j}", 3 * units + 8 * (first + j)) }).ToArray();
+                foreach (string s in PairSamples)
+                {
+                    w.Line("Vector256<float> " + string.Join(", ", gates.Select(g => $"a{s}{g.Item1} = {(layer.UseBias ? $"Vector256.LoadUnsafe(ref b, {g.Item2})" : "Vector256<float>.Zero")}")) + ";");
+                }
+                AccumulatePair(w, "xt", "W", layer.InputFeatures, cols, gates);
+                AccumulatePair(w, "hp", "U", units, cols, gates);
+                for (int j = 0; j < count; j++)
+                {
+                    foreach (string s in PairSamples)
+                    {
+                        LstmCell(w, layer, stride, $"a{s}", 8 * (first + j), s, suffix: j.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                    }
+                }
+            }
+        }
+    }
+
+}
+
+internal static partial class EmitterCatalog
+{
+    internal static readonly LayerEmitter Lstm = Register(new LstmEmitter());
 }

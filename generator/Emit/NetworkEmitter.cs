@@ -15,7 +15,7 @@ namespace StaticRnn.Generator.Emit;
 /// <c>Unsafe</c>, <c>VectorMath</c>) resolve to ours before any of the user's, so the hot code stays readable.</item>
 /// </list>
 /// </summary>
-internal static partial class Emitter
+internal static class NetworkEmitter
 {
     public const string GeneratorVersion = "0.1.0";
 
@@ -37,29 +37,18 @@ internal static partial class Emitter
             int work = deltaB + plan.DeltaLength;
             int tokens = work + plan.WorkLength + 8;
             int groupTapes = tokens + (spec.TakesTokens ? spec.InputSize : 0);
-            return new StateLayout(gradient, tape, deltaA, deltaB, work, tokens, groupTapes, groupTapes + (Grouped(spec) ? (GroupSize - 1) * plan.TapeLength : 0));
+            return new StateLayout(gradient, tape, deltaA, deltaB, work, tokens, groupTapes, groupTapes + (Grouped(spec) ? (Code.GroupSize - 1) * plan.TapeLength : 0));
         }
     }
 
     /// <summary>
-    /// Whether the forward pass runs <see cref="GroupSize"/> samples at a time. A small recurrent layer's step is one short
+    /// Whether the forward pass runs <see cref="Code.GroupSize"/> samples at a time. A small recurrent layer's step is one short
     /// chain of dependent work (a few FMAs, then the activation), so one sample leaves most of the core idle; the steps of
     /// several samples, emitted side by side, are independent and overlap. Stateful, token and dropout networks run one
     /// sample at a time.
     /// </summary>
     internal static bool Grouped(NetworkSpec spec)
-        => !spec.Stateful && !spec.TakesTokens && spec.Layers.All(l => l.Kind != LayerKind.Dropout)
-            && spec.Layers.Any(GroupedLayer);
-
-    /// <summary>Samples per group of a <see cref="Grouped"/> network's forward pass.</summary>
-    internal const int GroupSize = 4;
-
-    /// <summary>
-    /// Layers with a group forward kernel: one-directional SimpleRNN (the group's steps side by side), LSTM and GRU with
-    /// reset_after (pairs of samples sharing each weight load).
-    /// </summary>
-    private static bool GroupedLayer(LayerSpec layer)
-        => !layer.Decl.Bidirectional && (layer.Kind is LayerKind.SimpleRnn or LayerKind.Lstm || layer.Kind == LayerKind.Gru && layer.Decl.ResetAfter);
+        => !spec.Stateful && !spec.TakesTokens && !spec.UsesRandom && spec.Layers.Any(l => EmitterCatalog.For(l).HasGroupKernel(l));
 
     /// <summary>The tape of sample k of a group: <c>tape</c>, <c>tape1</c>, ...; the input row likewise.</summary>
     private static string Member(string name, int k) => k == 0 ? name : name + k;
@@ -179,7 +168,7 @@ internal static partial class Emitter
         w.Line("private readonly float[][] _scratch;");
         w.Line("private readonly double[] _shardLoss = new double[ShardCount];");
         w.Line("private int _callBatch, _callMode; // the current call: its batch size; 0 predict, 1 loss, 2 loss and gradient");
-        if (spec.Layers.Any(l => l.Kind == LayerKind.Dropout))
+        if (spec.UsesRandom)
         {
             w.Line($"private readonly {Rt}.SeededRandom _dropout = new({spec.Seed}L ^ 0x5EED_D80F); // dropout masks, reproducible from Seed");
             w.Line($"private readonly {Rt}.SeededRandom[] _shardDropout = [new(0), new(0)];");
@@ -259,7 +248,7 @@ internal static partial class Emitter
 
     private static void EmitPublicPasses(SourceWriter w, NetworkSpec spec, StateLayout state, string kernels)
     {
-        bool sparse = spec.Loss == LossKind.SparseCategoricalCrossentropy, tokens = spec.TakesTokens, dropout = spec.Layers.Any(l => l.Kind == LayerKind.Dropout);
+        bool sparse = spec.Loss == LossKind.SparseCategoricalCrossentropy, tokens = spec.TakesTokens, dropout = spec.UsesRandom;
         string guard = $"{Rt}.Kernels.Guard", runner = $"{Rt}.Kernels.ShardRunner";
         string gradient = $"{Sys}.MemoryExtensions.AsSpan(_state, {state.Gradient}, ParameterCount)";
         string Span(string t) => $"{Sys}.ReadOnlySpan<{t}>";
@@ -413,70 +402,8 @@ internal static partial class Emitter
             {
                 LayerSpec layer = spec.Layers[i];
                 w.Line();
-                if (layer.Decl.IsRecurrent && layer.Decl.Bidirectional)
-                {
-                    BidirectionalLayer(w, layer, $"Layer{i + 1}", plan.Layers[i], needsInputGradient: i > 0);
-                }
-                else
-                {
-                    EmitLayer(w, layer, $"Layer{i + 1}", plan.Layers[i], needsInputGradient: i > 0, grouped: Grouped(spec) && GroupedLayer(layer));
-                }
+                EmitterCatalog.For(layer).Emit(new LayerContext(w, layer, plan.Layers[i], Names.Layer(i), NeedsInputGradient: i > 0, Grouped: Grouped(spec)));
             }
-        }
-    }
-
-    /// <summary>The forward and backward kernels of one (one-directional) layer, named <c>{method}Forward</c> and <c>{method}Backward</c>.</summary>
-    private static void EmitLayer(SourceWriter w, LayerSpec layer, string method, TapePlan.LayerPlan plan, bool needsInputGradient, bool grouped)
-    {
-        switch (layer.Kind)
-        {
-            case LayerKind.Dense:
-                DenseForward(w, layer, method, plan);
-                w.Line();
-                DenseBackward(w, layer, method, plan, needsInputGradient);
-                break;
-            case LayerKind.SimpleRnn:
-                SimpleRnnForward(w, layer, method, plan, grouped);
-                w.Line();
-                SimpleRnnBackward(w, layer, method, plan, needsInputGradient);
-                break;
-            case LayerKind.Gru:
-                GruForward(w, layer, method, plan);
-                w.Line();
-                if (grouped)
-                {
-                    GruForwardPair(w, layer, method, plan);
-                    w.Line();
-                }
-                GruBackward(w, layer, method, plan, needsInputGradient);
-                break;
-            case LayerKind.Lstm:
-                LstmForward(w, layer, method, plan);
-                w.Line();
-                if (grouped)
-                {
-                    LstmForwardPair(w, layer, method, plan);
-                    w.Line();
-                }
-                LstmBackward(w, layer, method, plan, needsInputGradient);
-                break;
-            case LayerKind.Embedding:
-                EmbeddingForward(w, layer, method, plan);
-                w.Line();
-                EmbeddingBackward(w, layer, method, plan);
-                break;
-            case LayerKind.Dropout:
-                DropoutForward(w, layer, method, plan);
-                w.Line();
-                DropoutBackward(w, layer, method, plan, needsInputGradient);
-                break;
-            case LayerKind.GlobalAveragePooling1D:
-                PoolingForward(w, layer, method, plan);
-                w.Line();
-                PoolingBackward(w, layer, method, plan, needsInputGradient);
-                break;
-            default:
-                throw new System.InvalidOperationException($"No emitter for {layer.Kind}; the builder should have reported SRNN009.");
         }
     }
 
@@ -492,19 +419,19 @@ internal static partial class Emitter
                 {
                     string slice = $"p.Slice({weight.Offset}, {weight.Length})";
                     const string init = "global::StaticRnn.Initializers";
-                    if (layer.Kind == LayerKind.Lstm && weight.Role == WeightRole.Bias)
+                    if (weight.Init == WeightInit.UnitForgetBias)
                     {
-                        int units = layer.Decl.Units;
+                        int units = weight.Length / 4;
                         w.Line($"{init}.Constant({slice}, 0f); // {weight.Name}: zeros, except the forget gate (unit_forget_bias)");
                         w.Line($"{init}.Constant(p.Slice({weight.Offset + units}, {units}), 1f);");
                         continue;
                     }
-                    string call = weight.Role switch
+                    string call = weight.Init switch
                     {
-                        WeightRole.Kernel => $"{init}.GlorotUniform({slice}, {weight.Shape[0]}, {weight.Shape[1]}, random);",
-                        WeightRole.RecurrentKernel => $"{init}.Orthogonal({slice}, {weight.Shape[0]}, {weight.Shape[1]}, random);",
-                        WeightRole.Embeddings => $"{init}.Uniform({slice}, -0.05, 0.05, random);",
-                        WeightRole.Gamma => $"{init}.Constant({slice}, 1f);",
+                        WeightInit.GlorotUniform => $"{init}.GlorotUniform({slice}, {weight.FanIn}, {weight.FanOut}, random);",
+                        WeightInit.Orthogonal => $"{init}.Orthogonal({slice}, {weight.Shape[0]}, {weight.Shape[1]}, random);",
+                        WeightInit.EmbeddingUniform => $"{init}.Uniform({slice}, -0.05, 0.05, random);",
+                        WeightInit.Ones => $"{init}.Constant({slice}, 1f);",
                         _ => $"{init}.Constant({slice}, 0f);",
                     };
                     w.Line($"{call} // {weight.Name}");
@@ -517,7 +444,7 @@ internal static partial class Emitter
     {
         int count = spec.Layers.Count;
         LayerSpec last = spec.Layers[count - 1];
-        TapePlan.LayerPlan lastPlan = plan.Layers[count - 1];
+        LayerPlan lastPlan = plan.Layers[count - 1];
         bool sparse = spec.Loss == LossKind.SparseCategoricalCrossentropy;
         int units = last.OutputFeatures, rows = lastPlan.OutputRows, stride = lastPlan.Stride;
         string scaleDenominator = spec.Loss is LossKind.MeanSquaredError or LossKind.BinaryCrossentropy
@@ -559,10 +486,10 @@ internal static partial class Emitter
             if (grouped)
             {
                 GroupTapes();
-                using (w.Block($"for (; sample + {GroupSize - 1} < count; sample += {GroupSize})"))
+                using (w.Block($"for (; sample + {Code.GroupSize - 1} < count; sample += {Code.GroupSize})"))
                 {
-                    w.Line($"ForwardGroup(ref p, {string.Join(", ", Enumerable.Range(0, GroupSize).Select(k => $"ref {SampleRow(Plus("sample", k))}, ref {Member("tape", k)}"))});");
-                    for (int k = 0; k < GroupSize; k++)
+                    w.Line($"ForwardGroup(ref p, {string.Join(", ", Enumerable.Range(0, Code.GroupSize).Select(k => $"ref {SampleRow(Plus("sample", k))}, ref {Member("tape", k)}"))});");
+                    for (int k = 0; k < Code.GroupSize; k++)
                     {
                         CopyOutputs(Member("tape", k), Plus("sample", k));
                     }
@@ -576,7 +503,7 @@ internal static partial class Emitter
                     w.Line($"ref float carried = ref Unsafe.Add(ref MemoryMarshal.GetReference(states), sample * {StateSize(spec, plan)});");
                     w.Line("RestoreState(ref tape, ref carried);");
                 }
-                w.Line(spec.Layers.Any(l => l.Kind == LayerKind.Dropout) ? "Forward(ref p, ref x, ref tape, null);" : "Forward(ref p, ref x, ref tape);");
+                w.Line(spec.UsesRandom ? "Forward(ref p, ref x, ref tape, null);" : "Forward(ref p, ref x, ref tape);");
                 if (spec.Stateful)
                 {
                     w.Line("KeepState(ref tape, ref carried);");
@@ -587,7 +514,7 @@ internal static partial class Emitter
 
         void GroupTapes()
         {
-            for (int k = 1; k < GroupSize; k++)
+            for (int k = 1; k < Code.GroupSize; k++)
             {
                 w.Line($"ref float {Member("tape", k)} = ref Unsafe.Add(ref s, GroupTapes{(k > 1 ? $" + {(k - 1) * plan.TapeLength}" : "")});");
             }
@@ -616,7 +543,7 @@ internal static partial class Emitter
         w.Line("/// each output row, and (when asked) backward into the shard's gradient. Returns the shard's share of the mean loss.");
         w.Line("/// </summary>");
         string classesParameter = sparse ? ", ReadOnlySpan<int> classes" : "";
-        string randomParameter = spec.Layers.Any(l => l.Kind == LayerKind.Dropout) ? ", global::StaticRnn.SeededRandom random" : "";
+        string randomParameter = spec.UsesRandom ? ", global::StaticRnn.SeededRandom random" : "";
         using (w.Block($"public static double Run(float[] parameters, float[] scratch, ReadOnlySpan<float> inputs{tokensParameter}, ReadOnlySpan<float> targets{classesParameter}, int count, int batchSize, bool backward{statesParameter}{randomParameter})"))
         {
             w.Line("ref float p = ref MemoryMarshal.GetArrayDataReference(parameters);");
@@ -633,14 +560,14 @@ internal static partial class Emitter
             if (grouped)
             {
                 GroupTapes();
-                using (w.Block($"for (; sample + {GroupSize - 1} < count; sample += {GroupSize})"))
+                using (w.Block($"for (; sample + {Code.GroupSize - 1} < count; sample += {Code.GroupSize})"))
                 {
-                    for (int k = 0; k < GroupSize; k++)
+                    for (int k = 0; k < Code.GroupSize; k++)
                     {
                         w.Line($"ref float {Member("x", k)} = ref {SampleRow(Plus("sample", k))};");
                     }
-                    w.Line($"ForwardGroup(ref p, {string.Join(", ", Enumerable.Range(0, GroupSize).Select(k => $"ref {Member("x", k)}, ref {Member("tape", k)}"))});");
-                    for (int k = 0; k < GroupSize; k++)
+                    w.Line($"ForwardGroup(ref p, {string.Join(", ", Enumerable.Range(0, Code.GroupSize).Select(k => $"ref {Member("x", k)}, ref {Member("tape", k)}"))});");
+                    for (int k = 0; k < Code.GroupSize; k++)
                     {
                         using (w.Block(""))
                         {
@@ -657,7 +584,7 @@ internal static partial class Emitter
                     w.Line($"ref float carried = ref Unsafe.Add(ref MemoryMarshal.GetReference(states), sample * {StateSize(spec, plan)});");
                     w.Line("RestoreState(ref tape, ref carried);");
                 }
-                w.Line(spec.Layers.Any(l => l.Kind == LayerKind.Dropout) ? "Forward(ref p, ref x, ref tape, backward ? random : null); // dropout only in training" : "Forward(ref p, ref x, ref tape);");
+                w.Line(spec.UsesRandom ? "Forward(ref p, ref x, ref tape, backward ? random : null); // dropout only in training" : "Forward(ref p, ref x, ref tape);");
                 if (spec.Stateful)
                 {
                     w.Line("KeepState(ref tape, ref carried);");
@@ -691,46 +618,30 @@ internal static partial class Emitter
 
         w.Line();
         w.Line("/// <summary>One sample through every layer; activations stay on the tape for the backward pass.</summary>");
-        bool dropout = spec.Layers.Any(l => l.Kind == LayerKind.Dropout);
+        bool dropout = spec.UsesRandom;
         using (w.Block($"private static void Forward(ref float p, ref float x, ref float tape{(dropout ? ", global::StaticRnn.SeededRandom? random" : "")})"))
         {
             for (int i = 0; i < count; i++)
             {
-                TapePlan.LayerPlan lp = plan.Layers[i];
+                LayerPlan lp = plan.Layers[i];
                 string input = lp.InputIsNetworkInput ? "ref x" : $"ref Unsafe.Add(ref tape, {lp.InputOffset})";
-                string random = spec.Layers[i].Kind == LayerKind.Dropout ? ", random" : "";
-                w.Line($"Layer{i + 1}Forward(ref p, {input}, ref Unsafe.Add(ref tape, {lp.RegionOffset}){random});");
+                string random = spec.Layers[i].UsesRandom ? ", random" : "";
+                w.Line($"{Names.Forward(Names.Layer(i))}(ref p, {input}, ref Unsafe.Add(ref tape, {lp.RegionOffset}){random});");
             }
         }
 
         if (grouped)
         {
             w.Line();
-            w.Line($"/// <summary>{GroupSize} samples through every layer, side by side where a layer has a group kernel.</summary>");
-            using (w.Block($"private static void ForwardGroup(ref float p, {string.Join(", ", Enumerable.Range(0, GroupSize).Select(k => $"ref float {Member("x", k)}, ref float {Member("tape", k)}"))})"))
+            w.Line($"/// <summary>{Code.GroupSize} samples through every layer, side by side where a layer has a group kernel.</summary>");
+            using (w.Block($"private static void ForwardGroup(ref float p, {string.Join(", ", Enumerable.Range(0, Code.GroupSize).Select(k => $"ref float {Member("x", k)}, ref float {Member("tape", k)}"))})"))
             {
                 for (int i = 0; i < count; i++)
                 {
-                    TapePlan.LayerPlan lp = plan.Layers[i];
+                    LayerPlan lp = plan.Layers[i];
                     string Arguments(int k) => (lp.InputIsNetworkInput ? $"ref {Member("x", k)}" : $"ref Unsafe.Add(ref {Member("tape", k)}, {lp.InputOffset})")
                         + $", ref Unsafe.Add(ref {Member("tape", k)}, {lp.RegionOffset})";
-                    if (spec.Layers[i].Kind == LayerKind.SimpleRnn && GroupedLayer(spec.Layers[i]))
-                    {
-                        w.Line($"Layer{i + 1}ForwardGroup(ref p, {string.Join(", ", Enumerable.Range(0, GroupSize).Select(Arguments))});");
-                        continue;
-                    }
-                    if (GroupedLayer(spec.Layers[i]))
-                    {
-                        for (int k = 0; k < GroupSize; k += PairSize)
-                        {
-                            w.Line($"Layer{i + 1}ForwardPair(ref p, {Arguments(k)}, {Arguments(k + 1)});");
-                        }
-                        continue;
-                    }
-                    for (int k = 0; k < GroupSize; k++)
-                    {
-                        w.Line($"Layer{i + 1}Forward(ref p, {Arguments(k)});");
-                    }
+                    EmitterCatalog.For(spec.Layers[i]).EmitGroupCall(w, spec.Layers[i], Names.Layer(i), Arguments);
                 }
             }
         }
@@ -744,18 +655,18 @@ internal static partial class Emitter
             w.Line("ref float work = ref Unsafe.Add(ref s, Work);");
             for (int i = count - 1; i >= 0; i--)
             {
-                TapePlan.LayerPlan lp = plan.Layers[i];
+                LayerPlan lp = plan.Layers[i];
                 string input = lp.InputIsNetworkInput ? "ref x" : $"ref Unsafe.Add(ref tape, {lp.InputOffset})";
                 string dyRef = i % 2 == 0 ? "ref deltaA" : "ref deltaB";
                 string dx = i > 0 ? (i % 2 == 0 ? ", ref deltaB" : ", ref deltaA") : "";
-                w.Line($"Layer{i + 1}Backward(ref p, {input}, ref Unsafe.Add(ref tape, {lp.RegionOffset}), {dyRef}, ref g{dx}, ref work);");
+                w.Line($"{Names.Backward(Names.Layer(i))}(ref p, {input}, ref Unsafe.Add(ref tape, {lp.RegionOffset}), {dyRef}, ref g{dx}, ref work);");
             }
         }
     }
 
     /// <summary>Floats of recurrent state per sample: h (and c for an LSTM) of every recurrent layer, each padded to its stride.</summary>
     private static int StateSize(NetworkSpec spec, TapePlan plan)
-        => spec.Layers.Select((l, i) => !l.Decl.IsRecurrent ? 0 : l.Kind == LayerKind.Lstm ? 2 * plan.Layers[i].Stride : plan.Layers[i].Stride).Sum();
+        => spec.Layers.Select((l, i) => l.CarriedStates(plan.Layers[i]).Sum(c => c.Length)).Sum();
 
     /// <summary>
     /// Stateful networks: a sample's carried state goes into each recurrent layer's initial-state rows before the
@@ -768,19 +679,10 @@ internal static partial class Emitter
         int slot = 0;
         for (int i = 0; i < spec.Layers.Count; i++)
         {
-            LayerSpec layer = spec.Layers[i];
-            TapePlan.LayerPlan lp = plan.Layers[i];
-            if (!layer.Decl.IsRecurrent)
+            foreach (CarriedState state in spec.Layers[i].CarriedStates(plan.Layers[i]))
             {
-                continue;
-            }
-            int steps = layer.InputSteps;
-            copies.Add((lp.RegionOffset, lp.RegionOffset + steps * lp.Stride, slot, lp.Stride));
-            slot += lp.Stride;
-            if (layer.Kind == LayerKind.Lstm)
-            {
-                copies.Add((lp.CellOffset, lp.CellOffset + steps * lp.Stride, slot, lp.Stride));
-                slot += lp.Stride;
+                copies.Add((state.Initial, state.Final, slot, state.Length));
+                slot += state.Length;
             }
         }
         w.Line();

@@ -1,5 +1,6 @@
 using System.Globalization;
 using StaticRnn.Generator.Model;
+using static StaticRnn.Generator.Emit.Code;
 
 namespace StaticRnn.Generator.Emit;
 
@@ -8,16 +9,19 @@ namespace StaticRnn.Generator.Emit;
 /// scaled by 1 / (1 - rate) (inverted dropout), else zeroed; in inference it is the identity. The mask (0 or the
 /// scale) is kept on the tape for the backward pass. The draws come from the network's own seeded generator.
 /// </summary>
-internal static partial class Emitter
+internal sealed class DropoutEmitter : LayerEmitter<DropoutSpec>
 {
-    private static void DropoutForward(SourceWriter w, LayerSpec layer, string method, TapePlan.LayerPlan plan)
+    protected override void Forward(LayerContext ctx, DropoutSpec layer)
     {
+        SourceWriter w = ctx.Writer;
+        LayerPlan plan = ctx.Plan;
+        string method = ctx.Method;
         int rows = layer.OutputRows, features = layer.OutputFeatures, s = plan.Stride;
-        double rate = layer.Decl.Args[0];
+        double rate = layer.Rate;
         string rateText = ((float)rate).ToString("R", CultureInfo.InvariantCulture) + "f";
         string scaleText = ((float)(1.0 / (1.0 - rate))).ToString("R", CultureInfo.InvariantCulture) + "f";
         w.Line($"/// <summary>Layer {layer.Position + 1} '{layer.Name}' (Dropout {rate.ToString(CultureInfo.InvariantCulture)}): y = x ⊙ mask in training (mask 0 or 1 / (1 - rate)), y = x without a generator.</summary>");
-        using (w.Block($"private static void {method}Forward(ref float p, ref float x, ref float y, global::StaticRnn.SeededRandom? random)"))
+        using (w.Block(Names.ForwardSignature(method, random: true)))
         {
             w.Line($"ref float mask = ref Unsafe.Add(ref y, {rows * s});");
             using (w.Block($"for (int r = 0; r < {rows}; r++)"))
@@ -32,12 +36,15 @@ internal static partial class Emitter
         }
     }
 
-    private static void DropoutBackward(SourceWriter w, LayerSpec layer, string method, TapePlan.LayerPlan plan, bool needsInputGradient)
+    protected override void Backward(LayerContext ctx, DropoutSpec layer)
     {
+        SourceWriter w = ctx.Writer;
+        LayerPlan plan = ctx.Plan;
+        string method = ctx.Method;
+        bool needsInputGradient = ctx.NeedsInputGradient;
         int rows = layer.OutputRows, features = layer.OutputFeatures, s = plan.Stride;
         w.Line($"/// <summary>Layer {layer.Position + 1} '{layer.Name}' backward: dx = dy ⊙ mask.</summary>");
-        string dxParam = needsInputGradient ? ", ref float dx" : "";
-        using (w.Block($"private static void {method}Backward(ref float p, ref float x, ref float y, ref float dy, ref float g{dxParam}, ref float work)"))
+        using (w.Block(Names.BackwardSignature(method, needsInputGradient)))
         {
             if (!needsInputGradient)
             {
@@ -51,4 +58,9 @@ internal static partial class Emitter
             }
         }
     }
+}
+
+internal static partial class EmitterCatalog
+{
+    internal static readonly LayerEmitter Dropout = Register(new DropoutEmitter());
 }

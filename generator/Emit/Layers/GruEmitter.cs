@@ -1,4 +1,6 @@
+using System.Linq;
 using StaticRnn.Generator.Model;
+using static StaticRnn.Generator.Emit.Code;
 
 namespace StaticRnn.Generator.Emit;
 
@@ -8,28 +10,28 @@ namespace StaticRnn.Generator.Emit;
 /// suffices. Without it, h̃ = a(x·W_h + (r ⊙ h)·U_h + b_h) needs r of every unit first: the step runs in two passes.
 /// The tape keeps, per step, z, r, h̃ and the fourth vector the backward pass needs (h·U_h + b'_h, or r ⊙ h).
 /// </summary>
-internal static partial class Emitter
+internal sealed class GruEmitter : LayerEmitter<GruSpec>
 {
-    private static (string Name, int Column)[] Triple(string z, string r, string h, int units, int block)
-        => new[] { (z, 8 * block), (r, units + 8 * block), (h, 2 * units + 8 * block) };
-
-    private static void GruForward(SourceWriter w, LayerSpec layer, string method, TapePlan.LayerPlan plan)
+    protected override void Forward(LayerContext ctx, GruSpec layer)
     {
-        int inputs = layer.InputFeatures, units = layer.Decl.Units, steps = layer.InputSteps, stride = plan.Stride, cols = 3 * units;
-        bool after = layer.Decl.ResetAfter, bias = layer.HasBias;
-        ActivationKind act = layer.Decl.Activation, rec = layer.Decl.RecurrentActivation;
+        SourceWriter w = ctx.Writer;
+        LayerPlan plan = ctx.Plan;
+        string method = ctx.Method;
+        int inputs = layer.InputFeatures, units = layer.Units, steps = layer.InputSteps, stride = plan.Stride, cols = 3 * units;
+        bool after = layer.ResetAfter, bias = layer.UseBias;
+        ActivationKind act = layer.Activation, rec = layer.RecurrentActivation;
         string candidate = after ? $"{Name(act)}(x·W_h{(bias ? " + b_h" : "")} + r ⊙ (h_(t-1)·U_h{(bias ? " + b'_h" : "")}))" : $"{Name(act)}(x·W_h + (r ⊙ h_(t-1))·U_h{(bias ? " + b_h" : "")})";
-        w.Line($"/// <summary>Layer {layer.Position + 1} '{layer.Name}' (GRU {inputs} → {units}, {steps} steps{(layer.Decl.GoBackwards ? ", backwards" : "")}, reset_after={(after ? "True" : "False")}):");
+        w.Line($"/// <summary>Layer {layer.Position + 1} '{layer.Name}' (GRU {inputs} → {units}, {steps} steps{(layer.GoBackwards ? ", backwards" : "")}, reset_after={(after ? "True" : "False")}):");
         w.Line($"/// z, r = {Formula(rec)}(x_t·W + h_(t-1)·U{(bias ? " + b" : "")}); h̃ = {candidate}; h_t = z ⊙ h_(t-1) + (1 - z) ⊙ h̃.</summary>");
         w.Line($"/// <remarks>Region: h ({steps + 1} rows of {stride}, row 0 zeros), then per step z, r, h̃ and {(after ? "h·U_h + b'_h" : "r ⊙ h_(t-1)")} ({4 * stride} floats).</remarks>");
-        using (w.Block($"private static void {method}Forward(ref float p, ref float x, ref float h)"))
+        using (w.Block(Names.ForwardSignature(method, region: "h")))
         {
             WeightRefs(w, layer, "p", "W", "b");
             if (!after)
             {
                 w.Line($"ref float Uh = ref Unsafe.Add(ref U, {2 * units}); // the candidate's columns of the recurrent kernel");
             }
-            w.Line($"ref float gates = ref Unsafe.Add(ref h, {plan.GateOffset - plan.RegionOffset});");
+            w.Line($"ref float gates = ref Unsafe.Add(ref h, {layer.GateStart});");
             using (w.Block($"for (int t = 0; t < {steps}; t++)"))
             {
                 w.Line($"ref float xt = ref Unsafe.Add(ref x, {InputRow(layer)} * {plan.InputStride});");
@@ -116,14 +118,23 @@ internal static partial class Emitter
                 }
             }
         }
+        if (ctx.Grouped && HasGroupKernel(layer))
+        {
+            w.Line();
+            ForwardPair(w, layer, method, plan);
+        }
     }
 
-    private static void GruBackward(SourceWriter w, LayerSpec layer, string method, TapePlan.LayerPlan plan, bool needsInputGradient)
+    protected override void Backward(LayerContext ctx, GruSpec layer)
     {
-        int units = layer.Decl.Units, steps = layer.InputSteps, stride = plan.Stride, cols = 3 * units;
+        SourceWriter w = ctx.Writer;
+        LayerPlan plan = ctx.Plan;
+        string method = ctx.Method;
+        bool needsInputGradient = ctx.NeedsInputGradient;
+        int units = layer.Units, steps = layer.InputSteps, stride = plan.Stride, cols = 3 * units;
         int blocks = Blocks(units);
-        bool sequence = layer.Decl.ReturnSequences, masked = units % 8 != 0, after = layer.Decl.ResetAfter, bias = layer.HasBias;
-        ActivationKind act = layer.Decl.Activation, rec = layer.Decl.RecurrentActivation;
+        bool sequence = layer.ReturnSequences, masked = units % 8 != 0, after = layer.ResetAfter, bias = layer.UseBias;
+        ActivationKind act = layer.Activation, rec = layer.RecurrentActivation;
         int inputCandidate = after ? 3 * stride : 2 * stride; // where dz keeps the candidate's input-side delta
         string Mask(int k) => masked && k == blocks - 1 ? " & tail" : "";
         string Times(string value, string? factor) => factor is null ? value : $"({value}) * {factor}";
@@ -140,7 +151,7 @@ internal static partial class Emitter
         w.Line($"/// after the first step, over all steps at once: dW += Σ x_tᵀ·dz_t, dU += Σ h_(t-1)ᵀ·dz_t{(needsInputGradient ? ", dx_t = dz_t·Wᵀ" : "")}.</summary>");
         using (RecurrentBackwardStart(w, layer, method, needsInputGradient))
         {
-            w.Line($"ref float gates = ref Unsafe.Add(ref h, {plan.GateOffset - plan.RegionOffset});");
+            w.Line($"ref float gates = ref Unsafe.Add(ref h, {layer.GateStart});");
             w.Line("ref float dh = ref work; // dh_t flowing back from step t + 1");
             w.Line($"ref float dz = ref Unsafe.Add(ref work, {stride}); // per step the deltas z, r, {(after ? "h̃ (recurrent side), h̃ (input side)" : "h̃, r ⊙ h")}; {stride} floats each");
             if (masked)
@@ -221,4 +232,73 @@ internal static partial class Emitter
             }
         }
     }
+
+    /// <summary>With reset_after, pairs of samples share each weight load (reset_before needs r of every unit first).</summary>
+    protected override bool HasGroupKernel(GruSpec layer) => layer.ResetAfter;
+
+    protected override void EmitGroupCall(SourceWriter w, GruSpec layer, string method, System.Func<int, string> arguments) => PairCalls(w, method, arguments);
+
+    private static (string Name, int Column)[] Triple(string z, string r, string h, int units, int block)
+        => new[] { (z, 8 * block), (r, units + 8 * block), (h, 2 * units + 8 * block) };
+
+    private static void ForwardPair(SourceWriter w, GruSpec layer, string method, LayerPlan plan)
+    {
+        int units = layer.Units, stride = plan.Stride, cols = 3 * units;
+        bool bias = layer.UseBias;
+        ActivationKind act = layer.Activation, rec = layer.RecurrentActivation;
+        string Bias(int column) => bias ? $"Vector256.LoadUnsafe(ref b, {column})" : "Vector256<float>.Zero";
+        w.Line($"/// <summary>Layer {layer.Position + 1} '{layer.Name}' for two samples at once (each weight vector loaded once for both).</summary>");
+        using (w.Block($"private static void {Names.ForwardPair(method)}(ref float p, ref float x0, ref float h0, ref float x1, ref float h1)"))
+        {
+            WeightRefs(w, layer, "p", "W", "b");
+            using (w.Block($"for (int t = 0; t < {layer.InputSteps}; t++)"))
+            {
+                PairStepRefs(w, layer, plan, layer.GateStart, null);
+                OutlinedLoop(w, layer, method, new[] { "hq", "ht", "gt" }, Block);
+            }
+        }
+        OutlinedMethod(w, layer, method, new[] { "hq", "ht", "gt" }, Blocks);
+
+        void Block(int k) => Blocks(k, 1);
+
+        void Blocks(int first, int count)
+        {
+            using (w.Block(""))
+            {
+                w.Line($"// {ColumnRange(first, count, units)}: z and r from both products; h̃'s input part X and recurrent part H apart");
+                foreach (string s in PairSamples)
+                {
+                    for (int j = 0; j < count; j++)
+                    {
+                        int o = 8 * (first + j);
+                        w.Line($"Vector256<float> a{s}Z{j} = {(bias ? $"{Bias(o)} + {Bias(cols + o)}" : Bias(o))}, a{s}R{j} = {(bias ? $"{Bias(units + o)} + {Bias(cols + units + o)}" : Bias(o))}, a{s}X{j} = {Bias(2 * units + o)}, a{s}H{j} = {Bias(cols + 2 * units + o)};");
+                    }
+                }
+                AccumulatePair(w, "xt", "W", layer.InputFeatures, cols, Enumerable.Range(0, count).SelectMany(j => new[] { ($"Z{j}", 8 * (first + j)), ($"R{j}", units + 8 * (first + j)), ($"X{j}", 2 * units + 8 * (first + j)) }).ToArray());
+                AccumulatePair(w, "hp", "U", units, cols, Enumerable.Range(0, count).SelectMany(j => new[] { ($"Z{j}", 8 * (first + j)), ($"R{j}", units + 8 * (first + j)), ($"H{j}", 2 * units + 8 * (first + j)) }).ToArray());
+                for (int j = 0; j < count; j++)
+                {
+                    int o = 8 * (first + j);
+                    foreach (string s in PairSamples)
+                    {
+                        using (w.Block(""))
+                        {
+                            w.Line($"Vector256<float> gateZ = {Activate(rec, $"a{s}Z{j}")}, gateR = {Activate(rec, $"a{s}R{j}")};");
+                            w.Line($"Vector256<float> candidate = {Activate(act, $"Vector256.MultiplyAddEstimate(gateR, a{s}H{j}, a{s}X{j})")};");
+                            w.Line($"Vector256.MultiplyAddEstimate(gateZ, Vector256.LoadUnsafe(ref hq{s}, {o}) - candidate, candidate).StoreUnsafe(ref ht{s}, {o});");
+                            w.Line($"gateZ.StoreUnsafe(ref gt{s}, {o});");
+                            w.Line($"gateR.StoreUnsafe(ref gt{s}, {stride + o});");
+                            w.Line($"candidate.StoreUnsafe(ref gt{s}, {2 * stride + o});");
+                            w.Line($"a{s}H{j}.StoreUnsafe(ref gt{s}, {3 * stride + o});");
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+internal static partial class EmitterCatalog
+{
+    internal static readonly LayerEmitter Gru = Register(new GruEmitter());
 }

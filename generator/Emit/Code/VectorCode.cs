@@ -6,27 +6,15 @@ using StaticRnn.Generator.Model;
 namespace StaticRnn.Generator.Emit;
 
 /// <summary>
-/// Emits the vector products every layer is made of. Columns (units) are cut into blocks of 8 floats, one
+/// The vector products every layer is made of, as C# text. Columns (units) are cut into blocks of 8 floats, one
 /// <c>Vector256</c> each, and blocks into groups of up to four accumulators that stay in registers. Weights are
 /// read in Keras layout, row by row, as broadcast-FMA rows; the last block of a row may read up to 7 floats past
 /// the row (the parameter buffer is padded), and those lanes are never stored as data. In the backward pass the
 /// padding lanes of dz are zero, so the same full-width reads and read-modify-writes stay exact.
 /// </summary>
-internal static partial class Emitter
+internal static partial class Code
 {
-    private const int GroupBlocks = 4;
-
-    /// <summary>
-    /// 8-unit blocks a gated layer's forward step computes together: two blocks of LSTM or GRU gates are eight independent
-    /// accumulators, enough to hide the FMA latency (one block's four would leave the FMA units half idle).
-    /// </summary>
-    private const int PairBlocks = 2;
-
-    /// <summary>
-    /// Whether a gated layer's step calls a separate method per group of blocks instead of inlining every block: past four
-    /// blocks one method would hold so many inlined activation temporaries that the JIT spills the accumulators to the stack.
-    /// </summary>
-    internal static bool Outlined(LayerSpec layer) => Blocks(layer.Decl.Units) > 4;
+    internal const int GroupBlocks = 4;
 
     /// <summary>Blocks of 8 columns, in groups of up to <see cref="GroupBlocks"/>.</summary>
     internal static IEnumerable<(int First, int Count)> Groups(int columns)
@@ -149,55 +137,6 @@ internal static partial class Emitter
         }
     }
 
-    /// <summary>
-    /// <paramref name="Count"/> consecutive gates of a weight matrix starting at gate <paramref name="FirstGate"/>, whose deltas
-    /// start at float <paramref name="DeltaOffset"/> of a delta row (each gate padded to the stride there).
-    /// </summary>
-    internal readonly record struct GateRun(int FirstGate, int DeltaOffset, int Count);
-
-    /// <summary>out (+)= deltas·Mᵀ over the gates of <paramref name="run"/>, one dot product per row of M (a call into <c>Products.DotRows</c>).</summary>
-    internal static void DotRows(SourceWriter w, string output, string matrix, int rows, GateRun run, LayerSpec layer, int stride, string deltas, bool accumulate)
-    {
-        int units = layer.Decl.Units;
-        w.Line($"Products.DotRows(ref {At(output, 0)}, ref {At(matrix, run.FirstGate * units)}, rowLength: {layer.Gates * units}, gates: {run.Count}, units: {units}, stride: {stride}, rows: {rows}, ref {At(deltas, run.DeltaOffset)}, accumulate: {(accumulate ? "true" : "false")});");
-    }
-
-    /// <summary>G += Σ_t v_tᵀ·d_t over all steps and the gates of <paramref name="run"/> (a call into <c>Products.AddOuterProducts</c>).</summary>
-    internal static void OuterProducts(SourceWriter w, string gradient, string vectors, int vectorStride, int rows, GateRun run, LayerSpec layer, int stride, int deltaRow)
-    {
-        int units = layer.Decl.Units;
-        w.Line($"Products.AddOuterProducts(ref {At(gradient, run.FirstGate * units)}, rowLength: {layer.Gates * units}, gates: {run.Count}, units: {units}, stride: {stride}, ref {vectors}, vectorStride: {vectorStride}, rows: {rows}, ref {At("dz", run.DeltaOffset)}, deltaStride: {deltaRow}, steps: {layer.InputSteps});");
-    }
-
-    /// <summary>
-    /// After the time loop of a recurrent backward pass: the kernel's gradient from the inputs of every step, and, when a
-    /// layer precedes this one, each step's input gradient dx_t = dz_t·Wᵀ. Going backwards, step t read input row T-1-t,
-    /// so the input rows are walked from the last one with a negative stride.
-    /// </summary>
-    internal static void InputSideProducts(SourceWriter w, LayerSpec layer, TapePlan.LayerPlan plan, bool needsInputGradient, int deltaRow, params GateRun[] runs)
-    {
-        int steps = layer.InputSteps, stride = plan.Stride;
-        bool backwards = layer.Decl.GoBackwards;
-        string first = backwards ? $"Unsafe.Add(ref x, {(steps - 1) * plan.InputStride})" : "x";
-        foreach (GateRun run in runs)
-        {
-            OuterProducts(w, "gW", first, backwards ? -plan.InputStride : plan.InputStride, layer.InputFeatures, run, layer, stride, deltaRow);
-        }
-        if (!needsInputGradient)
-        {
-            return;
-        }
-        using (w.Block($"for (int t = 0; t < {steps}; t++)"))
-        {
-            w.Line($"ref float dxt = ref Unsafe.Add(ref dx, {InputRow(layer)} * {plan.InputStride});");
-            w.Line($"ref float dzt = ref Unsafe.Add(ref dz, t * {deltaRow});");
-            for (int r = 0; r < runs.Length; r++)
-            {
-                DotRows(w, "dxt", "W", layer.InputFeatures, runs[r], layer, stride, "dzt", accumulate: r > 0);
-            }
-        }
-    }
-
     /// <summary>Declares z0..z(count-1) from the dz row.</summary>
     internal static void LoadDz(SourceWriter w, int first, int count, string row = "dz")
     {
@@ -224,84 +163,98 @@ internal static partial class Emitter
     }
 
     /// <summary>The activation applied to a pre-activation vector expression.</summary>
-    internal static string Activate(Model.ActivationKind activation, string value) => activation switch
+    internal static string Activate(ActivationKind activation, string value) => activation switch
     {
-        Model.ActivationKind.Tanh => $"VectorMath.Tanh({value})",
-        Model.ActivationKind.Sigmoid => $"VectorMath.Sigmoid({value})",
-        Model.ActivationKind.Relu => $"VectorMath.Relu({value})",
-        Model.ActivationKind.HardSigmoid => $"VectorMath.HardSigmoid({value})",
+        ActivationKind.Tanh => $"VectorMath.Tanh({value})",
+        ActivationKind.Sigmoid => $"VectorMath.Sigmoid({value})",
+        ActivationKind.Relu => $"VectorMath.Relu({value})",
+        ActivationKind.HardSigmoid => $"VectorMath.HardSigmoid({value})",
         _ => value, // Linear; Softmax is applied to the whole row afterwards
     };
 
     /// <summary>d(activation)/d(pre-activation) from the activation's output, or null when it is 1.</summary>
-    internal static string? Derivative(Model.ActivationKind activation, string output) => activation switch
+    internal static string? Derivative(ActivationKind activation, string output) => activation switch
     {
-        Model.ActivationKind.Tanh => $"VectorMath.TanhDerivative({output})",
-        Model.ActivationKind.Sigmoid => $"VectorMath.SigmoidDerivative({output})",
-        Model.ActivationKind.Relu => $"VectorMath.ReluDerivative({output})",
-        Model.ActivationKind.HardSigmoid => $"VectorMath.HardSigmoidDerivative({output})",
+        ActivationKind.Tanh => $"VectorMath.TanhDerivative({output})",
+        ActivationKind.Sigmoid => $"VectorMath.SigmoidDerivative({output})",
+        ActivationKind.Relu => $"VectorMath.ReluDerivative({output})",
+        ActivationKind.HardSigmoid => $"VectorMath.HardSigmoidDerivative({output})",
         _ => null,
     };
 
-    internal static string Formula(Model.ActivationKind activation) => activation switch
+    /// <summary>The activation's name in formulas, <c>linear</c> included.</summary>
+    internal static string Name(ActivationKind activation) => activation == ActivationKind.Linear ? "linear" : Formula(activation);
+
+    internal static string Formula(ActivationKind activation) => activation switch
     {
-        Model.ActivationKind.Tanh => "tanh",
-        Model.ActivationKind.Sigmoid => "σ",
-        Model.ActivationKind.Relu => "relu",
-        Model.ActivationKind.HardSigmoid => "hard_sigmoid",
-        Model.ActivationKind.Softmax => "softmax",
+        ActivationKind.Tanh => "tanh",
+        ActivationKind.Sigmoid => "σ",
+        ActivationKind.Relu => "relu",
+        ActivationKind.HardSigmoid => "hard_sigmoid",
+        ActivationKind.Softmax => "softmax",
         _ => "",
     };
 
     /// <summary>
-    /// Start of a recurrent backward pass: dh holds the gradient flowing into the last step, which is the output's
-    /// gradient when only the last step is returned, else zero (each step's own output gradient is added per step).
+    /// Writes dz = incoming ⊙ a'(y) block by block into the dz row (padding lanes zeroed), and adds it to the bias gradient.
     /// </summary>
-    internal static void InitialDh(SourceWriter w, bool sequence, int blocks)
+    internal static void EmitDz(SourceWriter w, int units, System.Func<int, string> incoming, ActivationKind act, string output, bool hasBias, string target = "dz")
     {
+        int blocks = Blocks(units);
         for (int k = 0; k < blocks; k++)
         {
-            w.Line(sequence
-                ? $"Vector256<float>.Zero.StoreUnsafe(ref dh, {8 * k});"
-                : $"Vector256.LoadUnsafe(ref dy, {8 * k}).StoreUnsafe(ref dh, {8 * k}); // only the last step is an output");
+            string value = incoming(k);
+            string? derivative = Derivative(act, $"Vector256.LoadUnsafe(ref {output}, {8 * k})");
+            if (derivative is not null)
+            {
+                value = $"({value}) * {derivative}";
+            }
+            if (k == blocks - 1 && units % 8 != 0)
+            {
+                value = $"({value}) & tail";
+            }
+            w.Line($"Vector256<float> d{k} = {value};");
+            w.Line($"d{k}.StoreUnsafe(ref {target}, {8 * k});");
+            if (hasBias)
+            {
+                w.Line($"(Vector256.LoadUnsafe(ref gb, {8 * k}) + d{k}).StoreUnsafe(ref gb, {8 * k});");
+            }
         }
     }
 
-    /// <summary>
-    /// The refs one backward step of a recurrent layer reads: h_(t-1) and the output gradient row, and, when the step itself
-    /// works on its input (<paramref name="inputRows"/>), the input row and the input gradient row.
-    /// </summary>
-    internal static void StepRefs(SourceWriter w, Model.LayerSpec layer, TapePlan.LayerPlan plan, bool needsInputGradient, bool inputRows = true)
+    /// <summary>Declares <c>ref float {name} = ref Unsafe.Add(ref {buffer}, offset)</c> for each weight given (null ones are skipped).</summary>
+    internal static void WeightRefs(SourceWriter w, string buffer, params (string Name, WeightSpec? Weight)[] refs)
     {
-        if (inputRows)
+        foreach (var (name, weight) in refs)
         {
-            w.Line($"ref float xt = ref Unsafe.Add(ref x, {InputRow(layer)} * {plan.InputStride});");
-        }
-        w.Line($"ref float hp = ref Unsafe.Add(ref h, t * {plan.Stride}); // h_(t-1)");
-        if (layer.Decl.ReturnSequences)
-        {
-            w.Line($"ref float dyt = ref Unsafe.Add(ref dy, t * {plan.Stride});");
-        }
-        if (needsInputGradient && inputRows)
-        {
-            w.Line($"ref float dxt = ref Unsafe.Add(ref dx, {InputRow(layer)} * {plan.InputStride});");
+            if (weight is not null)
+            {
+                w.Line($"ref float {name} = ref Unsafe.Add(ref {buffer}, {weight.Offset}); // {weight.Name} {NetworkBuilder.Shape(weight.Shape.ToArray())}");
+            }
         }
     }
 
-    /// <summary>
-    /// Opens a recurrent layer's backward method: its signature (an input gradient only when a layer precedes it),
-    /// the kernel (when dx is needed) and recurrent kernel, and the gradient refs gW, gU and gb.
-    /// </summary>
-    internal static SourceWriter.Scope RecurrentBackwardStart(SourceWriter w, Model.LayerSpec layer, string method, bool needsInputGradient)
+    /// <summary>Refs to a Dense layer's kernel (and bias, when <paramref name="bias"/> names it) in <paramref name="buffer"/>.</summary>
+    internal static void WeightRefs(SourceWriter w, DenseSpec layer, string buffer, string kernel, string? bias)
+        => WeightRefs(w, buffer, (kernel, layer.Kernel), (bias ?? "", bias is null ? null : layer.Bias));
+
+    /// <summary>Refs to a recurrent layer's kernel, recurrent kernel (<c>U</c> or <c>gU</c>) and bias in <paramref name="buffer"/>.</summary>
+    internal static void WeightRefs(SourceWriter w, RecurrentSpec layer, string buffer, string kernel, string? bias)
+        => WeightRefs(w, buffer, (kernel, layer.Kernel), (kernel == "W" ? "U" : "gU", layer.RecurrentKernel), (bias ?? "", bias is null ? null : layer.Bias));
+
+    /// <summary>Emits the body once per output row: directly for one row, else in a loop over r with row refs xr, yr.</summary>
+    internal static void RowLoop(SourceWriter w, int rows, int inputStride, int stride, string x, string y, System.Action<string, string> body)
     {
-        string dxParam = needsInputGradient ? ", ref float dx" : "";
-        SourceWriter.Scope scope = w.Block($"private static void {method}Backward(ref float p, ref float x, ref float h, ref float dy, ref float g{dxParam}, ref float work)");
-        if (needsInputGradient)
+        if (rows == 1)
         {
-            w.Line($"ref float W = ref Unsafe.Add(ref p, {layer.Weight(Model.WeightRole.Kernel).Offset});");
+            body(x, y);
+            return;
         }
-        w.Line($"ref float U = ref Unsafe.Add(ref p, {layer.Weight(Model.WeightRole.RecurrentKernel).Offset});");
-        WeightRefs(w, layer, "g", "gW", "gb");
-        return scope;
+        using (w.Block($"for (int r = 0; r < {rows}; r++)"))
+        {
+            w.Line($"ref float xr = ref Unsafe.Add(ref {x}, r * {inputStride});");
+            w.Line($"ref float yr = ref Unsafe.Add(ref {y}, r * {stride});");
+            body("xr", "yr");
+        }
     }
 }

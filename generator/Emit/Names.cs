@@ -1,0 +1,55 @@
+namespace StaticRnn.Generator.Emit;
+
+/// <summary>
+/// Identifiers of the generated code that one emitter writes and another reads: the layer methods' names and parameters,
+/// and the offsets into a scratch buffer. Every emitter takes them from here, so none matches another's strings.
+/// </summary>
+internal static class Names
+{
+    /// <summary>The parameter buffer (<c>ref float</c>).</summary>
+    public const string Parameters = "p";
+    /// <summary>The gradient buffer, same layout as the parameters.</summary>
+    public const string Gradient = "g";
+    /// <summary>A layer's input rows.</summary>
+    public const string Input = "x";
+    /// <summary>A layer's tape region (its output rows and whatever else it keeps).</summary>
+    public const string Region = "y";
+    /// <summary>d loss / d a layer's output rows.</summary>
+    public const string OutputGradient = "dy";
+    /// <summary>d loss / d a layer's input rows (absent for the first layer).</summary>
+    public const string InputGradient = "dx";
+    /// <summary>Backward scratch shared by all layers.</summary>
+    public const string Work = "work";
+    /// <summary>The dropout generator (null in inference).</summary>
+    public const string Random = "random";
+    /// <summary>One sample's tape.</summary>
+    public const string Tape = "tape";
+
+    /// <summary>Offsets into a scratch buffer (the network's state, or a shard's buffer of the same layout).</summary>
+    public const string GradientOffset = "Gradient", TapeOffset = "Tape", DeltaAOffset = "DeltaA", DeltaBOffset = "DeltaB", WorkOffset = "Work",
+        TokensOffset = "Tokens", GroupTapesOffset = "GroupTapes";
+
+    /// <summary>The kernels of layer <paramref name="index"/> (0-based) are named <c>Layer{index + 1}...</c>.</summary>
+    public static string Layer(int index) => "Layer" + (index + 1).ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    public static string Forward(string method) => method + "Forward";
+    public static string Backward(string method) => method + "Backward";
+    /// <summary>The forward kernel of a group of samples side by side.</summary>
+    public static string ForwardGroup(string method) => method + "ForwardGroup";
+    /// <summary>The forward kernel of a pair of samples sharing each weight load.</summary>
+    public static string ForwardPair(string method) => method + "ForwardPair";
+
+    /// <summary>
+    /// The signature of a layer's forward kernel: <c>(ref float p, ref float x, ref float {region})</c>, and the dropout
+    /// generator for a layer that draws random numbers.
+    /// </summary>
+    public static string ForwardSignature(string method, string region = Region, bool random = false)
+        => $"private static void {Forward(method)}(ref float {Parameters}, ref float {Input}, ref float {region}{(random ? $", global::StaticRnn.SeededRandom? {Random}" : "")})";
+
+    /// <summary>
+    /// The signature of a layer's backward kernel: <c>(ref float p, ref float x, ref float {region}, ref float dy, ref float g,
+    /// [ref float dx,] ref float work)</c>; dx only when a layer precedes this one.
+    /// </summary>
+    public static string BackwardSignature(string method, bool inputGradient, string region = Region)
+        => $"private static void {Backward(method)}(ref float {Parameters}, ref float {Input}, ref float {region}, ref float {OutputGradient}, ref float {Gradient}{(inputGradient ? $", ref float {InputGradient}" : "")}, ref float {Work})";
+}

@@ -1,0 +1,98 @@
+using System.Collections.Generic;
+
+namespace StaticRnn.Generator.Model;
+
+/// <summary>
+/// The keras.io "Text classification with Transformer" block on a (timesteps, d) sequence, post-norm:
+/// <c>y = LN1(x + Dropout(MHA(x)))</c>, <c>out = LN2(y + Dropout(Dense(d)(Dense(ff, activation)(y))))</c>; with
+/// <c>NormalizeFirst</c> (pre-norm) <c>y = x + Dropout(MHA(LN1(x)))</c>, <c>out = y + Dropout(FFN(LN2(y)))</c>. Its parts are
+/// created, named and tracked as Keras does for that block: the attention, the feed-forward <c>dense</c> and
+/// <c>dense_1</c>, <c>layer_normalization</c> and <c>layer_normalization_1</c>, then the two dropouts.
+/// </summary>
+internal sealed record TransformerEncoderSpec(int NumHeads, int KeyDim, int FeedForwardDim, double Epsilon, double DropoutRate, bool NormalizeFirst,
+    ActivationKind Activation, bool Causal) : LayerSpec
+{
+    public static LayerSpec? Parse(LayerArguments a) => a.TryInts(3, out int[] v)
+        ? new TransformerEncoderSpec(v[0], v[1], v[2], a.Number("Epsilon", 1e-6), a.Number("DropoutRate", 0.1), a.Bool("NormalizeFirst", false),
+            a.Activation("Activation", ActivationKind.Relu), a.Bool("Causal", false))
+        : null;
+
+    public override string KerasType => "TransformerEncoder";
+    public override string AutoNamePrefix => "transformer_encoder";
+    public override string? NotGenerated(NetworkSpec network) => PendingCode; // TEMPORARY until its emitter lands
+    public override bool UsesRandom => DropoutRate > 0;
+
+    /// <summary>The parts, named (by <see cref="WithNames"/>) and later placed.</summary>
+    public MultiHeadAttentionSpec Attention { get; init; } = new(1, 1, 0, true, false);
+    public DenseSpec FeedForward { get; init; } = new(1, ActivationKind.Relu, true);
+    public DenseSpec FeedForwardOutput { get; init; } = new(1, ActivationKind.Linear, true);
+    public LayerNormalizationSpec Norm1 { get; init; } = new(1e-6);
+    public LayerNormalizationSpec Norm2 { get; init; } = new(1e-6);
+    public DropoutSpec Dropout1 { get; init; } = new(0.1);
+    public DropoutSpec Dropout2 { get; init; } = new(0.1);
+
+    /// <summary>The block's name first, then its sublayers' in the order the block creates them, from the same counters as every layer.</summary>
+    public override LayerSpec WithNames(KerasNamer namer)
+    {
+        string name = DeclaredName ?? namer.Next(AutoNamePrefix);
+        return this with
+        {
+            Name = name,
+            Attention = new MultiHeadAttentionSpec(NumHeads, KeyDim, 0, true, Causal) { Index = Index, Name = namer.Next("multi_head_attention") },
+            FeedForward = new DenseSpec(FeedForwardDim, Activation, true) { Index = Index, Name = namer.Next("dense") },
+            FeedForwardOutput = new DenseSpec(1, ActivationKind.Linear, true) { Index = Index, Name = namer.Next("dense") },
+            Norm1 = new LayerNormalizationSpec(Epsilon) { Index = Index, Name = namer.Next("layer_normalization") },
+            Norm2 = new LayerNormalizationSpec(Epsilon) { Index = Index, Name = namer.Next("layer_normalization") },
+            Dropout1 = new DropoutSpec(DropoutRate) { Index = Index, Name = namer.Next("dropout") },
+            Dropout2 = new DropoutSpec(DropoutRate) { Index = Index, Name = namer.Next("dropout") },
+        };
+    }
+
+    public override void Validate(LayerChecks check)
+    {
+        check.Positive("numHeads", NumHeads);
+        check.Positive("keyDim", KeyDim);
+        check.Positive("feedForwardDim", FeedForwardDim);
+        check.PositiveReal("Epsilon", Epsilon);
+        check.Rate("DropoutRate", DropoutRate);
+        check.Activations(Activation);
+        if (Activation == ActivationKind.Softmax)
+        {
+            check.Fail("Activation = Softmax is not supported in the feed-forward sublayer; use Relu, Tanh, Sigmoid, HardSigmoid or Linear");
+        }
+    }
+
+    public override int[]? InferOutputShape(ShapeChecks check) => check.Sequence() ? check.Input : null;
+
+    public override IReadOnlyList<(LayerSpec Part, int[] Input)> Parts()
+    {
+        int steps = InputShape[0], d = InputShape[1];
+        int[] width = { steps, d };
+        return new (LayerSpec, int[])[]
+        {
+            (Attention, width),
+            (FeedForward, width),
+            (FeedForwardOutput with { Units = d }, new[] { steps, FeedForwardDim }),
+            (Norm1, width),
+            (Norm2, width),
+            (Dropout1, width),
+            (Dropout2, width),
+        };
+    }
+
+    public override LayerSpec WithPlacedParts(IReadOnlyList<LayerSpec> parts) => this with
+    {
+        Attention = (MultiHeadAttentionSpec)parts[0],
+        FeedForward = (DenseSpec)parts[1],
+        FeedForwardOutput = (DenseSpec)parts[2],
+        Norm1 = (LayerNormalizationSpec)parts[3],
+        Norm2 = (LayerNormalizationSpec)parts[4],
+        Dropout1 = (DropoutSpec)parts[5],
+        Dropout2 = (DropoutSpec)parts[6],
+    };
+}
+
+internal static partial class LayerCatalog
+{
+    internal static readonly string TransformerEncoder = Register("TransformerEncoderAttribute", TransformerEncoderSpec.Parse);
+}

@@ -1,0 +1,28 @@
+namespace StaticRnn;
+
+/// <summary>
+/// Marks a <c>partial class</c> as a network: a stack of layer attributes applied in source order.
+/// The StaticRnn source generator writes the forward, backward and training code for this exact shape.
+/// </summary>
+/// <param name="inputShape">The shape of one sample without the batch axis, exactly like Keras <c>input_shape</c>:
+/// <c>(timesteps, features)</c> for sequences, <c>(features)</c> for vectors, <c>(timesteps)</c> of token ids for embeddings.</param>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = false, Inherited = false)]
+public sealed class SequentialAttribute(params int[] inputShape) : Attribute
+{
+    /// <summary>The shape of one sample, batch axis excluded.</summary>
+    public int[] InputShape { get; } = inputShape;
+    /// <summary>When not 0, the analyzer checks the computed parameter count against it (SRNN004).</summary>
+    public int ExpectedParameters { get; set; }
+    /// <summary>The training loss.</summary>
+    public Loss Loss { get; set; } = Loss.MeanSquaredError;
+    /// <summary>Seed of the weight initialization done by the parameterless constructor.</summary>
+    public int Seed { get; set; }
+    /// <summary>Keras <c>stateful=True</c>: recurrent state carries over between <c>Predict</c> calls until <c>ResetStates()</c>.</summary>
+    public bool Stateful { get; set; }
+}
+
+/// <summary>Marks a <c>partial class</c> as a sequence-to-sequence model with nested <c>Encoder</c> and <c>Decoder</c> stacks.</summary>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = false, Inherited = false)]
+public sealed class Seq2SeqAttribute : Attribute
+{
+}
