@@ -117,6 +117,43 @@ public class GeneratorOutputTests
         Assert.True(problems.Length == 0, string.Join("\n", problems));
     }
 
+    /// <summary>
+    /// A machine whose culture writes minus as U+2212 and decimals with a comma builds the same code: negative strides
+    /// (GoBackwards) and rates (Dropout) are formatted invariantly, as are the messages.
+    /// </summary>
+    [Fact]
+    public void OutputDoesNotDependOnTheMachineCulture()
+    {
+        const string source = """
+            using StaticRnn;
+            [Sequential(6, 4, Loss = Loss.BinaryCrossentropy)]
+            [Dropout(0.25)]
+            [Lstm(5, GoBackwards = true, ReturnSequences = true)]
+            [Gru(3, GoBackwards = true)]
+            [Dense(1, Activation = Activation.Sigmoid)]
+            public partial class Net;
+            """;
+        string Generate() => GeneratorTestHelper.Run(source).Files.Single().SourceText.ToString();
+        string invariant = Generate();
+        Assert.Contains("vectorStride: -", invariant);
+        Assert.Contains("0.25f", invariant);
+        var odd = (System.Globalization.CultureInfo)System.Globalization.CultureInfo.InvariantCulture.Clone();
+        odd.NumberFormat.NegativeSign = "\u2212";
+        odd.NumberFormat.NumberDecimalSeparator = ",";
+        odd.NumberFormat.NumberGroupSeparator = ".";
+        System.Globalization.CultureInfo previous = System.Globalization.CultureInfo.CurrentCulture;
+        try
+        {
+            System.Globalization.CultureInfo.CurrentCulture = odd;
+            Assert.Equal(invariant, Generate());
+            Assert.Equal(odd, System.Globalization.CultureInfo.CurrentCulture);
+        }
+        finally
+        {
+            System.Globalization.CultureInfo.CurrentCulture = previous;
+        }
+    }
+
     [Theory]
     [InlineData("[Sequential(10, 8)] [SimpleRnn(5)] [SimpleRnn(3)]")]
     [InlineData("[Sequential(10, 4)] [LayerNormalization]")]
@@ -162,5 +199,5 @@ public class GeneratorOutputTests
         }
     }
 
-    private static string Normalize(string text) => text.Replace("\r\n", "\n").Replace($"\"{Emit.Emitter.GeneratorVersion}\"", "\"%VERSION%\"");
+    private static string Normalize(string text) => text.Replace("\r\n", "\n").Replace($"\"{Emit.NetworkEmitter.GeneratorVersion}\"", "\"%VERSION%\"");
 }
