@@ -1,0 +1,4 @@
+using BenchmarkDotNet.Running;
+using StaticRnn.GeneratorBenchmarks;
+
+BenchmarkSwitcher.FromAssembly(typeof(GeneratorBenchmarks).Assembly).Run(args);
