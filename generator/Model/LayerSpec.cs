@@ -74,9 +74,6 @@ internal abstract record LayerSpec
     /// <summary>Vector multiply-adds of the largest product one step unrolls; past the budget it is emitted as loops (SRNN008).</summary>
     public virtual int VectorOps => 0;
 
-    // TEMPORARY: the message of the layers whose emitters have not landed yet.
-    protected const string PendingCode = "parameter counts and shapes are checked, but code for this layer is not generated yet (Dense, SimpleRnn, Lstm, Gru, Embedding, Dropout and GlobalAveragePooling1D are); remove it for now";
-
     /// <summary>Why code for this (valid) layer cannot be generated in this network (SRNN009), or null.</summary>
     public virtual string? NotGenerated(NetworkSpec network) => null;
 

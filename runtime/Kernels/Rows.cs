@@ -209,6 +209,42 @@ public static class Rows
         }
     }
 
+    /// <summary>dst[i, f] += alpha · src[i, f] for f &lt; features.</summary>
+    public static void AddScaled(ref float src, int lds, ref float dst, int ldd, int rows, int features, float alpha)
+    {
+        Vector256<float> va = Vector256.Create(alpha);
+        for (int i = 0; i < rows; i++)
+        {
+            ref float si = ref Unsafe.Add(ref src, i * lds), di = ref Unsafe.Add(ref dst, i * ldd);
+            int f = 0;
+            for (; f + 8 <= features; f += 8)
+            {
+                Vector256.MultiplyAddEstimate(Vector256.LoadUnsafe(ref si, (nuint)f), va, Vector256.LoadUnsafe(ref di, (nuint)f)).StoreUnsafe(ref di, (nuint)f);
+            }
+            for (; f < features; f++)
+            {
+                Unsafe.Add(ref di, f) += alpha * Unsafe.Add(ref si, f);
+            }
+        }
+    }
+
+    /// <summary>Σ_i Σ_f a[i, f] · b[i, f] over f &lt; features (in double, so long sums keep their precision).</summary>
+    public static double Dot(ref float a, int lda, ref float b, int ldb, int rows, int features)
+    {
+        double total = 0;
+        for (int i = 0; i < rows; i++)
+        {
+            ref float ai = ref Unsafe.Add(ref a, i * lda), bi = ref Unsafe.Add(ref b, i * ldb);
+            float s = 0;
+            for (int f = 0; f < features; f++)
+            {
+                s += Unsafe.Add(ref ai, f) * Unsafe.Add(ref bi, f);
+            }
+            total += s;
+        }
+        return total;
+    }
+
     /// <summary>Copies <paramref name="rows"/> rows of <paramref name="features"/> floats between strides (exactly).</summary>
     public static void Copy(ref float src, int lds, ref float dst, int ldd, int rows, int features)
     {

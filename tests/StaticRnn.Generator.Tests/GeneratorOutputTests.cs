@@ -65,6 +65,10 @@ public class GeneratorOutputTests
     [InlineData("[Sequential(6, 4, Stateful = true)] [Dropout(0.3)] [Lstm(5, ReturnSequences = true)] [Dropout(0.2)] [Gru(3)] [Dense(1)]")]
     [InlineData("[Sequential(5, 3)] [Lstm(4, Bidirectional = true, ReturnSequences = true)] [Gru(9, Bidirectional = true, Merge = MergeMode.Mul)] [Dense(2)]")]
     [InlineData("[Sequential(4, 70, Loss = Loss.BinaryCrossentropy)] [Lstm(20, UseBias = false, Activation = Activation.Linear)] [Dense(1, Activation = Activation.Sigmoid)]")]
+    [InlineData("[Sequential(7, 12)] [Lstm(16)] [RepeatVector(4)] [Lstm(16, ReturnSequences = true)] [LayerNormalization] [Dense(12, Activation = Activation.Softmax)]")]
+    [InlineData("[Sequential(9, Loss = Loss.SparseCategoricalCrossentropy)] [TokenAndPositionEmbedding(30, 12, 8)] [TransformerEncoder(2, 8, 16)] [GlobalAveragePooling1D] [Dense(3, Activation = Activation.Softmax)]")]
+    [InlineData("[Sequential(6, 5)] [PositionEmbedding] [TransformerEncoder(1, 4, 7, NormalizeFirst = true, Causal = true, DropoutRate = 0)] [Dense(2)]")]
+    [InlineData("[Sequential(6, 5)] [MultiHeadAttention(3, 4, ValueDim = 5, UseBias = false, Causal = true)] [Attention(UseScale = true)] [Attention(ScoreMode = ScoreMode.Concat, Causal = true)] [Dense(1)]")]
     public void GeneratedCodeCompilesWithoutWarnings(string attributes)
     {
         var (files, diagnostics) = GeneratorTestHelper.Run($"using StaticRnn;\n{attributes}\npublic partial class Net;");
@@ -156,7 +160,7 @@ public class GeneratorOutputTests
 
     [Theory]
     [InlineData("[Sequential(10, 8)] [SimpleRnn(5)] [SimpleRnn(3)]")]
-    [InlineData("[Sequential(10, 4)] [LayerNormalization]")]
+    [InlineData("[Sequential(10, 4, Stateful = true)] [Lstm(3, Bidirectional = true)]")]
     [InlineData("[Sequential(10, 8, ExpectedParameters = 1)] [Dense(3)]")]
     public void InvalidNetworksEmitNothing(string attributes)
     {

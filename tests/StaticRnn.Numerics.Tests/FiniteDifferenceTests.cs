@@ -122,7 +122,7 @@ public class FiniteDifferenceTests
     public void PoolingAsTheFirstLayer() => Check<FdPoolFirst>(
         [new PoolingLayer(), new DenseLayer(2)], [5, 4], Loss.MeanSquaredError, batch: 2);
 
-    private static void Check<TNet>(Layer[] layers, int[] inputShape, Loss loss, int batch, int vocabulary = 0) where TNet : IStaticNetwork<TNet>, new()
+    internal static void Check<TNet>(Layer[] layers, int[] inputShape, Loss loss, int batch, int vocabulary = 0) where TNet : IStaticNetwork<TNet>, new()
     {
         Assert.Equal(loss, TNet.Loss);
         var random = new SeededRandom(7);

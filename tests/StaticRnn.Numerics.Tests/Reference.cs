@@ -20,12 +20,23 @@ internal static class Reference
     public sealed record BidirectionalLayer(Layer Inner, MergeMode Merge = MergeMode.Concat) : Layer(Inner.Units, Inner.Activation, Inner.UseBias);
     public sealed record LstmLayer(int Units, Activation Activation = Activation.Tanh, Activation RecurrentActivation = Activation.Sigmoid, bool UseBias = true,
         bool ReturnSequences = false, bool GoBackwards = false) : Layer(Units, Activation, UseBias);
+    public sealed record LayerNormLayer(double Epsilon = 1e-3) : Layer(0, Activation.Linear, true);
+    public sealed record RepeatLayer(int N) : Layer(0, Activation.Linear, false);
+    /// <summary>KerasHub PositionEmbedding: a (rows, d) table, rows 0 = the input's timesteps.</summary>
+    public sealed record PositionLayer(int TableRows = 0) : Layer(0, Activation.Linear, false);
+    public sealed record TokenPositionLayer(int Vocabulary, int SequenceLength, int Dims) : Layer(Dims, Activation.Linear, false);
+    /// <summary>Keras Attention as self-attention; weights: scale (UseScale), then concat_score_weight (Concat).</summary>
+    public sealed record AttentionLayer(bool UseScale = false, bool Concat = false, bool Causal = false) : Layer(0, Activation.Linear, false);
+    public sealed record MhaLayer(int Heads, int KeyDim, int ValueDim = 0, bool UseBias = true, bool Causal = false) : Layer(0, Activation.Linear, UseBias);
+    /// <summary>The keras.io Transformer block without dropout (rate 0): parameters MHA, dense, dense_1, norm 1, norm 2.</summary>
+    public sealed record TransformerLayer(int Heads, int KeyDim, int FeedForward, double Epsilon = 1e-6, bool NormalizeFirst = false,
+        Activation Activation = Activation.Relu, bool Causal = false) : Layer(0, Activation, true);
 
     /// <summary>Output rows of one sample (time steps, or a single row) after all layers.</summary>
     public static double[][] Forward(Layer[] layers, double[] p, ReadOnlySpan<float> sample, int[] inputShape)
     {
         // A token input (T) is T rows of one id each.
-        bool tokens = layers[0] is EmbeddingLayer;
+        bool tokens = layers[0] is EmbeddingLayer or TokenPositionLayer;
         int steps = inputShape.Length == 2 || tokens ? inputShape[0] : 1, features = tokens ? 1 : inputShape[^1];
         var rows = new double[steps][];
         for (int t = 0; t < steps; t++)
@@ -73,6 +84,11 @@ internal static class Reference
 
     private static double[][] Run(Layer layer, double[][] rows, double[] p, ref int offset)
     {
+        double[][]? sequence = RunSequenceLayer(layer, rows, p, ref offset);
+        if (sequence is not null)
+        {
+            return sequence;
+        }
         if (layer is EmbeddingLayer embedding)
         {
             // Input rows hold one token id each.
@@ -193,6 +209,137 @@ internal static class Reference
             }).ToArray();
         }
         return rows;
+    }
+
+    /// <summary>The attention family, normalization and the position tables; null for the other layers.</summary>
+    private static double[][]? RunSequenceLayer(Layer layer, double[][] rows, double[] p, ref int offset)
+    {
+        int steps = rows.Length, d = rows[0].Length;
+        switch (layer)
+        {
+            case LayerNormLayer norm:
+                return LayerNorm(rows, p, ref offset, norm.Epsilon);
+            case RepeatLayer repeat:
+                return Enumerable.Range(0, repeat.N).Select(_ => (double[])rows[0].Clone()).ToArray();
+            case PositionLayer position:
+            {
+                int start = offset;
+                offset += (position.TableRows == 0 ? steps : position.TableRows) * d;
+                return rows.Select((r, t) => r.Select((v, f) => v + p[start + t * d + f]).ToArray()).ToArray();
+            }
+            case TokenPositionLayer tokens:
+            {
+                int table = offset, positions = offset + tokens.Vocabulary * tokens.Dims;
+                offset = positions + tokens.SequenceLength * tokens.Dims;
+                return rows.Select((r, t) => Enumerable.Range(0, tokens.Dims).Select(f => p[table + (int)r[0] * tokens.Dims + f] + p[positions + t * tokens.Dims + f]).ToArray()).ToArray();
+            }
+            case AttentionLayer attention:
+            {
+                double scale = attention.UseScale ? p[offset++] : 1, weight = attention.Concat ? p[offset++] : 1;
+                var scores = new double[steps][];
+                for (int t = 0; t < steps; t++)
+                {
+                    scores[t] = new double[steps];
+                    for (int s = 0; s < steps; s++)
+                    {
+                        scores[t][s] = attention.Concat
+                            ? weight * Enumerable.Range(0, d).Sum(f => Math.Tanh(scale * (rows[t][f] + rows[s][f])))
+                            : scale * Enumerable.Range(0, d).Sum(f => rows[t][f] * rows[s][f]);
+                    }
+                }
+                return Attend(scores, rows, attention.Causal);
+            }
+            case MhaLayer mha:
+                return MultiHeadAttention(rows, p, ref offset, mha.Heads, mha.KeyDim, mha.ValueDim == 0 ? mha.KeyDim : mha.ValueDim, mha.UseBias, mha.Causal);
+            case TransformerLayer block:
+            {
+                int mhaStart = offset;
+                int mhaCount = 3 * (d * block.Heads * block.KeyDim + block.Heads * block.KeyDim) + block.Heads * block.KeyDim * d + d;
+                int dense = mhaStart + mhaCount, dense1 = dense + d * block.FeedForward + block.FeedForward, norm1 = dense1 + block.FeedForward * d + d, norm2 = norm1 + 2 * d;
+                offset = norm2 + 2 * d;
+                double[][] Attention(double[][] x) { int o = mhaStart; return MultiHeadAttention(x, p, ref o, block.Heads, block.KeyDim, block.KeyDim, true, block.Causal); }
+                double[][] FeedForward(double[][] x)
+                {
+                    int o = dense;
+                    double[][] hidden = DenseRows(x, p, ref o, block.FeedForward, block.Activation);
+                    return DenseRows(hidden, p, ref o, d, Activation.Linear);
+                }
+                double[][] Norm(double[][] x, int at) => LayerNorm(x, p, ref at, block.Epsilon);
+                double[][] Sum(double[][] a, double[][] b) => a.Zip(b, (u, v) => u.Zip(v, (i, j) => i + j).ToArray()).ToArray();
+                if (block.NormalizeFirst)
+                {
+                    double[][] y = Sum(rows, Attention(Norm(rows, norm1)));
+                    return Sum(y, FeedForward(Norm(y, norm2)));
+                }
+                double[][] z = Norm(Sum(rows, Attention(rows)), norm1);
+                return Norm(Sum(z, FeedForward(z)), norm2);
+            }
+            default:
+                return null;
+        }
+    }
+
+    private static double[][] LayerNorm(double[][] rows, double[] p, ref int offset, double epsilon)
+    {
+        int d = rows[0].Length, gamma = offset, beta = offset + d;
+        offset += 2 * d;
+        return rows.Select(r =>
+        {
+            double mean = r.Average(), variance = r.Select(v => (v - mean) * (v - mean)).Average();
+            return r.Select((v, f) => p[gamma + f] * (v - mean) / Math.Sqrt(variance + epsilon) + p[beta + f]).ToArray();
+        }).ToArray();
+    }
+
+    private static double[][] DenseRows(double[][] rows, double[] p, ref int offset, int units, Activation activation)
+    {
+        int input = rows[0].Length, kernel = offset, bias = offset + input * units;
+        offset = bias + units;
+        return rows.Select(x => Activate(Enumerable.Range(0, units).Select(j => p[bias + j] + Enumerable.Range(0, input).Sum(i => x[i] * p[kernel + i * units + j])).ToArray(), activation)).ToArray();
+    }
+
+    /// <summary>Softmax over each row of scores (j &gt; t masked when causal), then the weighted sum of the value rows.</summary>
+    private static double[][] Attend(double[][] scores, double[][] values, bool causal)
+    {
+        int steps = scores.Length;
+        return Enumerable.Range(0, steps).Select(t =>
+        {
+            int n = causal ? t + 1 : steps;
+            double max = scores[t].Take(n).Max();
+            double[] e = scores[t].Take(n).Select(v => Math.Exp(v - max)).ToArray();
+            double sum = e.Sum();
+            return Enumerable.Range(0, values[0].Length).Select(f => Enumerable.Range(0, n).Sum(s => e[s] / sum * values[s][f])).ToArray();
+        }).ToArray();
+    }
+
+    /// <summary>Keras MultiHeadAttention(x, x): kernels (d, h, dim) and (h, vd, d), scores scaled by 1 / sqrt(keyDim).</summary>
+    private static double[][] MultiHeadAttention(double[][] rows, double[] p, ref int offset, int heads, int keyDim, int valueDim, bool useBias, bool causal)
+    {
+        int steps = rows.Length, d = rows[0].Length;
+        double[][] Project(ref int o, int dim)
+        {
+            int kernel = o, bias = o + d * heads * dim;
+            o = bias + (useBias ? heads * dim : 0);
+            return rows.Select(x => Enumerable.Range(0, heads * dim).Select(c => (useBias ? p[bias + c] : 0) + Enumerable.Range(0, d).Sum(i => x[i] * p[kernel + i * heads * dim + c])).ToArray()).ToArray();
+        }
+        double[][] q = Project(ref offset, keyDim), k = Project(ref offset, keyDim), v = Project(ref offset, valueDim);
+        var context = new double[steps][];
+        for (int t = 0; t < steps; t++)
+        {
+            context[t] = new double[heads * valueDim];
+        }
+        for (int j = 0; j < heads; j++)
+        {
+            double[][] scores = Enumerable.Range(0, steps).Select(t => Enumerable.Range(0, steps)
+                .Select(s => Enumerable.Range(0, keyDim).Sum(c => q[t][j * keyDim + c] * k[s][j * keyDim + c]) / Math.Sqrt(keyDim)).ToArray()).ToArray();
+            double[][] head = Attend(scores, v.Select(r => r[(j * valueDim)..((j + 1) * valueDim)]).ToArray(), causal);
+            for (int t = 0; t < steps; t++)
+            {
+                Array.Copy(head[t], 0, context[t], j * valueDim, valueDim);
+            }
+        }
+        int output = offset, outputBias = offset + heads * valueDim * d;
+        offset = outputBias + (useBias ? d : 0);
+        return context.Select(a => Enumerable.Range(0, d).Select(f => (useBias ? p[outputBias + f] : 0) + Enumerable.Range(0, heads * valueDim).Sum(c => a[c] * p[output + c * d + f])).ToArray()).ToArray();
     }
 
     private static double[] Activate(double[] z, Activation activation)

@@ -182,6 +182,15 @@ internal static partial class Code
         _ => null,
     };
 
+    /// <summary>A float literal that reads back to the same float: <c>0.001f</c>, <c>1E-06f</c>.</summary>
+    internal static string Float(double value) => ((float)value).ToString("R", System.Globalization.CultureInfo.InvariantCulture) + "f";
+
+    /// <summary>A C# bool literal.</summary>
+    internal static string Bool(bool value) => value ? "true" : "false";
+
+    /// <summary><c>ref Unsafe.Add(ref {buffer}, {offset})</c>, or <c>ref {buffer}</c> at offset 0.</summary>
+    internal static string Ref(string buffer, int offset) => offset == 0 ? $"ref {buffer}" : $"ref Unsafe.Add(ref {buffer}, {offset})";
+
     /// <summary>The activation's name in formulas, <c>linear</c> included.</summary>
     internal static string Name(ActivationKind activation) => activation == ActivationKind.Linear ? "linear" : Formula(activation);
 

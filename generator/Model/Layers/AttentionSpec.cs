@@ -14,7 +14,6 @@ internal sealed record AttentionSpec(bool UseScale, ScoreModeKind ScoreMode, boo
 
     public override string KerasType => "Attention";
     public override string AutoNamePrefix => "attention";
-    public override string? NotGenerated(NetworkSpec network) => PendingCode; // TEMPORARY until its emitter lands
 
     public override void Validate(LayerChecks check)
     {
@@ -37,6 +36,33 @@ internal sealed record AttentionSpec(bool UseScale, ScoreModeKind ScoreMode, boo
         {
             weights.Add("concat_score_weight", WeightInit.Ones);
         }
+    }
+
+    /// <summary>
+    /// Where one sample's activations lie in the region and the backward scratch in work: the output rows, the attention
+    /// weights (T rows of <see cref="StepStride"/>), xᵀ for the dot products, and a padded copy of x when x is the
+    /// network's own input (whose rows have no padding to read vectors from).
+    /// </summary>
+    internal sealed record Layout(int Steps, int Features, int Stride, int StepStride, bool CopiesInput)
+    {
+        public int Weights => Steps * Stride;
+        public int InputTransposed => Weights + Steps * StepStride;
+        public int InputCopy => InputTransposed + Features * StepStride;
+        public int RegionLength => InputCopy + (CopiesInput ? Steps * Stride : 0) + 8;
+
+        public int WeightsGradient => 0;
+        public int Left => WeightsGradient + Steps * StepStride;
+        public int Right => Left + Steps * Stride;
+        public int WorkLength => Right + Steps * Stride + 8;
+    }
+
+    public Layout Geometry(LayerPlan plan) => new(InputSteps, InputFeatures, plan.Stride, LayerPlan.RoundUp(InputSteps), plan.InputIsNetworkInput);
+
+    public override LayerPlan Plan(int offset, TapeInput input)
+    {
+        LayerPlan plan = LayerPlan.Rows(this, offset, input);
+        Layout g = Geometry(plan);
+        return plan with { RegionLength = g.RegionLength, WorkLength = g.WorkLength };
     }
 
     public WeightSpec? Scale => UseScale ? Weights[0] : null;

@@ -10,7 +10,6 @@ internal sealed record LayerNormalizationSpec(double Epsilon) : LayerSpec
 
     public override string KerasType => "LayerNormalization";
     public override string AutoNamePrefix => "layer_normalization";
-    public override string? NotGenerated(NetworkSpec network) => PendingCode; // TEMPORARY until its emitter lands
 
     public override void Validate(LayerChecks check) => check.PositiveReal("Epsilon", Epsilon);
 

@@ -14,7 +14,6 @@ internal sealed record MultiHeadAttentionSpec(int NumHeads, int KeyDim, int Decl
 
     public override string KerasType => "MultiHeadAttention";
     public override string AutoNamePrefix => "multi_head_attention";
-    public override string? NotGenerated(NetworkSpec network) => PendingCode; // TEMPORARY until its emitter lands
 
     /// <summary>Size of each head for value: <c>ValueDim</c>, or <see cref="KeyDim"/> when 0.</summary>
     public int ValueDim => DeclaredValueDim == 0 ? KeyDim : DeclaredValueDim;
@@ -47,6 +46,46 @@ internal sealed record MultiHeadAttentionSpec(int NumHeads, int KeyDim, int Decl
         {
             weights.Add("attention_output/bias", WeightInit.Zeros, d);
         }
+    }
+
+    /// <summary>
+    /// Where one sample's activations lie in the region (floats from its start) and the backward scratch in work. Rows are
+    /// padded: queries and keys to <see cref="QueryStride"/> (all heads side by side, head j at column j·keyDim), values
+    /// and the context to <see cref="ValueStride"/>, attention weights to <see cref="StepStride"/>.
+    /// </summary>
+    internal sealed record Layout(int Steps, int OutputStride, int QueryStride, int ValueStride, int StepStride, int KeyDim, int ValueDim, int Heads, int Features)
+    {
+        public int Queries => Steps * OutputStride;
+        public int Keys => Queries + Steps * QueryStride;
+        public int Values => Keys + Steps * QueryStride;
+        /// <summary>The softmax weights of every head: <see cref="Heads"/> blocks of T rows of <see cref="StepStride"/>.</summary>
+        public int Weights => Values + Steps * ValueStride;
+        public int HeadWeights => Steps * StepStride;
+        public int Context => Weights + Heads * HeadWeights;
+        /// <summary>One head's keys transposed (keyDim rows of <see cref="StepStride"/>), the forward pass's scratch.</summary>
+        public int KeysTransposed => Context + Steps * ValueStride;
+        public int RegionLength => KeysTransposed + KeyDim * StepStride + 8;
+
+        // Backward scratch, in work.
+        public int ContextGradient => 0;
+        public int WeightsGradient => ContextGradient + Steps * ValueStride;
+        public int QueryGradient => WeightsGradient + Steps * StepStride;
+        public int KeyGradient => QueryGradient + Steps * QueryStride;
+        public int ValueGradient => KeyGradient + Steps * QueryStride;
+        /// <summary>Room for the largest matrix a product transposes: a head's values, or a projection kernel.</summary>
+        public int Transposed => ValueGradient + Steps * ValueStride;
+        public int WorkLength => Transposed + System.Math.Max(System.Math.Max(ValueDim * StepStride, Features * ValueStride),
+            System.Math.Max(Heads * KeyDim, Heads * ValueDim) * LayerPlan.RoundUp(Features)) + 8;
+    }
+
+    public Layout Geometry => new(InputSteps, LayerPlan.RoundUp(InputFeatures), LayerPlan.RoundUp(NumHeads * KeyDim), LayerPlan.RoundUp(NumHeads * ValueDim),
+        LayerPlan.RoundUp(InputSteps), KeyDim, ValueDim, NumHeads, InputFeatures);
+
+    /// <summary>Output rows, queries, keys, values, attention weights, context and a transpose scratch; backward scratch for all their gradients.</summary>
+    public override LayerPlan Plan(int offset, TapeInput input)
+    {
+        Layout g = Geometry;
+        return new LayerPlan(offset, g.RegionLength, g.OutputStride, offset, OutputRows, input, g.WorkLength);
     }
 
     private int Stride => UseBias ? 2 : 1;

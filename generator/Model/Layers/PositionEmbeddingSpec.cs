@@ -10,7 +10,6 @@ internal sealed record PositionEmbeddingSpec(int SequenceLength) : LayerSpec
 
     public override string KerasType => "PositionEmbedding";
     public override string AutoNamePrefix => "position_embedding";
-    public override string? NotGenerated(NetworkSpec network) => PendingCode; // TEMPORARY until its emitter lands
 
     /// <summary>Rows of the table.</summary>
     public int TableRows => SequenceLength == 0 ? InputSteps : SequenceLength;

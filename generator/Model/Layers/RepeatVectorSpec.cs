@@ -7,7 +7,6 @@ internal sealed record RepeatVectorSpec(int N) : LayerSpec
 
     public override string KerasType => "RepeatVector";
     public override string AutoNamePrefix => "repeat_vector";
-    public override string? NotGenerated(NetworkSpec network) => PendingCode; // TEMPORARY until its emitter lands
 
     public override void Validate(LayerChecks check) => check.Positive("n", N);
 

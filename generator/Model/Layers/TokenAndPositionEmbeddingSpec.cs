@@ -13,7 +13,6 @@ internal sealed record TokenAndPositionEmbeddingSpec(int VocabularySize, int Seq
 
     public override string KerasType => "TokenAndPositionEmbedding";
     public override string AutoNamePrefix => "token_and_position_embedding";
-    public override string? NotGenerated(NetworkSpec network) => PendingCode; // TEMPORARY until its emitter lands
     public override bool TakesTokens => true;
     public override int Vocabulary => VocabularySize;
 

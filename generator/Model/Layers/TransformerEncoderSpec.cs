@@ -19,7 +19,6 @@ internal sealed record TransformerEncoderSpec(int NumHeads, int KeyDim, int Feed
 
     public override string KerasType => "TransformerEncoder";
     public override string AutoNamePrefix => "transformer_encoder";
-    public override string? NotGenerated(NetworkSpec network) => PendingCode; // TEMPORARY until its emitter lands
     public override bool UsesRandom => DropoutRate > 0;
 
     /// <summary>The parts, named (by <see cref="WithNames"/>) and later placed.</summary>
@@ -78,6 +77,75 @@ internal sealed record TransformerEncoderSpec(int NumHeads, int KeyDim, int Feed
             (Dropout1, width),
             (Dropout2, width),
         };
+    }
+
+    /// <summary>
+    /// Where the parts' regions, the two residual sums and the backward scratch rows lie (absolute tape offsets), for a
+    /// region at <paramref name="offset"/>. The parts are laid out in data-flow order; <see cref="Plans"/> is in
+    /// <see cref="Parts"/> order. Scratch: four rows of width d and one of the feed-forward width.
+    /// </summary>
+    internal sealed record Layout(EquatableArray<LayerPlan> Plans, int Residual1, int Residual2, int Output, int Stride, int Scratch1, int Scratch2,
+        int Scratch3, int Scratch4, int Scratch5, int FeedForwardStride, int End);
+
+    internal Layout Arrange(int offset, TapeInput input)
+    {
+        int steps = InputSteps, stride = LayerPlan.RoundUp(InputFeatures), rows = steps * stride;
+        int o = offset;
+        LayerPlan Take(LayerSpec part, TapeInput from)
+        {
+            LayerPlan plan = part.Plan(o, from);
+            o += plan.RegionLength;
+            return plan;
+        }
+        int Rows(int width)
+        {
+            int at = o;
+            o += steps * width;
+            return at;
+        }
+        TapeInput At(int where, int width) => new(where, width, IsNetworkInput: false);
+        LayerPlan attention, norm1, norm2, feedForward, feedForwardOutput, dropout1, dropout2;
+        int residual1, residual2;
+        if (!NormalizeFirst)
+        {
+            attention = Take(Attention, input);
+            dropout1 = Take(Dropout1, At(attention.OutputOffset, stride));
+            residual1 = Rows(stride);
+            norm1 = Take(Norm1, At(residual1, stride));
+            feedForward = Take(FeedForward, At(norm1.OutputOffset, stride));
+            feedForwardOutput = Take(FeedForwardOutput, At(feedForward.OutputOffset, feedForward.Stride));
+            dropout2 = Take(Dropout2, At(feedForwardOutput.OutputOffset, stride));
+            residual2 = Rows(stride);
+            norm2 = Take(Norm2, At(residual2, stride));
+        }
+        else
+        {
+            norm1 = Take(Norm1, input);
+            attention = Take(Attention, At(norm1.OutputOffset, stride));
+            dropout1 = Take(Dropout1, At(attention.OutputOffset, stride));
+            residual1 = Rows(stride);
+            norm2 = Take(Norm2, At(residual1, stride));
+            feedForward = Take(FeedForward, At(norm2.OutputOffset, stride));
+            feedForwardOutput = Take(FeedForwardOutput, At(feedForward.OutputOffset, feedForward.Stride));
+            dropout2 = Take(Dropout2, At(feedForwardOutput.OutputOffset, stride));
+            residual2 = Rows(stride);
+        }
+        int output = NormalizeFirst ? residual2 : norm2.OutputOffset;
+        int s1 = Rows(stride), s2 = Rows(stride), s3 = Rows(feedForward.Stride), s4 = Rows(stride), s5 = Rows(stride);
+        var plans = new EquatableArray<LayerPlan>(new[] { attention, feedForward, feedForwardOutput, norm1, norm2, dropout1, dropout2 });
+        return new Layout(plans, residual1, residual2, output, stride, s1, s2, s3, s4, s5, feedForward.Stride, o);
+    }
+
+    /// <summary>The parts' regions, the residual rows and the backward scratch rows; the output rows are the last normalization's (post-norm) or the second residual's (pre-norm).</summary>
+    public override LayerPlan Plan(int offset, TapeInput input)
+    {
+        Layout layout = Arrange(offset, input);
+        int work = 16;
+        foreach (LayerPlan part in layout.Plans)
+        {
+            work = System.Math.Max(work, part.WorkLength);
+        }
+        return new LayerPlan(offset, layout.End - offset, layout.Stride, layout.Output, OutputRows, input, work) { Parts = layout.Plans };
     }
 
     public override LayerSpec WithPlacedParts(IReadOnlyList<LayerSpec> parts) => this with

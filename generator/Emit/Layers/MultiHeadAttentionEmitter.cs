@@ -1,0 +1,119 @@
+using StaticRnn.Generator.Model;
+using static StaticRnn.Generator.Emit.Code;
+
+namespace StaticRnn.Generator.Emit;
+
+/// <summary>
+/// MultiHeadAttention (self-attention): the projections and the per-head products as calls into the runtime's
+/// register-blocked <c>Matrix</c> kernels, every dimension a literal; the softmax rows (max-subtracted, causal mask first)
+/// by <c>Rows.Softmax</c>. The scale 1 / sqrt(keyDim) is applied to the scores, which equals Keras's scaling of the queries.
+/// </summary>
+internal sealed class MultiHeadAttentionEmitter : LayerEmitter<MultiHeadAttentionSpec>
+{
+    protected override void Forward(LayerContext ctx, MultiHeadAttentionSpec layer)
+    {
+        SourceWriter w = ctx.Writer;
+        LayerPlan plan = ctx.Plan;
+        MultiHeadAttentionSpec.Layout g = layer.Geometry;
+        int t = g.Steps, d = g.Features, h = g.Heads, kd = g.KeyDim, vd = g.ValueDim;
+        w.Line($"/// <summary>Layer {layer.Position + 1} '{layer.Name}' (MultiHeadAttention, {h} head{(h == 1 ? "" : "s")} of {kd}{(vd != kd ? $" (values {vd})" : "")}, {t} steps of {d}{(layer.Causal ? ", causal" : "")}):");
+        w.Line($"/// q, k, v = x·W{(layer.UseBias ? " + b" : "")}; per head a = softmax(q·kᵀ / sqrt({kd})) · v; y = [a_1 … a_{h}]·W_o{(layer.UseBias ? " + b_o" : "")}.</summary>");
+        w.Line($"/// <remarks>Region: y ({t} rows of {g.OutputStride}), q, k ({t} rows of {g.QueryStride}), v ({t} rows of {g.ValueStride}), the attention weights ({h} × {t} rows of {g.StepStride}), the heads' outputs, one head's kᵀ.</remarks>");
+        using (w.Block(Names.ForwardSignature(ctx.Method)))
+        {
+            Refs(w, g);
+            w.Line($"ref float keysT = ref Unsafe.Add(ref y, {g.KeysTransposed});");
+            w.Line("// The projections, all heads at once.");
+            Projection(w, layer.QueryKernel, layer.QueryBias, "q", g.QueryStride, h * kd, plan.InputStride, t, d);
+            Projection(w, layer.KeyKernel, layer.KeyBias, "k", g.QueryStride, h * kd, plan.InputStride, t, d);
+            Projection(w, layer.ValueKernel, layer.ValueBias, "v", g.ValueStride, h * vd, plan.InputStride, t, d);
+            using (w.Block($"for (int head = 0; head < {h}; head++)"))
+            {
+                w.Line($"ref float a = ref Unsafe.Add(ref weights, head * {g.HeadWeights}); // this head's attention weights");
+                w.Line($"Matrix.MultiplyTransposedB(ref Unsafe.Add(ref q, head * {kd}), {g.QueryStride}, ref Unsafe.Add(ref k, head * {kd}), {g.QueryStride}, ref a, {g.StepStride}, {t}, {kd}, {t}, accumulate: false, ref keysT); // q·kᵀ");
+                w.Line($"Rows.Softmax(ref a, {g.StepStride}, {t}, {t}, {Float(1 / System.Math.Sqrt(kd))}, causal: {Bool(layer.Causal)});");
+                w.Line($"Matrix.Multiply(ref a, {g.StepStride}, ref Unsafe.Add(ref v, head * {vd}), {g.ValueStride}, ref Unsafe.Add(ref context, head * {vd}), {g.ValueStride}, {t}, {t}, {vd}, accumulate: false); // a·v");
+            }
+            w.Line("// The output projection.");
+            Projection(w, layer.OutputKernel, layer.OutputBias, "y", g.OutputStride, d, g.ValueStride, t, h * vd, input: "context");
+        }
+    }
+
+    protected override void Backward(LayerContext ctx, MultiHeadAttentionSpec layer)
+    {
+        SourceWriter w = ctx.Writer;
+        LayerPlan plan = ctx.Plan;
+        bool dx = ctx.NeedsInputGradient;
+        MultiHeadAttentionSpec.Layout g = layer.Geometry;
+        int t = g.Steps, d = g.Features, h = g.Heads, kd = g.KeyDim, vd = g.ValueDim;
+        w.Line($"/// <summary>Layer {layer.Position + 1} '{layer.Name}' backward: the output projection, then per head the softmax and the two products, then the three projections{(dx ? " and dx" : "")}.</summary>");
+        using (w.Block(Names.BackwardSignature(ctx.Method, dx)))
+        {
+            Refs(w, g);
+            w.Line($"ref float dContext = ref Unsafe.Add(ref work, {g.ContextGradient});");
+            w.Line($"ref float dWeights = ref Unsafe.Add(ref work, {g.WeightsGradient}); // one head's, before the softmax's backward and after");
+            w.Line($"ref float dq = ref Unsafe.Add(ref work, {g.QueryGradient});");
+            w.Line($"ref float dk = ref Unsafe.Add(ref work, {g.KeyGradient});");
+            w.Line($"ref float dv = ref Unsafe.Add(ref work, {g.ValueGradient});");
+            w.Line($"ref float transposed = ref Unsafe.Add(ref work, {g.Transposed});");
+            w.Line("// Output projection: dW_o += contextᵀ·dy, db_o += Σ dy, dcontext = dy·W_oᵀ.");
+            ProjectionBackward(w, layer.OutputKernel, layer.OutputBias, "dy", g.OutputStride, d, "context", g.ValueStride, t, h * vd);
+            w.Line($"Matrix.MultiplyTransposedB(ref dy, {g.OutputStride}, {Ref("p", layer.OutputKernel.Offset)}, {d}, ref dContext, {g.ValueStride}, {t}, {d}, {h * vd}, accumulate: false, ref transposed);");
+            using (w.Block($"for (int head = 0; head < {h}; head++)"))
+            {
+                w.Line($"ref float a = ref Unsafe.Add(ref weights, head * {g.HeadWeights});");
+                w.Line($"ref float dContextHead = ref Unsafe.Add(ref dContext, head * {vd});");
+                w.Line($"Matrix.MultiplyTransposedB(ref dContextHead, {g.ValueStride}, ref Unsafe.Add(ref v, head * {vd}), {g.ValueStride}, ref dWeights, {g.StepStride}, {t}, {vd}, {t}, accumulate: false, ref transposed); // d a = dcontext·vᵀ");
+                w.Line($"Matrix.MultiplyTransposedA(ref a, {g.StepStride}, ref dContextHead, {g.ValueStride}, ref Unsafe.Add(ref dv, head * {vd}), {g.ValueStride}, {t}, {t}, {vd}, accumulate: false); // dv = aᵀ·dcontext");
+                w.Line($"Rows.SoftmaxBackward(ref a, {g.StepStride}, ref dWeights, {g.StepStride}, {t}, {t}, {Float(1 / System.Math.Sqrt(kd))}, causal: {Bool(layer.Causal)}); // d(q·kᵀ)");
+                w.Line($"Matrix.Multiply(ref dWeights, {g.StepStride}, ref Unsafe.Add(ref k, head * {kd}), {g.QueryStride}, ref Unsafe.Add(ref dq, head * {kd}), {g.QueryStride}, {t}, {t}, {kd}, accumulate: false); // dq = d(q·kᵀ)·k");
+                w.Line($"Matrix.MultiplyTransposedA(ref dWeights, {g.StepStride}, ref Unsafe.Add(ref q, head * {kd}), {g.QueryStride}, ref Unsafe.Add(ref dk, head * {kd}), {g.QueryStride}, {t}, {t}, {kd}, accumulate: false); // dk = d(q·kᵀ)ᵀ·q");
+            }
+            w.Line("// Projections: dW += xᵀ·d, db += Σ d.");
+            ProjectionBackward(w, layer.QueryKernel, layer.QueryBias, "dq", g.QueryStride, h * kd, "x", plan.InputStride, t, d);
+            ProjectionBackward(w, layer.KeyKernel, layer.KeyBias, "dk", g.QueryStride, h * kd, "x", plan.InputStride, t, d);
+            ProjectionBackward(w, layer.ValueKernel, layer.ValueBias, "dv", g.ValueStride, h * vd, "x", plan.InputStride, t, d);
+            if (dx)
+            {
+                w.Line("// dx = dq·W_qᵀ + dk·W_kᵀ + dv·W_vᵀ.");
+                w.Line($"Matrix.MultiplyTransposedB(ref dq, {g.QueryStride}, {Ref("p", layer.QueryKernel.Offset)}, {h * kd}, ref dx, {plan.InputStride}, {t}, {h * kd}, {d}, accumulate: false, ref transposed);");
+                w.Line($"Matrix.MultiplyTransposedB(ref dk, {g.QueryStride}, {Ref("p", layer.KeyKernel.Offset)}, {h * kd}, ref dx, {plan.InputStride}, {t}, {h * kd}, {d}, accumulate: true, ref transposed);");
+                w.Line($"Matrix.MultiplyTransposedB(ref dv, {g.ValueStride}, {Ref("p", layer.ValueKernel.Offset)}, {h * vd}, ref dx, {plan.InputStride}, {t}, {h * vd}, {d}, accumulate: true, ref transposed);");
+            }
+        }
+    }
+
+    private static void Refs(SourceWriter w, MultiHeadAttentionSpec.Layout g)
+    {
+        w.Line($"ref float q = ref Unsafe.Add(ref y, {g.Queries});");
+        w.Line($"ref float k = ref Unsafe.Add(ref y, {g.Keys});");
+        w.Line($"ref float v = ref Unsafe.Add(ref y, {g.Values});");
+        w.Line($"ref float weights = ref Unsafe.Add(ref y, {g.Weights});");
+        w.Line($"ref float context = ref Unsafe.Add(ref y, {g.Context}); // the heads' outputs side by side");
+    }
+
+    /// <summary><c>{output} = {input}·W (+ b)</c> over all rows: the bias broadcast, then the product accumulated onto it.</summary>
+    private static void Projection(SourceWriter w, WeightSpec kernel, WeightSpec? bias, string output, int outputStride, int columns, int inputStride, int rows, int depth, string input = "x")
+    {
+        if (bias is not null)
+        {
+            w.Line($"Matrix.BroadcastRows({Ref("p", bias.Offset)}, ref {output}, {outputStride}, {rows}, {columns}); // {bias.Name}");
+        }
+        w.Line($"Matrix.Multiply(ref {input}, {inputStride}, {Ref("p", kernel.Offset)}, {columns}, ref {output}, {outputStride}, {rows}, {depth}, {columns}, accumulate: {Bool(bias is not null)}); // {kernel.Name}");
+    }
+
+    /// <summary>dW += inputᵀ·d and db += Σ d over all rows.</summary>
+    private static void ProjectionBackward(SourceWriter w, WeightSpec kernel, WeightSpec? bias, string delta, int deltaStride, int columns, string input, int inputStride, int rows, int depth)
+    {
+        w.Line($"Matrix.MultiplyTransposedA(ref {input}, {inputStride}, ref {delta}, {deltaStride}, {Ref("g", kernel.Offset)}, {columns}, {depth}, {rows}, {columns}, accumulate: true); // {kernel.Name}");
+        if (bias is not null)
+        {
+            w.Line($"Matrix.AddColumnSums(ref {delta}, {deltaStride}, {rows}, {columns}, {Ref("g", bias.Offset)}); // {bias.Name}");
+        }
+    }
+}
+
+internal static partial class EmitterCatalog
+{
+    internal static readonly LayerEmitter MultiHeadAttention = Register(new MultiHeadAttentionEmitter());
+}

@@ -1,0 +1,178 @@
+using StaticRnn.Generator.Model;
+
+namespace StaticRnn.Generator.Emit;
+
+/// <summary>
+/// The Transformer encoder block: each part (attention, the two feed-forward Dense layers, the two layer normalizations,
+/// the two dropouts) is emitted by its own kind's emitter as <c>{Method}{Part}</c>; this writes the data flow between them,
+/// the residual sums, and the backward pass that routes each gradient through the same parts in reverse.
+/// </summary>
+internal sealed class TransformerEncoderEmitter : LayerEmitter<TransformerEncoderSpec>
+{
+    // Suffixes of the parts' kernels, in the spec's Parts order.
+    private static readonly string[] s_parts = ["Attention", "FeedForward", "FeedForwardOutput", "Norm1", "Norm2", "Dropout1", "Dropout2"];
+    private const int AttentionPart = 0, FeedForwardPart = 1, FeedForwardOutputPart = 2, Norm1Part = 3, Norm2Part = 4, Dropout1Part = 5, Dropout2Part = 6;
+
+    protected override void Forward(LayerContext ctx, TransformerEncoderSpec layer)
+    {
+        SourceWriter w = ctx.Writer;
+        LayerPlan plan = ctx.Plan;
+        var parts = new LayerSpec[] { layer.Attention, layer.FeedForward, layer.FeedForwardOutput, layer.Norm1, layer.Norm2, layer.Dropout1, layer.Dropout2 };
+        var flow = new Flow(layer, plan, ctx.Method);
+        for (int i = 0; i < parts.Length; i++)
+        {
+            if (i >= Dropout1Part && !flow.Dropout)
+            {
+                continue; // rate 0: the identity, no kernel
+            }
+            bool partDx = i switch
+            {
+                AttentionPart => layer.NormalizeFirst || ctx.NeedsInputGradient,
+                Norm1Part => !layer.NormalizeFirst || ctx.NeedsInputGradient,
+                _ => true,
+            };
+            EmitterCatalog.For(parts[i]).Emit(ctx.Part(parts[i], plan.Parts[i], s_parts[i], partDx));
+            w.Line();
+        }
+
+        int t = layer.InputSteps, d = layer.InputFeatures;
+        w.Line($"/// <summary>Layer {layer.Position + 1} '{layer.Name}' (TransformerEncoder, {layer.NumHeads} head{(layer.NumHeads == 1 ? "" : "s")} of {layer.KeyDim}, feed-forward {layer.FeedForwardDim}, {t} steps of {d}{(layer.NormalizeFirst ? ", pre-norm" : "")}{(layer.Causal ? ", causal" : "")}):</summary>");
+        w.Line(layer.NormalizeFirst
+            ? "/// <remarks>y = x + Dropout(MHA(LN1(x))); out = y + Dropout(Dense(Dense(LN2(y)))).</remarks>"
+            : "/// <remarks>y = LN1(x + Dropout(MHA(x))); out = LN2(y + Dropout(Dense(Dense(y)))).</remarks>");
+        using (w.Block(Names.ForwardSignature(ctx.Method, random: layer.UsesRandom)))
+        {
+            if (layer.NormalizeFirst)
+            {
+                flow.Call(w, Norm1Part, "ref x");
+                flow.Call(w, AttentionPart, flow.Output(Norm1Part));
+            }
+            else
+            {
+                flow.Call(w, AttentionPart, "ref x");
+            }
+            string attention = flow.Output(AttentionPart);
+            if (flow.Dropout)
+            {
+                flow.Call(w, Dropout1Part, attention, random: true);
+                attention = flow.Output(Dropout1Part);
+            }
+            w.Line($"Rows.Add(ref x, {plan.InputStride}, {attention}, {flow.Stride}, {flow.At(flow.Layout.Residual1)}, {flow.Stride}, {t}, {d}); // first residual");
+            string y = layer.NormalizeFirst ? flow.At(flow.Layout.Residual1) : Normalized(w, flow, Norm1Part, flow.Layout.Residual1);
+            if (layer.NormalizeFirst)
+            {
+                flow.Call(w, Norm2Part, y);
+                flow.Call(w, FeedForwardPart, flow.Output(Norm2Part));
+            }
+            else
+            {
+                flow.Call(w, FeedForwardPart, y);
+            }
+            flow.Call(w, FeedForwardOutputPart, flow.Output(FeedForwardPart));
+            string feedForward = flow.Output(FeedForwardOutputPart);
+            if (flow.Dropout)
+            {
+                flow.Call(w, Dropout2Part, feedForward, random: true);
+                feedForward = flow.Output(Dropout2Part);
+            }
+            w.Line($"Rows.Add({y}, {flow.Stride}, {feedForward}, {flow.Stride}, {flow.At(flow.Layout.Residual2)}, {flow.Stride}, {t}, {d}); // second residual");
+            if (!layer.NormalizeFirst)
+            {
+                flow.Call(w, Norm2Part, flow.At(flow.Layout.Residual2));
+            }
+        }
+    }
+
+    /// <summary>Post-norm: the normalization of a residual sum, whose output is the next sublayer's input.</summary>
+    private static string Normalized(SourceWriter w, Flow flow, int part, int residual)
+    {
+        flow.Call(w, part, flow.At(residual));
+        return flow.Output(part);
+    }
+
+    protected override void Backward(LayerContext ctx, TransformerEncoderSpec layer)
+    {
+        SourceWriter w = ctx.Writer;
+        LayerPlan plan = ctx.Plan;
+        bool dx = ctx.NeedsInputGradient;
+        var flow = new Flow(layer, plan, ctx.Method);
+        TransformerEncoderSpec.Layout l = flow.Layout;
+        int t = layer.InputSteps, d = layer.InputFeatures, s = flow.Stride;
+        string s1 = flow.At(l.Scratch1), s2 = flow.At(l.Scratch2), s3 = flow.At(l.Scratch3), s4 = flow.At(l.Scratch4), s5 = flow.At(l.Scratch5);
+        w.Line($"/// <summary>Layer {layer.Position + 1} '{layer.Name}' backward: the parts in reverse, each residual's gradient added to its branch's{(dx ? ", then dx" : "")}.</summary>");
+        using (w.Block(Names.BackwardSignature(ctx.Method, dx)))
+        {
+            if (!layer.NormalizeFirst)
+            {
+                flow.Back(w, Norm2Part, flow.At(l.Residual2), "ref dy", s1);
+                string dg = flow.Dropout ? flow.Back(w, Dropout2Part, flow.Output(FeedForwardOutputPart), s1, s2) : s1;
+                flow.Back(w, FeedForwardOutputPart, flow.Output(FeedForwardPart), dg, s3);
+                flow.Back(w, FeedForwardPart, flow.Output(Norm1Part), s3, s4);
+                w.Line($"Rows.Add({s1}, {s}, {s4}, {s}, {s2}, {s}, {t}, {d}); // d y: the residual's and the feed-forward's");
+                flow.Back(w, Norm1Part, flow.At(l.Residual1), s2, s1);
+                string da = flow.Dropout ? flow.Back(w, Dropout1Part, flow.Output(AttentionPart), s1, s4) : s1;
+                flow.Back(w, AttentionPart, "ref x", da, dx ? "ref dx" : null);
+                if (dx)
+                {
+                    w.Line($"Rows.Add(ref dx, {plan.InputStride}, {s1}, {s}, ref dx, {plan.InputStride}, {t}, {d}); // the first residual");
+                }
+            }
+            else
+            {
+                string dg = flow.Dropout ? flow.Back(w, Dropout2Part, flow.Output(FeedForwardOutputPart), "ref dy", s2) : "ref dy";
+                flow.Back(w, FeedForwardOutputPart, flow.Output(FeedForwardPart), dg, s3);
+                flow.Back(w, FeedForwardPart, flow.Output(Norm2Part), s3, s4);
+                flow.Back(w, Norm2Part, flow.At(l.Residual1), s4, s1);
+                w.Line($"Rows.Add(ref dy, {s}, {s1}, {s}, {s2}, {s}, {t}, {d}); // d y: the residual's and the normalization's");
+                string da = flow.Dropout ? flow.Back(w, Dropout1Part, flow.Output(AttentionPart), s2, s4) : s2;
+                flow.Back(w, AttentionPart, flow.Output(Norm1Part), da, s5);
+                flow.Back(w, Norm1Part, "ref x", s5, dx ? "ref dx" : null);
+                if (dx)
+                {
+                    w.Line($"Rows.Add(ref dx, {plan.InputStride}, {s2}, {s}, ref dx, {plan.InputStride}, {t}, {d}); // the first residual");
+                }
+            }
+        }
+    }
+
+    /// <summary>The block's arrangement on the tape, and the calls into its parts' kernels.</summary>
+    private sealed class Flow
+    {
+        private readonly LayerPlan _plan;
+        private readonly string _method;
+
+        public Flow(TransformerEncoderSpec layer, LayerPlan plan, string method)
+        {
+            _plan = plan;
+            _method = method;
+            Layout = layer.Arrange(plan.RegionOffset, plan.Input);
+            Dropout = layer.DropoutRate > 0;
+        }
+
+        public TransformerEncoderSpec.Layout Layout { get; }
+        public bool Dropout { get; }
+        public int Stride => Layout.Stride;
+
+        /// <summary><c>ref</c> to an absolute tape offset, as an offset from the block's region.</summary>
+        public string At(int absolute) => Code.Ref(Names.Region, absolute - _plan.RegionOffset);
+
+        /// <summary><c>ref</c> to a part's output rows.</summary>
+        public string Output(int part) => At(Layout.Plans[part].OutputOffset);
+
+        /// <summary>A part's forward kernel on <paramref name="input"/>, into its own region.</summary>
+        public void Call(SourceWriter w, int part, string input, bool random = false)
+            => w.Line($"{Names.Forward(_method + s_parts[part])}(ref {Names.Parameters}, {input}, {At(Layout.Plans[part].RegionOffset)}{(random ? $", {Names.Random}" : "")});");
+
+        /// <summary>A part's backward kernel: its input, d loss / d its output, and where its input gradient goes (null: none). Returns that target.</summary>
+        public string Back(SourceWriter w, int part, string input, string outputGradient, string? inputGradient)
+        {
+            w.Line($"{Names.Backward(_method + s_parts[part])}(ref {Names.Parameters}, {input}, {At(Layout.Plans[part].RegionOffset)}, {outputGradient}, ref {Names.Gradient}{(inputGradient is null ? "" : ", " + inputGradient)}, ref {Names.Work});");
+            return inputGradient ?? "";
+        }
+    }
+}
+
+internal static partial class EmitterCatalog
+{
+    internal static readonly LayerEmitter TransformerEncoder = Register(new TransformerEncoderEmitter());
+}
