@@ -31,6 +31,17 @@ public class OracleTests
     [Fact] public void GruResetAfter() => Check<GruResetAfter>("gru_reset_after", "torch");
     [Fact] public void GruResetAfterBackwardsSeq() => Check<GruResetAfterBackwardsSeq>("gru_reset_after_backwards_seq", "torch");
 
+    // The attention family against PyTorch (tests/oracles/torch/make-attention-fixtures.py).
+    [Fact] public void LayerNormDense() => Check<TorchLayerNormDense>("layer_norm_dense", "torch");
+    [Fact] public void LstmRepeatLstm() => Check<TorchLstmRepeatLstm>("lstm_repeat_lstm", "torch");
+    [Fact] public void MultiHeadSelfAttention() => Check<TorchMhaSelf>("mha_self", "torch");
+    [Fact] public void MultiHeadCausalWithoutBias() => Check<TorchMhaCausalNoBias>("mha_causal_nobias", "torch");
+    [Fact] public void AttentionScaledCausal() => Check<TorchAttentionScaledCausal>("attention_scaled_causal", "torch");
+    [Fact] public void AttentionConcat() => Check<TorchAttentionConcat>("attention_concat", "torch");
+    [Fact] public void TransformerEncoderPostNorm() => Check<TorchTransformerPost>("transformer_post", "torch");
+    [Fact] public void TransformerEncoderPreNormCausal() => Check<TorchTransformerPreCausal>("transformer_pre_causal", "torch");
+    [Fact] public void TokenAndPositionTransformer() => Check<TorchTokenPositionTransformer>("token_position_transformer", "torch");
+
     private static void Check<TNet>(string name, string oracle = "tfjs") where TNet : IStaticNetwork<TNet>, new()
     {
         Fixture fixture = Fixture.Load(oracle, name);

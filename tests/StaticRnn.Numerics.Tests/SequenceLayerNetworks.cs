@@ -87,3 +87,59 @@ public partial class FdTransformerPreNormCausal;
 [GlobalAveragePooling1D]
 [Dense(2, Activation = Activation.Softmax)]
 public partial class FdTokenTransformer;
+
+// PyTorch fixtures (tests/oracles/torch/make-attention-fixtures.py): nn.MultiheadAttention, nn.TransformerEncoderLayer
+// (post-norm and norm_first), nn.LayerNorm and the LSTM kernel, with the Keras-layout weights mapped; dropout 0.
+
+[Sequential(5, 6)]
+[LayerNormalization]
+[Dense(2)]
+public partial class TorchLayerNormDense;
+
+[Sequential(4, 3)]
+[Lstm(5)]
+[RepeatVector(3)]
+[Lstm(4, ReturnSequences = true)]
+[Dense(2)]
+public partial class TorchLstmRepeatLstm;
+
+[Sequential(6, 8)]
+[MultiHeadAttention(2, 4)]
+[Dense(3)]
+public partial class TorchMhaSelf;
+
+[Sequential(7, 6, Loss = Loss.BinaryCrossentropy)]
+[Dense(6, Activation = Activation.Tanh)]
+[MultiHeadAttention(3, 2, UseBias = false, Causal = true)]
+[Dense(1, Activation = Activation.Sigmoid)]
+public partial class TorchMhaCausalNoBias;
+
+[Sequential(5, 4)]
+[Dense(6, Activation = Activation.Tanh)]
+[Attention(UseScale = true, Causal = true)]
+[Dense(2)]
+public partial class TorchAttentionScaledCausal;
+
+[Sequential(4, 3, Loss = Loss.BinaryCrossentropy)]
+[Attention(UseScale = true, ScoreMode = ScoreMode.Concat)]
+[Dense(1, Activation = Activation.Sigmoid)]
+public partial class TorchAttentionConcat;
+
+[Sequential(6, 8, Loss = Loss.SparseCategoricalCrossentropy)]
+[TransformerEncoder(2, 4, 16, DropoutRate = 0)]
+[GlobalAveragePooling1D]
+[Dense(3, Activation = Activation.Softmax)]
+public partial class TorchTransformerPost;
+
+[Sequential(5, 4)]
+[Dense(8)]
+[TransformerEncoder(2, 4, 8, NormalizeFirst = true, Causal = true, DropoutRate = 0)]
+[Dense(1)]
+public partial class TorchTransformerPreCausal;
+
+[Sequential(7, Loss = Loss.SparseCategoricalCrossentropy)]
+[TokenAndPositionEmbedding(13, 9, 8)]
+[TransformerEncoder(2, 4, 16, DropoutRate = 0)]
+[GlobalAveragePooling1D]
+[Dense(2, Activation = Activation.Softmax)]
+public partial class TorchTokenPositionTransformer;
