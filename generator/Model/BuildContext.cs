@@ -119,6 +119,21 @@ internal sealed class ShapeChecks
     /// <summary>True for a (features) input; else reports SRNN002 (Keras: expected ndim=2).</summary>
     public bool Vector() => Rank(2);
 
+    /// <summary>
+    /// True unless <paramref name="heads"/> × T × T attention weights of this (timesteps, features) input would pass the
+    /// working-memory limit, in which case SRNN003 says so (and no offset arithmetic can overflow later).
+    /// </summary>
+    public bool AttentionFits(int heads)
+    {
+        long weights = (long)heads * Input[0] * Input[0];
+        if (weights <= NetworkBuilder.MaxWorkingMemory)
+        {
+            return true;
+        }
+        Fail($"{heads.ToString(CultureInfo.InvariantCulture)} × {Input[0].ToString(CultureInfo.InvariantCulture)} × {Input[0].ToString(CultureInfo.InvariantCulture)} attention weights per sample ({weights.ToString(CultureInfo.InvariantCulture)} floats) pass the limit of {NetworkBuilder.MaxWorkingMemory.ToString(CultureInfo.InvariantCulture)}; shorten the sequence");
+        return false;
+    }
+
     /// <summary>An SRNN003 problem about the shape: <c>{label}: {message}</c>.</summary>
     public void Fail(string message) => _problems.Add(new Problem(DiagnosticIds.BadArgument, ProblemTarget.Layer, _layer.Index, $"{_label}: {message}"));
 

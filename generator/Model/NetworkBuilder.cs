@@ -27,6 +27,12 @@ internal static class NetworkBuilder
     /// <summary>Largest accepted number of floats in one sample's input or in one layer's output.</summary>
     public const int MaxElements = 1 << 24;
 
+    /// <summary>Floats of tape and backward scratch one layer may need per sample before SRNN008 says so (16 MiB).</summary>
+    public const int TapeBudget = 1 << 22;
+
+    /// <summary>Largest working memory of one shard, in floats (1 GiB): parameters, gradient, tape and scratch.</summary>
+    public const int MaxWorkingMemory = 1 << 28;
+
     public static BuildResult Build(NetworkDecl decl)
     {
         var problems = new List<Problem>();
@@ -154,6 +160,7 @@ internal static class NetworkBuilder
         }
         var result = new NetworkSpec(decl.ClassName, decl.InputShape, new EquatableArray<int>(shape), total, decl.Loss, decl.Seed, decl.Stateful,
             new EquatableArray<LayerSpec>(layers));
+        CheckMemory(result, problems);
         problems.Add(new Problem(DiagnosticIds.Summary, ProblemTarget.Sequential, -1,
             $"'{decl.ClassName}': {Count(total)} parameters ({string.Join(", ", layers.Select(l => $"{l.Name} {Count(l.ParamCount)}"))}); input {Shape(inputShape)}, output {Shape(shape)}"));
         bool errors = problems.Any(p => p.IsError);
@@ -206,6 +213,33 @@ internal static class NetworkBuilder
         };
         return placed with { Unrolled = partsUnrolled && placed.VectorOps <= MaxUnrolledVectorOps };
     }
+
+    /// <summary>
+    /// Sizes that follow from the literal shapes (attention keeps T × T weights per head): SRNN008 for a layer whose tape
+    /// and scratch pass the budget, SRNN003 when a shard's working memory would pass what one array should hold.
+    /// </summary>
+    private static void CheckMemory(NetworkSpec spec, List<Problem> problems)
+    {
+        var plan = new TapePlan(spec);
+        for (int i = 0; i < spec.Layers.Count; i++)
+        {
+            LayerSpec layer = spec.Layers[i];
+            long floats = (long)plan.Layers[i].RegionLength + plan.Layers[i].WorkLength;
+            if (floats > TapeBudget)
+            {
+                problems.Add(new Problem(DiagnosticIds.CodeSizeBudget, ProblemTarget.Layer, layer.Index,
+                    $"{Label(layer)} needs {Count(floats)} floats of tape and backward scratch per sample ({Megabytes(floats)}), over the budget of {Megabytes(TapeBudget)}; each network instance allocates it once per shard when it is constructed"));
+            }
+        }
+        long working = 2L * spec.ParameterCount + plan.TapeLength + 2L * plan.DeltaLength + plan.WorkLength;
+        if (working > MaxWorkingMemory)
+        {
+            problems.Add(new Problem(DiagnosticIds.BadArgument, ProblemTarget.Sequential, -1,
+                $"'{spec.ClassName}' needs {Count(working)} floats of working memory per shard ({Megabytes(working)}), over the limit of {Megabytes(MaxWorkingMemory)}: shorten the sequence or narrow the layers"));
+        }
+    }
+
+    private static string Megabytes(long floats) => (floats * 4.0 / (1 << 20)).ToString("0.#", CultureInfo.InvariantCulture) + " MiB";
 
     /// <summary>
     /// What the generator cannot emit for a valid network (SRNN009). Kept apart from <see cref="Build"/>, which checks

@@ -214,6 +214,24 @@ public class AnalyzerTests
             .WithArguments("Layer 1 'simple_rnn' (SimpleRNN) needs 300 vector multiply-adds per step when unrolled, over the budget of 256; its products are emitted as loops"));
 
     [Fact]
+    public Task Srnn008LongAttentionSaysHowMuchMemoryItNeeds() => Verify.Analyzer("""
+        [Sequential(1000, 16)]
+        [{|#0:MultiHeadAttention(4, 4)|}]
+        public partial class LongContext;
+        """, false,
+        new DiagnosticResult("SRNN008", DiagnosticSeverity.Warning).WithLocation(0)
+            .WithArguments("Layer 1 'multi_head_attention' (MultiHeadAttention) needs 5152016 floats of tape and backward scratch per sample (19.7 MiB), over the budget of 16 MiB; each network instance allocates it once per shard when it is constructed"));
+
+    [Fact]
+    public Task Srnn003AttentionTooLongToHold() => Verify.Analyzer("""
+        [Sequential(20000, 8)]
+        [{|#0:TransformerEncoder(2, 4, 8)|}]
+        public partial class TooLong;
+        """, false,
+        new DiagnosticResult("SRNN003", DiagnosticSeverity.Error).WithLocation(0)
+            .WithArguments("Layer 1 'transformer_encoder' (TransformerEncoder): 2 × 20000 × 20000 attention weights per sample (800000000 floats) pass the limit of 268435456; shorten the sequence"));
+
+    [Fact]
     public Task Srnn009Seq2SeqIsNotGeneratedYet() => Verify.Analyzer("""
         [{|#0:Seq2Seq|}]
         public partial class Translator

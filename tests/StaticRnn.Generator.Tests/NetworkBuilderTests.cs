@@ -139,6 +139,66 @@ public class NetworkBuilderTests
         Assert.Equal([("simple_rnn", "(None, 10, 6)", 90), ("dropout", "(None, 10, 6)", 0), ("layer_normalization", "(None, 10, 6)", 12), ("global_average_pooling1d", "(None, 6)", 0), ("repeat_vector", "(None, 3, 6)", 0)], rows);
     }
 
+    // Source: keras-team/keras-io examples/nlp/text_classification_with_transformer.py (maxlen 200, vocab_size 20,000,
+    // embed_dim 32, num_heads 2, ff_dim 32): TokenAndPositionEmbedding 20,000·32 + 200·32, the block 10,656, then
+    // pooling, dropout, Dense(20, relu), dropout, Dense(2, softmax): 657,758 in total. The block creates its sublayers
+    // first, so Keras's counters make the head's layers dropout_2, dense_2, dropout_3 and dense_3.
+    [Fact]
+    public void KerasExampleTransformerTextClassifier()
+    {
+        var rows = Rows("[Sequential(200)]", "[TokenAndPositionEmbedding(20000, 200, 32)]", "[TransformerEncoder(2, 32, 32)]", "[GlobalAveragePooling1D]",
+            "[Dropout(0.1)]", "[Dense(20, Activation = Activation.Relu)]", "[Dropout(0.1)]", "[Dense(2, Activation = Activation.Softmax)]");
+        Assert.Equal([("token_and_position_embedding", "(None, 200, 32)", 646400), ("transformer_encoder", "(None, 200, 32)", 10656),
+            ("global_average_pooling1d", "(None, 32)", 0), ("dropout_2", "(None, 32)", 0), ("dense_2", "(None, 20)", 660),
+            ("dropout_3", "(None, 20)", 0), ("dense_3", "(None, 2)", 42)], rows);
+        Assert.Equal(657758, rows.Sum(r => r.Params));
+    }
+
+    /// <summary>The block's weights in the Keras tracking order: attention (query, key, value, output), dense, dense_1, then the two norms.</summary>
+    [Fact]
+    public void TransformerEncoderWeightsComeInTheBlocksTrackingOrder()
+    {
+        NetworkSpec spec = Spec("[Sequential(10, 32)]", "[TransformerEncoder(2, 32, 32)]");
+        string[] expected =
+        [
+            "query/kernel", "query/bias", "key/kernel", "key/bias", "value/kernel", "value/bias", "attention_output/kernel", "attention_output/bias",
+        ];
+        Assert.Equal(expected.Select(n => "transformer_encoder/multi_head_attention/" + n)
+            .Concat(["transformer_encoder/dense/kernel", "transformer_encoder/dense/bias", "transformer_encoder/dense_1/kernel", "transformer_encoder/dense_1/bias",
+                "transformer_encoder/layer_normalization/gamma", "transformer_encoder/layer_normalization/beta",
+                "transformer_encoder/layer_normalization_1/gamma", "transformer_encoder/layer_normalization_1/beta"]),
+            spec.Layers[0].Weights.Select(w => w.Name));
+        Assert.Equal(["(32, 2, 32)", "(2, 32)"], spec.Layers[0].Weights.Take(2).Select(w => NetworkBuilder.Shape(w.Shape.ToArray())));
+        Assert.Equal("(2, 32, 32)", NetworkBuilder.Shape(spec.Layers[0].Weights[6].Shape.ToArray()));
+        Assert.Equal(10656, spec.ParameterCount);
+    }
+
+    [Fact]
+    public void MultiHeadAttentionCountsAndValueDim()
+    {
+        // Keras MultiHeadAttention(2, 32) on width 32: 3 · (32·2·32 + 2·32) + 2·32·32 + 32 = 8,416.
+        Assert.Equal([("multi_head_attention", "(None, 10, 32)", 8416)], Rows("[Sequential(10, 32)]", "[MultiHeadAttention(2, 32)]"));
+        // value_dim 5, no biases: 2 · 6·3·4 + 6·3·5 + 3·5·6 = 324.
+        Assert.Equal([("multi_head_attention", "(None, 7, 6)", 324)], Rows("[Sequential(7, 6)]", "[MultiHeadAttention(3, 4, ValueDim = 5, UseBias = false)]"));
+    }
+
+    [Fact]
+    public void AttentionScalarsAndPositionTables()
+    {
+        NetworkSpec spec = Spec("[Sequential(6, 4)]", "[Attention(UseScale = true, ScoreMode = ScoreMode.Concat)]", "[PositionEmbedding]", "[Attention]");
+        Assert.Equal(["attention/scale", "attention/concat_score_weight", "position_embedding/embeddings"], spec.Layers.SelectMany(l => l.Weights).Select(w => w.Name));
+        Assert.Equal(["()", "()", "(6, 4)"], spec.Layers.SelectMany(l => l.Weights).Select(w => NetworkBuilder.Shape(w.Shape.ToArray())));
+        Assert.Equal("attention_1", spec.Layers[2].Name);
+    }
+
+    [Fact]
+    public void ASequenceLongerThanThePositionTableIsRefused()
+    {
+        BuildResult result = Build("[Sequential(12)]", "[TokenAndPositionEmbedding(100, 10, 8)]");
+        Assert.Null(result.Spec);
+        Assert.Contains(result.Problems, p => p.Id == DiagnosticIds.BadArgument && p.Message.Contains("the input has 12 tokens but sequenceLength is 10", StringComparison.Ordinal));
+    }
+
     [Fact]
     public void LoopsBeyondTheUnrollingBudgetAreFlagged()
     {

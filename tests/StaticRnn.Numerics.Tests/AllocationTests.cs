@@ -121,4 +121,42 @@ public class AllocationTests
         }
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
     }
+
+    [Fact]
+    public void AttentionTransformerAndTokenNetworksAllocateNothing()
+    {
+        var transformer = new TransformerWithDropout();
+        var tokens = new FdTokenTransformer();
+        var attention = new FdAttentionConcatScaled();
+        var mha = new FdMultiHeadCausalValueDim();
+        var repeat = new FdRepeatVector();
+        var x1 = new float[3 * TransformerWithDropout.InputSize];
+        var y1 = new float[3 * TransformerWithDropout.TargetSize];
+        var ids = new int[3 * FdTokenTransformer.InputSize];
+        var y2 = new int[3 * FdTokenTransformer.TargetSize];
+        var o2 = new float[3 * FdTokenTransformer.OutputSize];
+        var x3 = new float[2 * FdAttentionConcatScaled.InputSize];
+        var y3 = new float[2 * FdAttentionConcatScaled.TargetSize];
+        var x4 = new float[5 * FdMultiHeadCausalValueDim.InputSize];
+        var y4 = new float[5 * FdMultiHeadCausalValueDim.TargetSize];
+        var x5 = new float[2 * FdRepeatVector.InputSize];
+        var y5 = new float[2 * FdRepeatVector.TargetSize];
+        IOptimizer a = new Adam(), b = new Adam(), c = new Adam(), d = new Adam(), e = new Adam();
+        void Step()
+        {
+            transformer.TrainStep(x1, y1, 3, a);
+            tokens.TrainStep(ids, y2, 3, b);
+            tokens.Predict(ids, o2, 3);
+            attention.TrainStep(x3, y3, 2, c);
+            mha.TrainStep(x4, y4, 5, d);
+            repeat.TrainStep(x5, y5, 2, e);
+        }
+        Step();
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 300; i++)
+        {
+            Step();
+        }
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
 }

@@ -52,6 +52,13 @@ public class ParallelTests
     [Fact] public void LstmStackTrainsBitIdenticallyOnOneAndTwoThreads() => Identical<FdLstmStack>(8);
     [Fact] public void DropoutNetworkTrainsBitIdenticallyOnOneAndTwoThreads() => Identical<WithDropout>(12);
     [Fact] public void TokenBidirectionalNetworkTrainsBitIdenticallyOnOneAndTwoThreads() => Identical<EmbeddingBidiGruPool>(6);
+    [Fact] public void TransformerWithDropoutTrainsBitIdenticallyOnOneAndTwoThreads() => Identical<TransformerWithDropout>(7);
+    [Fact] public void TokenTransformerTrainsBitIdenticallyOnOneAndTwoThreads() => Identical<FdTokenTransformer>(5);
+    [Fact] public void AttentionNetworksTrainBitIdenticallyOnOneAndTwoThreads()
+    {
+        Identical<FdMultiHeadCausalValueDim>(5);
+        Identical<FdAttentionConcatScaled>(3);
+    }
 
     [Fact]
     public void TheWorkerThreadAllocatesNothing()

@@ -143,3 +143,17 @@ public partial class TorchTransformerPreCausal;
 [GlobalAveragePooling1D]
 [Dense(2, Activation = Activation.Softmax)]
 public partial class TorchTokenPositionTransformer;
+
+// Dropout inside the Transformer block (training only), and its rate-0 twin.
+
+[Sequential(4, 8)]
+[TransformerEncoder(2, 4, 8, DropoutRate = 0.3, Activation = Activation.Tanh)]
+[GlobalAveragePooling1D]
+[Dense(1)]
+public partial class TransformerWithDropout;
+
+[Sequential(4, 8)]
+[TransformerEncoder(2, 4, 8, DropoutRate = 0, Activation = Activation.Tanh)]
+[GlobalAveragePooling1D]
+[Dense(1)]
+public partial class TransformerWithoutDropout;

@@ -23,7 +23,7 @@ internal sealed record AttentionSpec(bool UseScale, ScoreModeKind ScoreMode, boo
         }
     }
 
-    public override int[]? InferOutputShape(ShapeChecks check) => check.Sequence() ? check.Input : null;
+    public override int[]? InferOutputShape(ShapeChecks check) => check.Sequence() && check.AttentionFits(1) ? check.Input : null;
 
     /// <summary>Keras builds <c>scale</c> (with use_scale), then <c>concat_score_weight</c> (with score_mode="concat"), both scalars of ones.</summary>
     public override void DeclareWeights(WeightList weights)

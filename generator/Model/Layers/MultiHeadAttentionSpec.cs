@@ -28,7 +28,7 @@ internal sealed record MultiHeadAttentionSpec(int NumHeads, int KeyDim, int Decl
         }
     }
 
-    public override int[]? InferOutputShape(ShapeChecks check) => check.Sequence() ? check.Input : null;
+    public override int[]? InferOutputShape(ShapeChecks check) => check.Sequence() && check.AttentionFits(NumHeads) ? check.Input : null;
 
     public override void DeclareWeights(WeightList weights)
     {

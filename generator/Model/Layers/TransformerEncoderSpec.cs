@@ -61,7 +61,7 @@ internal sealed record TransformerEncoderSpec(int NumHeads, int KeyDim, int Feed
         }
     }
 
-    public override int[]? InferOutputShape(ShapeChecks check) => check.Sequence() ? check.Input : null;
+    public override int[]? InferOutputShape(ShapeChecks check) => check.Sequence() && check.AttentionFits(NumHeads) ? check.Input : null;
 
     public override IReadOnlyList<(LayerSpec Part, int[] Input)> Parts()
     {
