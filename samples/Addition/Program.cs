@@ -1,0 +1,3 @@
+using StaticRnn.Samples.Addition;
+
+return AdditionApp.Run(args, Console.Out);

@@ -1,0 +1,3 @@
+using StaticRnn.Samples.SpamTransformer;
+
+return SpamTransformerApp.Run(args, Console.Out);
