@@ -11,7 +11,7 @@
 //   --root    repository root (default: found by walking up from the program's location)
 //   --models  directory of the .onnx and .check.json files (default ROOT/bench/peers/onnx)
 //   --out     result file (default ROOT/bench/results/peers-onnx.json)
-//   --cases   only these cases (letters a-f)
+//   --cases   only these cases (letters a-h)
 //   --quick   short smoke run that writes no file
 
 using System.Diagnostics;
@@ -37,6 +37,8 @@ internal static class Program
         new("c", 32, "c_b32", "predict", 0),
         new("d", 64, "d_b64", "predict", 0),
         new("e", 32, "e_b32", "predict", 0),
+        new("g", 32, "g_b32", "predict", 0),
+        new("h", 1, "h_b1", "predict", 0),
         new("f", 1, "f_h8", "step", 8),
         new("f", 1, "f_h16", "step", 16),
         new("f", 1, "f_h32", "step", 32),

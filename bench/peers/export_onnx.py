@@ -12,6 +12,9 @@ output against that file before it times anything.
   d_b64        (64, 50, 8) -> LSTM(8, 128, last step) -> Linear(128, 1)
   e_b32        int64 token ids (32, 100) -> Embedding(10000, 64) -> LSTM(64, 64, last step)
                -> Linear(64, 1) -> sigmoid
+  g_b32        int64 token ids (32, 200) -> the keras.io Transformer classifier (torch_bench.py's
+               TransformerClassifier, eval: softmax output)
+  h_b1         (1, 64, 64) -> MultiheadAttention(64, 4 heads) self-attention
   f_hH         streaming LSTM(1, H) -> Linear(H, 1), one time step per call, H in 8, 16, 32, 64:
                inputs x (1, 1, 1), h (1, 1, H), c (1, 1, H); outputs y (1, 1), h_out, c_out
 
@@ -39,7 +42,7 @@ STREAM_STEPS = 20  # steps of the chained-state check for the f models
 # --------------------------------------------------------------------------
 
 # The models of cases a-e are torch_bench.py's own, so both peers time the same graphs.
-from torch_bench import CaseA, LastStep, TokenLstm  # noqa: E402
+from torch_bench import CaseA, LastStep, SelfAttention, TokenLstm, TransformerClassifier  # noqa: E402
 
 
 class StreamStep(nn.Module):
@@ -154,6 +157,11 @@ def main():
     g = torch.Generator().manual_seed(4321)
     ids = torch.randint(0, 10000, (32, 100), generator=g, dtype=torch.int64)
     predict_model("e_b32", seeded(TokenLstm), ids, args.out)
+    g = torch.Generator().manual_seed(4321)
+    ids = torch.randint(0, 20000, (32, 200), generator=g, dtype=torch.int64)
+    predict_model("g_b32", seeded(TransformerClassifier), ids, args.out)
+    g = torch.Generator().manual_seed(4321)
+    predict_model("h_b1", seeded(SelfAttention), torch.randn(1, 64, 64, generator=g, dtype=torch.float32), args.out)
     for hidden in (8, 16, 32, 64):
         stream_model(hidden, args.out)
 

@@ -22,7 +22,7 @@ if ! "$py" -c "import torch" >/dev/null 2>&1; then
     apt-get install -y python3-torch
 fi
 
-expected=(a_b32 b_b1 b_b32 c_b1 c_b32 d_b64 e_b32 f_h8 f_h16 f_h32 f_h64)
+expected=(a_b32 b_b1 b_b32 c_b1 c_b32 d_b64 e_b32 g_b32 h_b1 f_h8 f_h16 f_h32 f_h64)
 need_export=0
 for name in "${expected[@]}"; do
     for f in "$models/$name.onnx" "$models/$name.check.json"; do

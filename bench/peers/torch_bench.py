@@ -12,6 +12,10 @@ backward + Adam step in train mode) for the three benchmark models:
   d: (batch 64, 50, 8) -> LSTM(8, 128, last step) -> Linear(128, 1), MSE
   e: (batch 32, 100) int64 token ids in [0, 10000) -> Embedding(10000, 64)
      -> LSTM(64, 64, last step) -> Linear(64, 1) -> sigmoid, BCELoss; train only
+  g: (batch 32, 200) int64 token ids in [0, 20000) -> the keras.io Transformer classifier: token + position
+     embeddings (32) -> TransformerEncoderLayer(32, 2 heads, feed-forward 32, post-norm, dropout 0.1) -> mean over
+     time -> Dropout -> Linear(32, 20) relu -> Dropout -> Linear(20, 2); CrossEntropyLoss; predict and train
+  h: (batch, 64, 64) -> MultiheadAttention(64, 4 heads) self-attention; predict batch 1, train batch 32, MSE
   f: streaming, op "step": LSTM(1, H) -> Linear(H, 1) for H = 8, 16, 32, 64,
      batch 1, one time step per call under no_grad, the (h, c) state carried
      from call to call, inputs cycling through a fixed noisy signal
@@ -89,6 +93,40 @@ class TokenLstm(nn.Module):
         return torch.sigmoid(self.dense(out[:, -1, :]))
 
 
+class TransformerClassifier(nn.Module):
+    """Case g: the keras.io Transformer text classifier; nn.TransformerEncoderLayer is that block (post-norm, relu,
+    layer-norm epsilon 1e-6, dropout 0.1). Outputs logits: CrossEntropyLoss applies the softmax in training, and
+    predict ends with the softmax the Keras model (and StaticRnn's) has."""
+
+    def __init__(self):
+        super().__init__()
+        self.tokens = nn.Embedding(20000, 32)
+        self.positions = nn.Embedding(200, 32)
+        self.block = nn.TransformerEncoderLayer(32, 2, 32, dropout=0.1, activation="relu", layer_norm_eps=1e-6, batch_first=True)
+        self.dropout = nn.Dropout(0.1)
+        self.hidden = nn.Linear(32, 20)
+        self.out = nn.Linear(20, 2)
+        self.register_buffer("index", torch.arange(200), persistent=False)
+
+    def forward(self, tokens):
+        x = self.tokens(tokens) + self.positions(self.index).unsqueeze(0)
+        x = self.block(x).mean(dim=1)
+        x = self.dropout(torch.relu(self.hidden(self.dropout(x))))
+        logits = self.out(x)
+        return logits if self.training else torch.softmax(logits, dim=-1)
+
+
+class SelfAttention(nn.Module):
+    """Case h: one nn.MultiheadAttention(64, 4) (head size 16) as self-attention over (64, 64)."""
+
+    def __init__(self):
+        super().__init__()
+        self.attention = nn.MultiheadAttention(64, 4, batch_first=True)
+
+    def forward(self, x):
+        return self.attention(x, x, x, need_weights=False)[0]
+
+
 def make_model(case):
     if case == "a":
         return CaseA()
@@ -100,12 +138,16 @@ def make_model(case):
         return LastStep(nn.LSTM(FEATURES, 128, batch_first=True))
     if case == "e":
         return TokenLstm()
+    if case == "g":
+        return TransformerClassifier()
+    if case == "h":
+        return SelfAttention()
     raise ValueError(case)
 
 
 VOCABULARY = 10000
 OUT_DIM = {"a": 10, "b": 1, "c": 1, "d": 1, "e": 1}
-STEPS = {"a": SEQ_LEN, "b": SEQ_LEN, "c": SEQ_LEN, "d": 50, "e": 100}
+STEPS = {"a": SEQ_LEN, "b": SEQ_LEN, "c": SEQ_LEN, "d": 50, "e": 100, "g": 200, "h": 64}
 STREAM_HIDDEN = [8, 16, 32, 64]
 STREAM_SIGNAL = 256  # distinct one-step inputs the streaming case cycles through
 
@@ -113,6 +155,7 @@ STREAM_SIGNAL = 256  # distinct one-step inputs the streaming case cycles throug
 RUNS = ([(case, batch, op, None) for case, batch in [("a", 32), ("b", 1), ("b", 32), ("c", 1), ("c", 32), ("d", 64)]
          for op in ("predict", "train")]
         + [("e", 32, "train", None)]
+        + [("g", 32, "predict", None), ("g", 32, "train", None), ("h", 1, "predict", None), ("h", 32, "train", None)]
         + [("f", 1, "step", hidden) for hidden in STREAM_HIDDEN])
 
 
@@ -129,6 +172,12 @@ def make_callable(case, batch, op, hidden=None):
     if case == "e":
         x = torch.randint(0, VOCABULARY, (batch, STEPS[case]), generator=g, dtype=torch.int64)
         y = torch.randint(0, 2, (batch, 1), generator=g).float()
+    elif case == "g":
+        x = torch.randint(0, 20000, (batch, STEPS[case]), generator=g, dtype=torch.int64)
+        y = torch.randint(0, 2, (batch,), generator=g)
+    elif case == "h":
+        x = torch.randn(batch, 64, 64, generator=g, dtype=torch.float32)
+        y = torch.randn(batch, 64, 64, generator=g, dtype=torch.float32)
     else:
         x = torch.randn(batch, STEPS[case], FEATURES, generator=g, dtype=torch.float32)
         y = torch.randn(batch, OUT_DIM[case], generator=g, dtype=torch.float32)
@@ -143,7 +192,7 @@ def make_callable(case, batch, op, hidden=None):
         return predict
 
     model.train()
-    loss_fn = nn.BCELoss() if case == "e" else nn.MSELoss(reduction="mean")
+    loss_fn = nn.BCELoss() if case == "e" else nn.CrossEntropyLoss() if case == "g" else nn.MSELoss(reduction="mean")
     opt = torch.optim.Adam(model.parameters(), lr=1e-3, betas=(0.9, 0.999), eps=1e-7)
 
     def train_step():

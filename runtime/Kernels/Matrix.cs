@@ -14,8 +14,8 @@ namespace StaticRnn.Kernels;
 /// C's buffer needs the same 7-float slack.
 /// </para>
 /// <para>
-/// Tiles of 4 rows × 16 columns (8 accumulators) stay in registers over the whole depth, so each C float is loaded and
-/// stored once per call; the remainders run as 4 × 8, 1 × 16 and 1 × 8 tiles, the last one masked.
+/// Tiles of 6 rows × 16 columns (12 accumulators) stay in registers over the whole depth, so each C float is loaded
+/// and stored once per call; the remainders run as 4 × 16, 1 × 16 and 1 × 8 tiles, the last one masked.
 /// </para>
 /// </summary>
 public static class Matrix
@@ -102,38 +102,121 @@ public static class Matrix
 
     /// <summary>
     /// C (+)= A·B with A addressed as A(i, k) = a[i · rowStride + k · depthStride]: (lda, 1) for A, (1, lda) for Aᵀ.
+    /// Rows go in tiles of 6 (12 accumulators, 2 B loads and 6 broadcasts per 12 FMAs), then one of 4, then single rows.
     /// </summary>
     private static void Product(ref float a, int rowStride, int depthStride, ref float b, int ldb, ref float c, int ldc, int m, int depth, int n, bool accumulate)
     {
         int i = 0;
-        for (; i + 4 <= m; i += 4)
+        for (; i + 6 <= m; i += 6)
         {
-            ref float ai = ref Unsafe.Add(ref a, i * rowStride);
-            ref float ci = ref Unsafe.Add(ref c, i * ldc);
-            int j = 0;
-            for (; j + 16 <= n; j += 16)
-            {
-                Tile4x16(ref ai, rowStride, depthStride, ref Unsafe.Add(ref b, j), ldb, ref Unsafe.Add(ref ci, j), ldc, depth, accumulate);
-            }
-            for (; j < n; j += 8)
-            {
-                Tile4x8(ref ai, rowStride, depthStride, ref Unsafe.Add(ref b, j), ldb, ref Unsafe.Add(ref ci, j), ldc, depth, accumulate, n - j);
-            }
+            Rows(6, ref Unsafe.Add(ref a, i * rowStride), rowStride, depthStride, ref b, ldb, ref Unsafe.Add(ref c, i * ldc), ldc, depth, n, accumulate);
+        }
+        if (i + 4 <= m)
+        {
+            Rows(4, ref Unsafe.Add(ref a, i * rowStride), rowStride, depthStride, ref b, ldb, ref Unsafe.Add(ref c, i * ldc), ldc, depth, n, accumulate);
+            i += 4;
         }
         for (; i < m; i++)
         {
-            ref float ai = ref Unsafe.Add(ref a, i * rowStride);
-            ref float ci = ref Unsafe.Add(ref c, i * ldc);
-            int j = 0;
-            for (; j + 16 <= n; j += 16)
+            Rows(1, ref Unsafe.Add(ref a, i * rowStride), rowStride, depthStride, ref b, ldb, ref Unsafe.Add(ref c, i * ldc), ldc, depth, n, accumulate);
+        }
+    }
+
+    /// <summary>One band of 6, 4 or 1 rows of C, across all its columns: 16-column tiles, then 8-column ones (the last masked).</summary>
+    private static void Rows(int rows, ref float a, int rs, int ds, ref float b, int ldb, ref float c, int ldc, int depth, int n, bool accumulate)
+    {
+        int j = 0;
+        for (; j + 16 <= n; j += 16)
+        {
+            ref float bj = ref Unsafe.Add(ref b, j);
+            ref float cj = ref Unsafe.Add(ref c, j);
+            switch (rows)
             {
-                Tile1x16(ref ai, depthStride, ref Unsafe.Add(ref b, j), ldb, ref Unsafe.Add(ref ci, j), depth, accumulate);
-            }
-            for (; j < n; j += 8)
-            {
-                Tile1x8(ref ai, depthStride, ref Unsafe.Add(ref b, j), ldb, ref Unsafe.Add(ref ci, j), depth, accumulate, n - j);
+                case 6: Tile6x16(ref a, rs, ds, ref bj, ldb, ref cj, ldc, depth, accumulate); break;
+                case 4: Tile4x16(ref a, rs, ds, ref bj, ldb, ref cj, ldc, depth, accumulate); break;
+                default: Tile1x16(ref a, ds, ref bj, ldb, ref cj, depth, accumulate); break;
             }
         }
+        for (; j < n; j += 8)
+        {
+            if (rows == 1)
+            {
+                Tile1x8(ref a, ds, ref Unsafe.Add(ref b, j), ldb, ref Unsafe.Add(ref c, j), depth, accumulate, n - j);
+                continue;
+            }
+            for (int r = 0; r < rows; r += 2)
+            {
+                Tile2x8(ref Unsafe.Add(ref a, r * rs), rs, ds, ref Unsafe.Add(ref b, j), ldb, ref Unsafe.Add(ref c, r * ldc + j), ldc, depth, accumulate, n - j);
+            }
+        }
+    }
+
+    /// <summary>Two rows × 8 columns, of which the first <paramref name="columns"/> (1..8 and more) are real.</summary>
+    private static void Tile2x8(ref float a, int rs, int ds, ref float b, int ldb, ref float c, int ldc, int depth, bool accumulate, int columns)
+    {
+        Vector256<float> x0 = Vector256<float>.Zero, x1 = Vector256<float>.Zero;
+        ref float ak = ref a, bk = ref b;
+        for (int k = 0; k < depth; k++)
+        {
+            Vector256<float> bv = Vector256.LoadUnsafe(ref bk);
+            x0 = Vector256.MultiplyAddEstimate(Vector256.Create(ak), bv, x0);
+            x1 = Vector256.MultiplyAddEstimate(Vector256.Create(Unsafe.Add(ref ak, rs)), bv, x1);
+            ak = ref Unsafe.Add(ref ak, ds);
+            bk = ref Unsafe.Add(ref bk, ldb);
+        }
+        Store(x0, ref c, accumulate, columns);
+        Store(x1, ref Unsafe.Add(ref c, ldc), accumulate, columns);
+    }
+
+    private static void Tile6x16(ref float a, int rs, int ds, ref float b, int ldb, ref float c, int ldc, int depth, bool accumulate)
+    {
+        ref float c1 = ref Unsafe.Add(ref c, ldc), c2 = ref Unsafe.Add(ref c, 2 * ldc), c3 = ref Unsafe.Add(ref c, 3 * ldc), c4 = ref Unsafe.Add(ref c, 4 * ldc), c5 = ref Unsafe.Add(ref c, 5 * ldc);
+        Vector256<float> x00, x01, x10, x11, x20, x21, x30, x31, x40, x41, x50, x51;
+        if (accumulate)
+        {
+            x00 = Vector256.LoadUnsafe(ref c); x01 = Vector256.LoadUnsafe(ref c, 8);
+            x10 = Vector256.LoadUnsafe(ref c1); x11 = Vector256.LoadUnsafe(ref c1, 8);
+            x20 = Vector256.LoadUnsafe(ref c2); x21 = Vector256.LoadUnsafe(ref c2, 8);
+            x30 = Vector256.LoadUnsafe(ref c3); x31 = Vector256.LoadUnsafe(ref c3, 8);
+            x40 = Vector256.LoadUnsafe(ref c4); x41 = Vector256.LoadUnsafe(ref c4, 8);
+            x50 = Vector256.LoadUnsafe(ref c5); x51 = Vector256.LoadUnsafe(ref c5, 8);
+        }
+        else
+        {
+            x00 = x01 = x10 = x11 = x20 = x21 = x30 = x31 = x40 = x41 = x50 = x51 = Vector256<float>.Zero;
+        }
+        int o1 = rs, o2 = 2 * rs, o3 = 3 * rs, o4 = 4 * rs, o5 = 5 * rs;
+        ref float ak = ref a, bk = ref b;
+        for (int k = 0; k < depth; k++)
+        {
+            Vector256<float> b0 = Vector256.LoadUnsafe(ref bk), b1 = Vector256.LoadUnsafe(ref bk, 8);
+            Vector256<float> s = Vector256.Create(ak);
+            x00 = Vector256.MultiplyAddEstimate(s, b0, x00);
+            x01 = Vector256.MultiplyAddEstimate(s, b1, x01);
+            s = Vector256.Create(Unsafe.Add(ref ak, o1));
+            x10 = Vector256.MultiplyAddEstimate(s, b0, x10);
+            x11 = Vector256.MultiplyAddEstimate(s, b1, x11);
+            s = Vector256.Create(Unsafe.Add(ref ak, o2));
+            x20 = Vector256.MultiplyAddEstimate(s, b0, x20);
+            x21 = Vector256.MultiplyAddEstimate(s, b1, x21);
+            s = Vector256.Create(Unsafe.Add(ref ak, o3));
+            x30 = Vector256.MultiplyAddEstimate(s, b0, x30);
+            x31 = Vector256.MultiplyAddEstimate(s, b1, x31);
+            s = Vector256.Create(Unsafe.Add(ref ak, o4));
+            x40 = Vector256.MultiplyAddEstimate(s, b0, x40);
+            x41 = Vector256.MultiplyAddEstimate(s, b1, x41);
+            s = Vector256.Create(Unsafe.Add(ref ak, o5));
+            x50 = Vector256.MultiplyAddEstimate(s, b0, x50);
+            x51 = Vector256.MultiplyAddEstimate(s, b1, x51);
+            ak = ref Unsafe.Add(ref ak, ds);
+            bk = ref Unsafe.Add(ref bk, ldb);
+        }
+        x00.StoreUnsafe(ref c); x01.StoreUnsafe(ref c, 8);
+        x10.StoreUnsafe(ref c1); x11.StoreUnsafe(ref c1, 8);
+        x20.StoreUnsafe(ref c2); x21.StoreUnsafe(ref c2, 8);
+        x30.StoreUnsafe(ref c3); x31.StoreUnsafe(ref c3, 8);
+        x40.StoreUnsafe(ref c4); x41.StoreUnsafe(ref c4, 8);
+        x50.StoreUnsafe(ref c5); x51.StoreUnsafe(ref c5, 8);
     }
 
     private static void Tile4x16(ref float a, int rs, int ds, ref float b, int ldb, ref float c, int ldc, int depth, bool accumulate)
@@ -151,24 +234,25 @@ public static class Matrix
         {
             x00 = x01 = x10 = x11 = x20 = x21 = x30 = x31 = Vector256<float>.Zero;
         }
-        ref float a1 = ref Unsafe.Add(ref a, rs), a2 = ref Unsafe.Add(ref a, 2 * rs), a3 = ref Unsafe.Add(ref a, 3 * rs);
+        int o1 = rs, o2 = 2 * rs, o3 = 3 * rs;
+        ref float ak = ref a, bk = ref b;
         for (int k = 0; k < depth; k++)
         {
-            ref float bk = ref Unsafe.Add(ref b, k * ldb);
             Vector256<float> b0 = Vector256.LoadUnsafe(ref bk), b1 = Vector256.LoadUnsafe(ref bk, 8);
-            int o = k * ds;
-            Vector256<float> s = Vector256.Create(Unsafe.Add(ref a, o));
+            Vector256<float> s = Vector256.Create(ak);
             x00 = Vector256.MultiplyAddEstimate(s, b0, x00);
             x01 = Vector256.MultiplyAddEstimate(s, b1, x01);
-            s = Vector256.Create(Unsafe.Add(ref a1, o));
+            s = Vector256.Create(Unsafe.Add(ref ak, o1));
             x10 = Vector256.MultiplyAddEstimate(s, b0, x10);
             x11 = Vector256.MultiplyAddEstimate(s, b1, x11);
-            s = Vector256.Create(Unsafe.Add(ref a2, o));
+            s = Vector256.Create(Unsafe.Add(ref ak, o2));
             x20 = Vector256.MultiplyAddEstimate(s, b0, x20);
             x21 = Vector256.MultiplyAddEstimate(s, b1, x21);
-            s = Vector256.Create(Unsafe.Add(ref a3, o));
+            s = Vector256.Create(Unsafe.Add(ref ak, o3));
             x30 = Vector256.MultiplyAddEstimate(s, b0, x30);
             x31 = Vector256.MultiplyAddEstimate(s, b1, x31);
+            ak = ref Unsafe.Add(ref ak, ds);
+            bk = ref Unsafe.Add(ref bk, ldb);
         }
         x00.StoreUnsafe(ref c); x01.StoreUnsafe(ref c, 8);
         x10.StoreUnsafe(ref c1); x11.StoreUnsafe(ref c1, 8);
@@ -176,48 +260,33 @@ public static class Matrix
         x30.StoreUnsafe(ref c3); x31.StoreUnsafe(ref c3, 8);
     }
 
-    /// <summary>4 rows × 8 columns, of which the first <paramref name="columns"/> (1..8 and more) are real.</summary>
-    private static void Tile4x8(ref float a, int rs, int ds, ref float b, int ldb, ref float c, int ldc, int depth, bool accumulate, int columns)
-    {
-        ref float c1 = ref Unsafe.Add(ref c, ldc), c2 = ref Unsafe.Add(ref c, 2 * ldc), c3 = ref Unsafe.Add(ref c, 3 * ldc);
-        Vector256<float> x0 = Vector256<float>.Zero, x1 = Vector256<float>.Zero, x2 = Vector256<float>.Zero, x3 = Vector256<float>.Zero;
-        ref float a1 = ref Unsafe.Add(ref a, rs), a2 = ref Unsafe.Add(ref a, 2 * rs), a3 = ref Unsafe.Add(ref a, 3 * rs);
-        for (int k = 0; k < depth; k++)
-        {
-            Vector256<float> bk = Vector256.LoadUnsafe(ref Unsafe.Add(ref b, k * ldb));
-            int o = k * ds;
-            x0 = Vector256.MultiplyAddEstimate(Vector256.Create(Unsafe.Add(ref a, o)), bk, x0);
-            x1 = Vector256.MultiplyAddEstimate(Vector256.Create(Unsafe.Add(ref a1, o)), bk, x1);
-            x2 = Vector256.MultiplyAddEstimate(Vector256.Create(Unsafe.Add(ref a2, o)), bk, x2);
-            x3 = Vector256.MultiplyAddEstimate(Vector256.Create(Unsafe.Add(ref a3, o)), bk, x3);
-        }
-        Store(x0, ref c, accumulate, columns);
-        Store(x1, ref c1, accumulate, columns);
-        Store(x2, ref c2, accumulate, columns);
-        Store(x3, ref c3, accumulate, columns);
-    }
-
     private static void Tile1x16(ref float a, int ds, ref float b, int ldb, ref float c, int depth, bool accumulate)
     {
         Vector256<float> x0 = accumulate ? Vector256.LoadUnsafe(ref c) : Vector256<float>.Zero;
         Vector256<float> x1 = accumulate ? Vector256.LoadUnsafe(ref c, 8) : Vector256<float>.Zero;
+        ref float ak = ref a, bk = ref b;
         for (int k = 0; k < depth; k++)
         {
-            ref float bk = ref Unsafe.Add(ref b, k * ldb);
-            Vector256<float> s = Vector256.Create(Unsafe.Add(ref a, k * ds));
+            Vector256<float> s = Vector256.Create(ak);
             x0 = Vector256.MultiplyAddEstimate(s, Vector256.LoadUnsafe(ref bk), x0);
             x1 = Vector256.MultiplyAddEstimate(s, Vector256.LoadUnsafe(ref bk, 8), x1);
+            ak = ref Unsafe.Add(ref ak, ds);
+            bk = ref Unsafe.Add(ref bk, ldb);
         }
         x0.StoreUnsafe(ref c);
         x1.StoreUnsafe(ref c, 8);
     }
 
+    /// <summary>One row × 8 columns, of which the first <paramref name="columns"/> (1..8 and more) are real.</summary>
     private static void Tile1x8(ref float a, int ds, ref float b, int ldb, ref float c, int depth, bool accumulate, int columns)
     {
         Vector256<float> x = Vector256<float>.Zero;
+        ref float ak = ref a, bk = ref b;
         for (int k = 0; k < depth; k++)
         {
-            x = Vector256.MultiplyAddEstimate(Vector256.Create(Unsafe.Add(ref a, k * ds)), Vector256.LoadUnsafe(ref Unsafe.Add(ref b, k * ldb)), x);
+            x = Vector256.MultiplyAddEstimate(Vector256.Create(ak), Vector256.LoadUnsafe(ref bk), x);
+            ak = ref Unsafe.Add(ref ak, ds);
+            bk = ref Unsafe.Add(ref bk, ldb);
         }
         Store(x, ref c, accumulate, columns);
     }

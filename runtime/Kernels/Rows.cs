@@ -126,21 +126,35 @@ public static class Rows
         ref float gamma, ref float beta, float epsilon)
     {
         float inverseCount = 1f / features;
+        int full = features & ~7;
         for (int i = 0; i < rows; i++)
         {
             ref float xi = ref Unsafe.Add(ref x, i * ldx);
             ref float ni = ref Unsafe.Add(ref normalized, i * ld);
             ref float yi = ref Unsafe.Add(ref y, i * ld);
             float mean = Sum(ref xi, features) * inverseCount;
-            float variance = 0;
-            for (int f = 0; f < features; f++)
+            Vector256<float> vm = Vector256.Create(mean), acc = Vector256<float>.Zero;
+            for (int f = 0; f < full; f += 8)
+            {
+                Vector256<float> c = Vector256.LoadUnsafe(ref xi, (nuint)f) - vm;
+                acc = Vector256.MultiplyAddEstimate(c, c, acc);
+            }
+            float variance = Vector256.Sum(acc);
+            for (int f = full; f < features; f++)
             {
                 float c = Unsafe.Add(ref xi, f) - mean;
                 variance += c * c;
             }
             float inv = 1f / System.MathF.Sqrt(variance * inverseCount + epsilon);
             Unsafe.Add(ref inverse, i) = inv;
-            for (int f = 0; f < features; f++)
+            Vector256<float> vi = Vector256.Create(inv);
+            for (int f = 0; f < full; f += 8)
+            {
+                Vector256<float> n = (Vector256.LoadUnsafe(ref xi, (nuint)f) - vm) * vi;
+                n.StoreUnsafe(ref ni, (nuint)f);
+                Vector256.MultiplyAddEstimate(Vector256.LoadUnsafe(ref gamma, (nuint)f), n, Vector256.LoadUnsafe(ref beta, (nuint)f)).StoreUnsafe(ref yi, (nuint)f);
+            }
+            for (int f = full; f < features; f++)
             {
                 float n = (Unsafe.Add(ref xi, f) - mean) * inv;
                 Unsafe.Add(ref ni, f) = n;
@@ -162,12 +176,23 @@ public static class Rows
         ref float gamma, ref float gammaGradient, ref float betaGradient, ref float dx, int lddx, bool inputGradient, bool accumulate)
     {
         float inverseCount = 1f / features;
+        int full = features & ~7;
         for (int i = 0; i < rows; i++)
         {
             ref float ni = ref Unsafe.Add(ref normalized, i * ld);
             ref float di = ref Unsafe.Add(ref dy, i * lddy);
-            float sumG = 0, sumGN = 0;
-            for (int f = 0; f < features; f++)
+            Vector256<float> sg = Vector256<float>.Zero, sgn = Vector256<float>.Zero;
+            for (int f = 0; f < full; f += 8)
+            {
+                Vector256<float> d = Vector256.LoadUnsafe(ref di, (nuint)f), n = Vector256.LoadUnsafe(ref ni, (nuint)f);
+                Vector256.MultiplyAddEstimate(d, n, Vector256.LoadUnsafe(ref gammaGradient, (nuint)f)).StoreUnsafe(ref gammaGradient, (nuint)f);
+                (Vector256.LoadUnsafe(ref betaGradient, (nuint)f) + d).StoreUnsafe(ref betaGradient, (nuint)f);
+                Vector256<float> g = d * Vector256.LoadUnsafe(ref gamma, (nuint)f);
+                sg += g;
+                sgn = Vector256.MultiplyAddEstimate(g, n, sgn);
+            }
+            float sumG = Vector256.Sum(sg), sumGN = Vector256.Sum(sgn);
+            for (int f = full; f < features; f++)
             {
                 float d = Unsafe.Add(ref di, f), n = Unsafe.Add(ref ni, f);
                 Unsafe.Add(ref gammaGradient, f) += d * n;
@@ -182,7 +207,14 @@ public static class Rows
             }
             float inv = Unsafe.Add(ref inverse, i), meanG = sumG * inverseCount, meanGN = sumGN * inverseCount;
             ref float xi = ref Unsafe.Add(ref dx, i * lddx);
-            for (int f = 0; f < features; f++)
+            Vector256<float> vi = Vector256.Create(inv), vg = Vector256.Create(meanG), vgn = Vector256.Create(meanGN);
+            for (int f = 0; f < full; f += 8)
+            {
+                Vector256<float> g = Vector256.LoadUnsafe(ref di, (nuint)f) * Vector256.LoadUnsafe(ref gamma, (nuint)f);
+                Vector256<float> value = vi * (g - vg - Vector256.LoadUnsafe(ref ni, (nuint)f) * vgn);
+                (accumulate ? Vector256.LoadUnsafe(ref xi, (nuint)f) + value : value).StoreUnsafe(ref xi, (nuint)f);
+            }
+            for (int f = full; f < features; f++)
             {
                 float g = Unsafe.Add(ref di, f) * Unsafe.Add(ref gamma, f);
                 float value = inv * (g - meanG - Unsafe.Add(ref ni, f) * meanGN);

@@ -23,12 +23,17 @@ internal sealed class DropoutEmitter : LayerEmitter<DropoutSpec>
         w.Line($"/// <summary>Layer {layer.Position + 1} '{layer.Name}' (Dropout {rate.ToString(CultureInfo.InvariantCulture)}): y = x ⊙ mask in training (mask 0 or 1 / (1 - rate)), y = x without a generator.</summary>");
         using (w.Block(Names.ForwardSignature(method, random: true)))
         {
+            using (w.Block("if (random is null)"))
+            {
+                w.Line($"Rows.Copy(ref x, {plan.InputStride}, ref y, {s}, {rows}, {features}); // inference: the identity");
+                w.Line("return;");
+            }
             w.Line($"ref float mask = ref Unsafe.Add(ref y, {rows * s});");
             using (w.Block($"for (int r = 0; r < {rows}; r++)"))
             {
                 using (w.Block($"for (int f = 0; f < {features}; f++)"))
                 {
-                    w.Line($"float m = random is null ? 1f : random.NextDouble() >= {rateText} ? {scaleText} : 0f;");
+                    w.Line($"float m = random.NextDouble() >= {rateText} ? {scaleText} : 0f;");
                     w.Line($"Unsafe.Add(ref mask, r * {s} + f) = m;");
                     w.Line($"Unsafe.Add(ref y, r * {s} + f) = Unsafe.Add(ref x, r * {plan.InputStride} + f) * m;");
                 }

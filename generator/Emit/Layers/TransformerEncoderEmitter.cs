@@ -54,8 +54,14 @@ internal sealed class TransformerEncoderEmitter : LayerEmitter<TransformerEncode
             string attention = flow.Output(AttentionPart);
             if (flow.Dropout)
             {
-                flow.Call(w, Dropout1Part, attention, random: true);
-                attention = flow.Output(Dropout1Part);
+                // In inference (no generator) dropout is the identity: the residual reads the attention output directly.
+                w.Line($"ref float attention = {attention};");
+                using (w.Block($"if ({Names.Random} is not null)"))
+                {
+                    flow.Call(w, Dropout1Part, attention, random: true);
+                    w.Line($"attention = {flow.Output(Dropout1Part)};");
+                }
+                attention = "ref attention";
             }
             w.Line($"Rows.Add(ref x, {plan.InputStride}, {attention}, {flow.Stride}, {flow.At(flow.Layout.Residual1)}, {flow.Stride}, {t}, {d}); // first residual");
             string y = layer.NormalizeFirst ? flow.At(flow.Layout.Residual1) : Normalized(w, flow, Norm1Part, flow.Layout.Residual1);
@@ -72,8 +78,13 @@ internal sealed class TransformerEncoderEmitter : LayerEmitter<TransformerEncode
             string feedForward = flow.Output(FeedForwardOutputPart);
             if (flow.Dropout)
             {
-                flow.Call(w, Dropout2Part, feedForward, random: true);
-                feedForward = flow.Output(Dropout2Part);
+                w.Line($"ref float feedForward = {feedForward};");
+                using (w.Block($"if ({Names.Random} is not null)"))
+                {
+                    flow.Call(w, Dropout2Part, feedForward, random: true);
+                    w.Line($"feedForward = {flow.Output(Dropout2Part)};");
+                }
+                feedForward = "ref feedForward";
             }
             w.Line($"Rows.Add({y}, {flow.Stride}, {feedForward}, {flow.Stride}, {flow.At(flow.Layout.Residual2)}, {flow.Stride}, {t}, {d}); // second residual");
             if (!layer.NormalizeFirst)
