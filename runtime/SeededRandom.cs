@@ -47,6 +47,26 @@ public sealed class SeededRandom
         return result;
     }
 
+    /// <summary>
+    /// An inverted-dropout mask: each value becomes <paramref name="scale"/> (kept) when its 32-bit draw is at least
+    /// <c>rate · 2^32</c>, that is with probability 1 - <paramref name="rate"/>, else 0. One draw per value, in order.
+    /// </summary>
+    public void DropoutMask(Span<float> mask, double rate, float scale)
+    {
+        uint threshold = rate <= 0 ? 0u : rate >= 1 ? uint.MaxValue : (uint)Math.Min(Math.Round(rate * 4294967296.0), uint.MaxValue);
+        uint s0 = _s0, s1 = _s1, s2 = _s2, s3 = _s3;
+        for (int i = 0; i < mask.Length; i++)
+        {
+            uint draw = uint.RotateLeft(s1 * 5, 7) * 9;
+            uint t = s1 << 9;
+            s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3;
+            s2 ^= t;
+            s3 = uint.RotateLeft(s3, 11);
+            mask[i] = draw >= threshold ? scale : 0f;
+        }
+        (_s0, _s1, _s2, _s3) = (s0, s1, s2, s3);
+    }
+
     /// <summary>Uniform in [0, 1) with 53 random bits.</summary>
     public double NextDouble() => (((ulong)NextUInt32() << 21) ^ (NextUInt32() >> 11)) * (1.0 / (1UL << 53));
 

@@ -15,6 +15,8 @@ The BenchmarkDotNet methods read (type: method -> case, op, implementation):
   RecurrentBenchmarks [Batch=1|32]: LstmPredict / LstmPredictScalar, LstmTrainStep / LstmTrainStepScalar (b),
       the same with Gru (c)
   StreamingBenchmarks [Hidden=8|16|32|64] (f, batch 1): Step / StepScalar, time per time step (OperationsPerInvoke)
+  TransformerClassifierBenchmarks (g, batch 32): PredictGenerated, TrainStepGenerated
+  MultiHeadAttentionBenchmarks (h): PredictGeneratedBatch1 (batch 1), TrainStepGenerated (batch 32)
   PeakFlopsBenchmarks: Fma256, Fma512, time per vector FMA instruction (OperationsPerInvoke)
 """
 import datetime
@@ -32,7 +34,10 @@ METHODS = {
     "SeedModelBenchmarks": ("a", 32),
     "LstmLargeBenchmarks": ("d", 64),
     "EmbeddingLstmBenchmarks": ("e", 32),
+    "TransformerClassifierBenchmarks": ("g", 32),
 }
+# MultiHeadAttentionBenchmarks (case h): method -> (op, batch).
+ATTENTION_METHODS = {"PredictGeneratedBatch1": ("predict", 1), "TrainStepGenerated": ("train", 32)}
 PLAIN_METHODS = {
     "PredictGenerated": ("predict", GENERATED), "PredictScalar": ("predict", SCALAR),
     "TrainStepGenerated": ("train", GENERATED), "TrainStepScalar": ("train", SCALAR),
@@ -77,6 +82,13 @@ def macs_per_sample(case, hidden):
         return recurrent_macs(4, 64, 64, 100) + 64
     if case == "f":
         return recurrent_macs(4, 1, hidden, 1) + hidden
+    if case == "g":
+        # T 200, d 32, 2 heads of 32: q, k, v and output projections, scores and weights·values per head, feed-forward 32.
+        t, d, h, k, ff = 200, 32, 2, 32, 32
+        return 3 * t * d * h * k + h * t * t * k * 2 + t * h * k * d + 2 * t * d * ff + 32 * 20 + 20 * 2
+    if case == "h":
+        t, d, h, k = 64, 64, 4, 16
+        return 3 * t * d * h * k + h * t * t * k * 2 + t * h * k * d
     raise ValueError(case)
 
 
@@ -92,6 +104,8 @@ MODELS = {
     "d": "(50, 8) → Lstm(128) → Dense(1)",
     "e": "(100 tokens) → Embedding(10000, 64) → Lstm(64) → Dense(1, sigmoid), BCE",
     "f": "stateful (1, 1) → Lstm({hidden}) → Dense(1)",
+    "g": "(200 tokens) → TokenAndPositionEmbedding(20000, 200, 32) → TransformerEncoder(2, 32, 32) → pool → Dense(20) → Dense(2, softmax)",
+    "h": "(64, 64) → MultiHeadAttention(4, 16), MSE",
 }
 
 # (case, op, batch, hidden) -> [(peer, minimum ratio)]; every row with a scalar baseline also wants >= 5x over it.
@@ -106,6 +120,8 @@ TARGETS = {
     ("d", "train", 64, None): [("PyTorch", 1.5)],
     ("e", "train", 32, None): [("PyTorch", 2)],
     ("f", "step", 1, 32): [("ONNX Runtime", 30)],
+    ("g", "train", 32, None): [("PyTorch", 3)],
+    ("g", "predict", 32, None): [("ONNX Runtime", 1.5)],
 }
 SCALAR_TARGET = 5
 OP_ORDER = {"predict": 0, "train": 1, "step": 2}
@@ -143,6 +159,10 @@ def read_bdn(directory):
             elif kind == "RecurrentBenchmarks" and method in RECURRENT_METHODS:
                 case, op, impl = RECURRENT_METHODS[method]
                 key = (case, op, parameter(params, "Batch"), None)
+            elif kind == "MultiHeadAttentionBenchmarks" and method in ATTENTION_METHODS:
+                op, batch = ATTENTION_METHODS[method]
+                impl = GENERATED
+                key = ("h", op, batch, None)
             elif kind == "StreamingBenchmarks" and method in STREAM_METHODS:
                 impl = STREAM_METHODS[method]
                 key = ("f", "step", 1, parameter(params, "Hidden"))
@@ -260,7 +280,9 @@ def main():
         "Targets of the speed issue: a TrainStep ≥ 50x PyTorch, a Predict ≥ 10x ONNX Runtime; b TrainStep batch 1 "
         "≥ 100x PyTorch; b and c TrainStep batch 32 ≥ 10x PyTorch; b Predict batch 1 / 32 ≥ 5x / 1.5x ONNX Runtime; "
         "d TrainStep ≥ 1.5x PyTorch; e TrainStep ≥ 2x PyTorch; f streaming step (LSTM(32)) ≥ 30x ONNX Runtime; "
-        "every case ≥ 5x the scalar baseline. \"–\" means a number is missing from this run.",
+        "every case ≥ 5x the scalar baseline; g (the Transformer classifier) TrainStep ≥ 3x PyTorch and Predict ≥ 1.5x "
+        "ONNX Runtime; h is compared without a target. For g and h the GFLOP/s also count the attention's two products "
+        "per head (scores and weights·values), not the softmax. \"–\" means a number is missing from this run.",
         "",
         "On a shared 2-core machine the small-model timings move by tens of percent between runs minutes apart "
         "(bench/peers/README.md): repeat a run before trusting a difference.",

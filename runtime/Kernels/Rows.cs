@@ -241,6 +241,24 @@ public static class Rows
         }
     }
 
+    /// <summary>c[i, f] = a[i, f] · b[i, f] for f &lt; features (a dropout mask applied).</summary>
+    public static void Multiply(ref float a, int lda, ref float b, int ldb, ref float c, int ldc, int rows, int features)
+    {
+        for (int i = 0; i < rows; i++)
+        {
+            ref float ai = ref Unsafe.Add(ref a, i * lda), bi = ref Unsafe.Add(ref b, i * ldb), ci = ref Unsafe.Add(ref c, i * ldc);
+            int f = 0;
+            for (; f + 8 <= features; f += 8)
+            {
+                (Vector256.LoadUnsafe(ref ai, (nuint)f) * Vector256.LoadUnsafe(ref bi, (nuint)f)).StoreUnsafe(ref ci, (nuint)f);
+            }
+            for (; f < features; f++)
+            {
+                Unsafe.Add(ref ci, f) = Unsafe.Add(ref ai, f) * Unsafe.Add(ref bi, f);
+            }
+        }
+    }
+
     /// <summary>dst[i, f] += alpha · src[i, f] for f &lt; features.</summary>
     public static void AddScaled(ref float src, int lds, ref float dst, int ldd, int rows, int features, float alpha)
     {

@@ -140,7 +140,7 @@ public class GeneratorOutputTests
         string Generate() => GeneratorTestHelper.Run(source).Files.Single().SourceText.ToString();
         string invariant = Generate();
         Assert.Contains("vectorStride: -", invariant);
-        Assert.Contains("0.25f", invariant);
+        Assert.Contains(", 0.25, 1.3333334f);", invariant); // the dropout rate and its scale
         var odd = (System.Globalization.CultureInfo)System.Globalization.CultureInfo.InvariantCulture.Clone();
         odd.NumberFormat.NegativeSign = "\u2212";
         odd.NumberFormat.NumberDecimalSeparator = ",";

@@ -18,7 +18,7 @@ internal sealed class DropoutEmitter : LayerEmitter<DropoutSpec>
         string method = ctx.Method;
         int rows = layer.OutputRows, features = layer.OutputFeatures, s = plan.Stride;
         double rate = layer.Rate;
-        string rateText = ((float)rate).ToString("R", CultureInfo.InvariantCulture) + "f";
+        string rateText = rate.ToString("R", CultureInfo.InvariantCulture);
         string scaleText = ((float)(1.0 / (1.0 - rate))).ToString("R", CultureInfo.InvariantCulture) + "f";
         w.Line($"/// <summary>Layer {layer.Position + 1} '{layer.Name}' (Dropout {rate.ToString(CultureInfo.InvariantCulture)}): y = x ⊙ mask in training (mask 0 or 1 / (1 - rate)), y = x without a generator.</summary>");
         using (w.Block(Names.ForwardSignature(method, random: true)))
@@ -31,13 +31,9 @@ internal sealed class DropoutEmitter : LayerEmitter<DropoutSpec>
             w.Line($"ref float mask = ref Unsafe.Add(ref y, {rows * s});");
             using (w.Block($"for (int r = 0; r < {rows}; r++)"))
             {
-                using (w.Block($"for (int f = 0; f < {features}; f++)"))
-                {
-                    w.Line($"float m = random.NextDouble() >= {rateText} ? {scaleText} : 0f;");
-                    w.Line($"Unsafe.Add(ref mask, r * {s} + f) = m;");
-                    w.Line($"Unsafe.Add(ref y, r * {s} + f) = Unsafe.Add(ref x, r * {plan.InputStride} + f) * m;");
-                }
+                w.Line($"random.DropoutMask(MemoryMarshal.CreateSpan(ref Unsafe.Add(ref mask, r * {s}), {features}), {rateText}, {scaleText});");
             }
+            w.Line($"Rows.Multiply(ref x, {plan.InputStride}, ref mask, {s}, ref y, {s}, {rows}, {features});");
         }
     }
 
