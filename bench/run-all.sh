@@ -12,5 +12,9 @@ if [[ -f bench/peers/run-onnx.sh ]]; then
 fi
 rm -rf bench/results/artifacts
 dotnet run -c Release --project bench/StaticRnn.Benchmarks -- --filter '*' --exporters json --artifacts bench/results/artifacts ${BDN_JOB:+--job "$BDN_JOB"}
+# The generator itself, in a warm driver (bench/StaticRnn.GeneratorBenchmarks): its own table, bench/results/generator.md.
+rm -rf bench/results/artifacts-generator
+dotnet run -c Release --project bench/StaticRnn.GeneratorBenchmarks -- --filter '*' --exporters github --artifacts bench/results/artifacts-generator ${BDN_JOB:+--job "$BDN_JOB"}
+cp bench/results/artifacts-generator/results/*-report-github.md bench/results/generator.md
 /usr/bin/python3 bench/peers/report.py bench/results/artifacts/results bench/results/peers-torch.json bench/results/latest.md bench/results/peers-onnx.json
-echo "wrote bench/results/latest.md"
+echo "wrote bench/results/latest.md and bench/results/generator.md"

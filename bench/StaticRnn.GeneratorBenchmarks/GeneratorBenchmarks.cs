@@ -29,7 +29,7 @@ public class GeneratorBenchmarks
         public partial class SeedModel;
         """;
 
-    /// <summary>The layer stacks of the 20-network project: every generated kind and option once or more.</summary>
+    /// <summary>The layer stacks of the 20-network project: every generated layer kind once or more.</summary>
     private static readonly string[] s_networks =
     [
         "[Sequential(10, 8)] [SimpleRnn(5, ReturnSequences = true)] [SimpleRnn(3)] [Dense(SIZE)]",
@@ -39,7 +39,7 @@ public class GeneratorBenchmarks
         "[Sequential(3, 11)] [SimpleRnn(13)] [Dense(9, Activation = Activation.Tanh)] [Dense(SIZE)]",
         "[Sequential(6, 4)] [Lstm(5, ReturnSequences = true)] [Lstm(3, GoBackwards = true)] [Dense(SIZE)]",
         "[Sequential(10, 8)] [Lstm(32)] [Dense(SIZE)]",
-        "[Sequential(3, 10)] [Lstm(12)] [Dense(SIZE, Activation = Activation.Tanh)]",
+        "[Sequential(6, 5)] [PositionEmbedding] [TransformerEncoder(1, 4, 7, NormalizeFirst = true, DropoutRate = 0)] [Dense(SIZE)]",
         "[Sequential(6, 4, Loss = Loss.BinaryCrossentropy)] [Gru(7, ResetAfter = false, ReturnSequences = true)] [Dense(SIZE, Activation = Activation.Sigmoid)]",
         "[Sequential(10, 8)] [Gru(32)] [Dense(SIZE)]",
         "[Sequential(5, 3)] [Lstm(4, Bidirectional = true, ReturnSequences = true)] [Dense(SIZE)]",
@@ -49,9 +49,9 @@ public class GeneratorBenchmarks
         "[Sequential(6, Loss = Loss.SparseCategoricalCrossentropy)] [Embedding(9, 4)] [Gru(3, Bidirectional = true, ReturnSequences = true)] [GlobalAveragePooling1D] [Dense(SIZE, Activation = Activation.Softmax)]",
         "[Sequential(6, 4, Stateful = true)] [Dropout(0.3)] [Lstm(5, ReturnSequences = true)] [Dropout(0.2)] [Gru(3)] [Dense(SIZE)]",
         "[Sequential(100, Loss = Loss.BinaryCrossentropy)] [Embedding(10000, 64)] [Lstm(64)] [Dense(SIZE, Activation = Activation.Sigmoid)]",
-        "[Sequential(50, 8)] [Lstm(128)] [Dense(SIZE)]",
-        "[Sequential(1, 1, Stateful = true)] [Lstm(32)] [Dense(SIZE)]",
-        "[Sequential(4, 70, Loss = Loss.BinaryCrossentropy)] [Lstm(20, UseBias = false, Activation = Activation.Linear)] [Dense(SIZE, Activation = Activation.Sigmoid)]",
+        "[Sequential(64, 64)] [MultiHeadAttention(4, 16, Causal = true)] [Attention(UseScale = true)] [Dense(SIZE)]",
+        "[Sequential(200, Loss = Loss.SparseCategoricalCrossentropy)] [TokenAndPositionEmbedding(20000, 200, 32)] [TransformerEncoder(2, 32, 32)] [GlobalAveragePooling1D] [Dropout(0.1)] [Dense(20, Activation = Activation.Relu)] [Dropout(0.1)] [Dense(SIZE, Activation = Activation.Softmax)]",
+        "[Sequential(7, 12)] [Lstm(128)] [RepeatVector(4)] [Lstm(128, ReturnSequences = true)] [LayerNormalization] [Dense(SIZE, Activation = Activation.Softmax)]",
     ];
 
     private static readonly CSharpParseOptions s_parse = new(LanguageVersion.Latest);
