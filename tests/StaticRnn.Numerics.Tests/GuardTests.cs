@@ -144,4 +144,28 @@ public class GuardTests
         }
         Assert.Equal(before, net.Parameters.ToArray());
     }
+
+    [Fact]
+    public void TokenAndPositionNetworksRejectIdsOutOfRangeAndAttentionNetworksNonFiniteInputs()
+    {
+        var tokens = new FdTokenTransformer();
+        int[] ids = Enumerable.Range(0, 2 * FdTokenTransformer.InputSize).Select(i => i % 13).ToArray();
+        float[] before = tokens.Parameters.ToArray();
+        var outputs = new float[2 * FdTokenTransformer.OutputSize];
+        outputs.AsSpan().Fill(42);
+        ids[9] = 13;
+        var e = Assert.Throws<ArgumentException>(() => tokens.Predict(ids, outputs, 2));
+        Assert.Contains("inputs[9] is 13; token ids must be in [0, 13)", e.Message);
+        Assert.All(outputs, v => Assert.Equal(42, v));
+        Assert.Throws<ArgumentException>(() => tokens.TrainStep(ids, new[] { 0, 1 }, 2, new Adam()));
+        Assert.Equal(before, tokens.Parameters.ToArray());
+
+        var attention = new FdMultiHeadFirst();
+        var x = new float[3 * FdMultiHeadFirst.InputSize];
+        x[17] = float.NaN;
+        before = attention.Parameters.ToArray();
+        e = Assert.Throws<ArgumentException>(() => attention.TrainStep(x, new float[3 * FdMultiHeadFirst.TargetSize], 3, new Adam()));
+        Assert.Contains("inputs[17]", e.Message);
+        Assert.Equal(before, attention.Parameters.ToArray());
+    }
 }

@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using StaticRnn.Generator.Model;
 
 namespace StaticRnn.Generator.Emit;
@@ -17,9 +18,9 @@ internal sealed class TransformerEncoderEmitter : LayerEmitter<TransformerEncode
     {
         SourceWriter w = ctx.Writer;
         LayerPlan plan = ctx.Plan;
-        var parts = new LayerSpec[] { layer.Attention, layer.FeedForward, layer.FeedForwardOutput, layer.Norm1, layer.Norm2, layer.Dropout1, layer.Dropout2 };
+        IReadOnlyList<LayerSpec> parts = layer.PlacedParts;
         var flow = new Flow(layer, plan, ctx.Method);
-        for (int i = 0; i < parts.Length; i++)
+        for (int i = 0; i < parts.Count; i++)
         {
             if (i >= Dropout1Part && !flow.Dropout)
             {

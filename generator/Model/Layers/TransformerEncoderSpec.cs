@@ -21,30 +21,30 @@ internal sealed record TransformerEncoderSpec(int NumHeads, int KeyDim, int Feed
     public override string AutoNamePrefix => "transformer_encoder";
     public override bool UsesRandom => DropoutRate > 0;
 
-    /// <summary>The parts, named (by <see cref="WithNames"/>) and later placed.</summary>
-    public MultiHeadAttentionSpec Attention { get; init; } = new(1, 1, 0, true, false);
-    public DenseSpec FeedForward { get; init; } = new(1, ActivationKind.Relu, true);
-    public DenseSpec FeedForwardOutput { get; init; } = new(1, ActivationKind.Linear, true);
-    public LayerNormalizationSpec Norm1 { get; init; } = new(1e-6);
-    public LayerNormalizationSpec Norm2 { get; init; } = new(1e-6);
-    public DropoutSpec Dropout1 { get; init; } = new(0.1);
-    public DropoutSpec Dropout2 { get; init; } = new(0.1);
+    /// <summary>
+    /// The Keras names of the parts, in the order the block creates them: attention, dense, dense_1, layer_normalization,
+    /// layer_normalization_1, dropout, dropout_1 (set by <see cref="WithNames"/>, from the same counters as every layer).
+    /// </summary>
+    public EquatableArray<string> PartNames { get; init; } = EquatableArray<string>.Empty;
 
-    /// <summary>The block's name first, then its sublayers' in the order the block creates them, from the same counters as every layer.</summary>
+    /// <summary>The placed parts (set by the builder through <see cref="WithPlacedParts"/>).</summary>
+    public MultiHeadAttentionSpec? Attention { get; init; }
+    public DenseSpec? FeedForward { get; init; }
+    public DenseSpec? FeedForwardOutput { get; init; }
+    public LayerNormalizationSpec? Norm1 { get; init; }
+    public LayerNormalizationSpec? Norm2 { get; init; }
+    public DropoutSpec? Dropout1 { get; init; }
+    public DropoutSpec? Dropout2 { get; init; }
+
+    /// <summary>The placed parts in <see cref="Parts"/> order.</summary>
+    public IReadOnlyList<LayerSpec> PlacedParts => new LayerSpec[] { Attention!, FeedForward!, FeedForwardOutput!, Norm1!, Norm2!, Dropout1!, Dropout2! };
+
+    /// <summary>The block's name first, then its sublayers' in the order the block creates them.</summary>
     public override LayerSpec WithNames(KerasNamer namer)
     {
         string name = DeclaredName ?? namer.Next(AutoNamePrefix);
-        return this with
-        {
-            Name = name,
-            Attention = new MultiHeadAttentionSpec(NumHeads, KeyDim, 0, true, Causal) { Index = Index, Name = namer.Next("multi_head_attention") },
-            FeedForward = new DenseSpec(FeedForwardDim, Activation, true) { Index = Index, Name = namer.Next("dense") },
-            FeedForwardOutput = new DenseSpec(1, ActivationKind.Linear, true) { Index = Index, Name = namer.Next("dense") },
-            Norm1 = new LayerNormalizationSpec(Epsilon) { Index = Index, Name = namer.Next("layer_normalization") },
-            Norm2 = new LayerNormalizationSpec(Epsilon) { Index = Index, Name = namer.Next("layer_normalization") },
-            Dropout1 = new DropoutSpec(DropoutRate) { Index = Index, Name = namer.Next("dropout") },
-            Dropout2 = new DropoutSpec(DropoutRate) { Index = Index, Name = namer.Next("dropout") },
-        };
+        string[] parts = { "multi_head_attention", "dense", "dense", "layer_normalization", "layer_normalization", "dropout", "dropout" };
+        return this with { Name = name, PartNames = new EquatableArray<string>(System.Array.ConvertAll(parts, namer.Next)) };
     }
 
     public override void Validate(LayerChecks check)
@@ -63,19 +63,21 @@ internal sealed record TransformerEncoderSpec(int NumHeads, int KeyDim, int Feed
 
     public override int[]? InferOutputShape(ShapeChecks check) => check.Sequence() && check.AttentionFits(NumHeads) ? check.Input : null;
 
+    /// <summary>The parts for a (timesteps, d) input: the attention, the two feed-forward Dense layers, the two norms, the two dropouts.</summary>
     public override IReadOnlyList<(LayerSpec Part, int[] Input)> Parts()
     {
         int steps = InputShape[0], d = InputShape[1];
         int[] width = { steps, d };
+        LayerSpec Named(LayerSpec part, int i) => part with { Index = Index, Name = PartNames[i] };
         return new (LayerSpec, int[])[]
         {
-            (Attention, width),
-            (FeedForward, width),
-            (FeedForwardOutput with { Units = d }, new[] { steps, FeedForwardDim }),
-            (Norm1, width),
-            (Norm2, width),
-            (Dropout1, width),
-            (Dropout2, width),
+            (Named(new MultiHeadAttentionSpec(NumHeads, KeyDim, 0, true, Causal), 0), width),
+            (Named(new DenseSpec(FeedForwardDim, Activation, true), 1), width),
+            (Named(new DenseSpec(d, ActivationKind.Linear, true), 2), new[] { steps, FeedForwardDim }),
+            (Named(new LayerNormalizationSpec(Epsilon), 3), width),
+            (Named(new LayerNormalizationSpec(Epsilon), 4), width),
+            (Named(new DropoutSpec(DropoutRate), 5), width),
+            (Named(new DropoutSpec(DropoutRate), 6), width),
         };
     }
 
@@ -108,26 +110,26 @@ internal sealed record TransformerEncoderSpec(int NumHeads, int KeyDim, int Feed
         int residual1, residual2;
         if (!NormalizeFirst)
         {
-            attention = Take(Attention, input);
-            dropout1 = Take(Dropout1, At(attention.OutputOffset, stride));
+            attention = Take(Attention!, input);
+            dropout1 = Take(Dropout1!, At(attention.OutputOffset, stride));
             residual1 = Rows(stride);
-            norm1 = Take(Norm1, At(residual1, stride));
-            feedForward = Take(FeedForward, At(norm1.OutputOffset, stride));
-            feedForwardOutput = Take(FeedForwardOutput, At(feedForward.OutputOffset, feedForward.Stride));
-            dropout2 = Take(Dropout2, At(feedForwardOutput.OutputOffset, stride));
+            norm1 = Take(Norm1!, At(residual1, stride));
+            feedForward = Take(FeedForward!, At(norm1.OutputOffset, stride));
+            feedForwardOutput = Take(FeedForwardOutput!, At(feedForward.OutputOffset, feedForward.Stride));
+            dropout2 = Take(Dropout2!, At(feedForwardOutput.OutputOffset, stride));
             residual2 = Rows(stride);
-            norm2 = Take(Norm2, At(residual2, stride));
+            norm2 = Take(Norm2!, At(residual2, stride));
         }
         else
         {
-            norm1 = Take(Norm1, input);
-            attention = Take(Attention, At(norm1.OutputOffset, stride));
-            dropout1 = Take(Dropout1, At(attention.OutputOffset, stride));
+            norm1 = Take(Norm1!, input);
+            attention = Take(Attention!, At(norm1.OutputOffset, stride));
+            dropout1 = Take(Dropout1!, At(attention.OutputOffset, stride));
             residual1 = Rows(stride);
-            norm2 = Take(Norm2, At(residual1, stride));
-            feedForward = Take(FeedForward, At(norm2.OutputOffset, stride));
-            feedForwardOutput = Take(FeedForwardOutput, At(feedForward.OutputOffset, feedForward.Stride));
-            dropout2 = Take(Dropout2, At(feedForwardOutput.OutputOffset, stride));
+            norm2 = Take(Norm2!, At(residual1, stride));
+            feedForward = Take(FeedForward!, At(norm2.OutputOffset, stride));
+            feedForwardOutput = Take(FeedForwardOutput!, At(feedForward.OutputOffset, feedForward.Stride));
+            dropout2 = Take(Dropout2!, At(feedForwardOutput.OutputOffset, stride));
             residual2 = Rows(stride);
         }
         int output = NormalizeFirst ? residual2 : norm2.OutputOffset;
