@@ -33,6 +33,7 @@ public class OracleTests
 
     // The attention family against PyTorch (tests/oracles/torch/make-attention-fixtures.py).
     [Fact] public void LayerNormDense() => Check<TorchLayerNormDense>("layer_norm_dense", "torch");
+    [Fact] public void PositionEmbedding() => Check<TorchPositionEmbedding>("position_embedding", "torch");
     [Fact] public void LstmRepeatLstm() => Check<TorchLstmRepeatLstm>("lstm_repeat_lstm", "torch");
     [Fact] public void MultiHeadSelfAttention() => Check<TorchMhaSelf>("mha_self", "torch");
     [Fact] public void MultiHeadCausalWithoutBias() => Check<TorchMhaCausalNoBias>("mha_causal_nobias", "torch");

@@ -157,3 +157,9 @@ public partial class TransformerWithDropout;
 [GlobalAveragePooling1D]
 [Dense(1)]
 public partial class TransformerWithoutDropout;
+
+[Sequential(5, 4)]
+[PositionEmbedding]
+[Lstm(3, ReturnSequences = true)]
+[Dense(2)]
+public partial class TorchPositionEmbedding;

@@ -1,5 +1,5 @@
 """PyTorch oracle for the attention family (StaticRnn): fixtures for LayerNormalization, RepeatVector,
-TokenAndPositionEmbedding, Keras Attention, MultiHeadAttention and the Transformer encoder block.
+TokenAndPositionEmbedding, PositionEmbedding, Keras Attention, MultiHeadAttention and the Transformer encoder block.
 
     cd tests/oracles/torch && python3 make-attention-fixtures.py     # write fixtures + self-check
     python3 make-attention-fixtures.py --check                        # self-check only; also fails if the
@@ -126,6 +126,22 @@ class RepeatVector:
 
     def out_shape(self, shape):
         return [self.n, shape[-1]]
+
+
+class PositionEmbedding:
+    """KerasHub PositionEmbedding on a float sequence: a (timesteps, d) table added, glorot-initialized in Keras."""
+
+    def __init__(self, name):
+        self.name = name
+
+    def weights(self, shape):
+        return [(f'{self.name}/embeddings', list(shape), 'w')]
+
+    def forward(self, x, w):
+        return x + w[0].unsqueeze(0)
+
+    def out_shape(self, shape):
+        return shape
 
 
 class Pool:
@@ -275,6 +291,8 @@ BLOCK_NAMES = {'mha': 'multi_head_attention', 'dense': 'dense', 'dense_1': 'dens
 CASES = [
     {'name': 'layer_norm_dense', 'seed': 0xA77E0001, 'input_shape': [5, 6], 'loss': 'mse',
      'layers': [LayerNorm('layer_normalization', 1e-3), Dense('dense', 2)]},
+    {'name': 'position_embedding', 'seed': 0xA77E000A, 'input_shape': [5, 4], 'loss': 'mse',
+     'layers': [PositionEmbedding('position_embedding'), Lstm('lstm', 3, return_sequences=True), Dense('dense', 2)]},
     {'name': 'lstm_repeat_lstm', 'seed': 0xA77E0002, 'input_shape': [4, 3], 'loss': 'mse',
      'layers': [Lstm('lstm', 5), RepeatVector(3), Lstm('lstm_1', 4, return_sequences=True), Dense('dense', 2)]},
     {'name': 'mha_self', 'seed': 0xA77E0003, 'input_shape': [6, 8], 'loss': 'mse',
