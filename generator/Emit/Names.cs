@@ -22,12 +22,14 @@ internal static class Names
     public const string Work = "work";
     /// <summary>The dropout generator (null in inference).</summary>
     public const string Random = "random";
+    /// <summary>The padding mask of one sample: one float per step, 1 for a real step, 0 for padding.</summary>
+    public const string Mask = "mask";
     /// <summary>One sample's tape.</summary>
     public const string Tape = "tape";
 
     /// <summary>Offsets into a scratch buffer (the network's state, or a shard's buffer of the same layout).</summary>
     public const string GradientOffset = "Gradient", TapeOffset = "Tape", DeltaAOffset = "DeltaA", DeltaBOffset = "DeltaB", WorkOffset = "Work",
-        TokensOffset = "Tokens", GroupTapesOffset = "GroupTapes";
+        TokensOffset = "Tokens", GroupTapesOffset = "GroupTapes", MaskOffset = "MaskRow";
 
     /// <summary>The kernels of layer <paramref name="index"/> (0-based) are named <c>Layer{index + 1}...</c>.</summary>
     public static string Layer(int index) => "Layer" + (index + 1).ToString(System.Globalization.CultureInfo.InvariantCulture);
@@ -40,16 +42,17 @@ internal static class Names
     public static string ForwardPair(string method) => method + "ForwardPair";
 
     /// <summary>
-    /// The signature of a layer's forward kernel: <c>(ref float p, ref float x, ref float {region})</c>, and the dropout
-    /// generator for a layer that draws random numbers.
+    /// The signature of a layer's forward kernel: <c>(ref float p, ref float x, ref float {region})</c>, then the mask row
+    /// for a layer that reads or writes it, and the dropout generator for a layer that draws random numbers.
     /// </summary>
-    public static string ForwardSignature(string method, string region = Region, bool random = false)
-        => $"private static void {Forward(method)}(ref float {Parameters}, ref float {Input}, ref float {region}{(random ? $", global::StaticRnn.SeededRandom? {Random}" : "")})";
+    public static string ForwardSignature(string method, string region = Region, bool random = false, bool mask = false)
+        => $"private static void {Forward(method)}(ref float {Parameters}, ref float {Input}, ref float {region}{(mask ? $", ref float {Mask}" : "")}{(random ? $", global::StaticRnn.SeededRandom? {Random}" : "")})";
 
     /// <summary>
     /// The signature of a layer's backward kernel: <c>(ref float p, ref float x, ref float {region}, ref float dy, ref float g,
-    /// [ref float dx,] ref float work)</c>; dx only when a layer precedes this one.
+    /// [ref float dx,] ref float work[, ref float mask])</c>; dx only when a layer precedes this one, the mask only for a layer
+    /// that reads it.
     /// </summary>
-    public static string BackwardSignature(string method, bool inputGradient, string region = Region)
-        => $"private static void {Backward(method)}(ref float {Parameters}, ref float {Input}, ref float {region}, ref float {OutputGradient}, ref float {Gradient}{(inputGradient ? $", ref float {InputGradient}" : "")}, ref float {Work})";
+    public static string BackwardSignature(string method, bool inputGradient, string region = Region, bool mask = false)
+        => $"private static void {Backward(method)}(ref float {Parameters}, ref float {Input}, ref float {region}, ref float {OutputGradient}, ref float {Gradient}{(inputGradient ? $", ref float {InputGradient}" : "")}, ref float {Work}{(mask ? $", ref float {Mask}" : "")})";
 }

@@ -168,6 +168,10 @@ internal static class NetworkEmitter
         w.Line("private readonly float[][] _scratch;");
         w.Line("private readonly double[] _shardLoss = new double[ShardCount];");
         w.Line("private int _callBatch, _callMode; // the current call: its batch size; 0 predict, 1 loss, 2 loss and gradient");
+        if (spec.OutputMasked)
+        {
+            w.Line("private int _unmaskedRows; // the current call: output steps that are not padding, over the whole batch");
+        }
         if (spec.UsesRandom)
         {
             w.Line($"private readonly {Rt}.SeededRandom _dropout = new({spec.Seed}L ^ 0x5EED_D80F); // dropout masks, reproducible from Seed");
@@ -349,6 +353,10 @@ internal static class NetworkEmitter
                     w.Line("_shardDropout[s].Reseed(((long)_dropout.NextUInt32() << 32) | _dropout.NextUInt32());");
                 }
             }
+            if (spec.OutputMasked)
+            {
+                w.Line($"_unmaskedRows = tokens.IsEmpty ? {guard}.NonZero(inputs) : {guard}.NonZero(tokens); // the loss is the mean over the steps that are not padding");
+            }
             w.Line("(_callBatch, _callMode) = (batchSize, backward ? 2 : 1);");
             w.Line($"{runner}.Run(this, shards, inputs, tokens, targets, classes, default);");
             w.Line("double loss = _shardLoss[0];");
@@ -383,7 +391,7 @@ internal static class NetworkEmitter
                 w.Line("return;");
             }
             string randomArgument = dropout ? ", _shardDropout[shard]" : "";
-            w.Line($"_shardLoss[shard] = {kernels}.Run(_state, _scratch[shard], {runner}.Part(inputs, first, count, InputSize){tokensArgument}, {runner}.Part(targets, first, count, TargetSize){classesArgument}, count, _callBatch, _callMode == 2{statesArgument}{randomArgument});");
+            w.Line($"_shardLoss[shard] = {kernels}.Run(_state, _scratch[shard], {runner}.Part(inputs, first, count, InputSize){tokensArgument}, {runner}.Part(targets, first, count, TargetSize){classesArgument}, count, _callBatch{(spec.OutputMasked ? ", _unmaskedRows" : "")}, _callMode == 2{statesArgument}{randomArgument});");
         }
     }
 
@@ -395,7 +403,7 @@ internal static class NetworkEmitter
         using (w.Block($"file static class {kernels}"))
         {
             w.Line($"// Offsets into a scratch buffer (the network's state, or a shard's buffer of the same layout).");
-            w.Line($"private const int Gradient = {state.Gradient}, Tape = {state.Tape}, DeltaA = {state.DeltaA}, DeltaB = {state.DeltaB}, Work = {state.Work}{(spec.TakesTokens ? $", Tokens = {state.Tokens}" : "")}{(Grouped(spec) ? $", GroupTapes = {state.GroupTapes}" : "")};");
+            w.Line($"private const int Gradient = {state.Gradient}, Tape = {state.Tape}, DeltaA = {state.DeltaA}, DeltaB = {state.DeltaB}, Work = {state.Work}{(spec.TakesTokens ? $", Tokens = {state.Tokens}" : "")}{(Grouped(spec) ? $", GroupTapes = {state.GroupTapes}" : "")}{(spec.Masked ? $", {Names.MaskOffset} = {plan.MaskOffset}" : "")};");
             EmitInitializers(w, spec);
             EmitSamplePasses(w, spec, plan);
             for (int i = 0; i < spec.Layers.Count; i++)
@@ -544,7 +552,8 @@ internal static class NetworkEmitter
         w.Line("/// </summary>");
         string classesParameter = sparse ? ", ReadOnlySpan<int> classes" : "";
         string randomParameter = spec.UsesRandom ? ", global::StaticRnn.SeededRandom random" : "";
-        using (w.Block($"public static double Run(float[] parameters, float[] scratch, ReadOnlySpan<float> inputs{tokensParameter}, ReadOnlySpan<float> targets{classesParameter}, int count, int batchSize, bool backward{statesParameter}{randomParameter})"))
+        string maskedParameter = spec.OutputMasked ? ", int unmaskedRows" : "";
+        using (w.Block($"public static double Run(float[] parameters, float[] scratch, ReadOnlySpan<float> inputs{tokensParameter}, ReadOnlySpan<float> targets{classesParameter}, int count, int batchSize{maskedParameter}, bool backward{statesParameter}{randomParameter})"))
         {
             w.Line("ref float p = ref MemoryMarshal.GetArrayDataReference(parameters);");
             w.Line("ref float s = ref MemoryMarshal.GetArrayDataReference(scratch);");
@@ -555,7 +564,15 @@ internal static class NetworkEmitter
             {
                 w.Line($"scratch.AsSpan(Gradient, {spec.ParameterCount}).Clear();");
             }
-            w.Line($"float scale = 1f / (batchSize * {scaleDenominator});");
+            if (spec.OutputMasked)
+            {
+                string perRow = spec.Loss is LossKind.MeanSquaredError or LossKind.BinaryCrossentropy ? $" * {units}" : "";
+                w.Line($"float scale = unmaskedRows == 0 ? 0f : 1f / (unmaskedRows{perRow}); // the mean over the batch's steps that are not padding");
+            }
+            else
+            {
+                w.Line($"float scale = 1f / (batchSize * {scaleDenominator});");
+            }
             w.Line("double loss = 0;");
             if (grouped)
             {
@@ -599,16 +616,34 @@ internal static class NetworkEmitter
             string index = sample.Contains(" ") ? $"({sample})" : sample;
             w.Line($"ref float output = ref Unsafe.Add(ref {tape}, {lastPlan.OutputOffset});");
             string Row(string reference, int rowStride) => rows == 1 ? reference : $"Unsafe.Add(ref {reference}, r * {rowStride})";
+            string body;
             if (sparse)
             {
                 string at = rows == 1 ? sample : $"{index} * {rows} + r";
-                string body = $"loss += Losses.SparseCategoricalCrossentropy(ref {Row("output", stride)}, classes.IsEmpty ? targets[{at}] : classes[{at}], ref {Row("dy", stride)}, {units}, scale, backward);";
-                EmitRows(w, rows, body);
+                body = $"loss += Losses.SparseCategoricalCrossentropy(ref {Row("output", stride)}, classes.IsEmpty ? targets[{at}] : classes[{at}], ref {Row("dy", stride)}, {units}, scale, backward);";
             }
             else
             {
                 w.Line($"ref float target = ref Unsafe.Add(ref MemoryMarshal.GetReference(targets), {index} * {spec.TargetSize});");
-                EmitRows(w, rows, $"loss += Losses.{spec.Loss}(ref {Row("output", stride)}, ref {Row("target", units)}, ref {Row("dy", stride)}, {units}, scale, backward);");
+                body = $"loss += Losses.{spec.Loss}(ref {Row("output", stride)}, ref {Row("target", units)}, ref {Row("dy", stride)}, {units}, scale, backward);";
+            }
+            if (spec.OutputMasked)
+            {
+                // A padded step adds nothing to the loss, and its output gradient is zero.
+                w.Line($"ref float mask = ref Unsafe.Add(ref {tape}, {Names.MaskOffset});");
+                using (w.Block($"for (int r = 0; r < {rows}; r++)"))
+                {
+                    using (w.Block("if (Unsafe.Add(ref mask, r) == 0)"))
+                    {
+                        w.Line($"MemoryMarshal.CreateSpan(ref {Row("dy", stride)}, {stride}).Clear();");
+                        w.Line("continue;");
+                    }
+                    w.Line(body);
+                }
+            }
+            else
+            {
+                EmitRows(w, rows, body);
             }
             using (w.Block("if (backward)"))
             {
@@ -626,7 +661,8 @@ internal static class NetworkEmitter
                 LayerPlan lp = plan.Layers[i];
                 string input = lp.InputIsNetworkInput ? "ref x" : $"ref Unsafe.Add(ref tape, {lp.InputOffset})";
                 string random = spec.Layers[i].UsesRandom ? ", random" : "";
-                w.Line($"{Names.Forward(Names.Layer(i))}(ref p, {input}, ref Unsafe.Add(ref tape, {lp.RegionOffset}){random});");
+                string mask = spec.Layers[i].UsesMask ? $", ref Unsafe.Add(ref tape, {Names.MaskOffset})" : "";
+                w.Line($"{Names.Forward(Names.Layer(i))}(ref p, {input}, ref Unsafe.Add(ref tape, {lp.RegionOffset}){mask}{random});");
             }
         }
 
@@ -659,7 +695,8 @@ internal static class NetworkEmitter
                 string input = lp.InputIsNetworkInput ? "ref x" : $"ref Unsafe.Add(ref tape, {lp.InputOffset})";
                 string dyRef = i % 2 == 0 ? "ref deltaA" : "ref deltaB";
                 string dx = i > 0 ? (i % 2 == 0 ? ", ref deltaB" : ", ref deltaA") : "";
-                w.Line($"{Names.Backward(Names.Layer(i))}(ref p, {input}, ref Unsafe.Add(ref tape, {lp.RegionOffset}), {dyRef}, ref g{dx}, ref work);");
+                string mask = spec.Layers[i].BackwardUsesMask ? $", ref Unsafe.Add(ref tape, {Names.MaskOffset})" : "";
+                w.Line($"{Names.Backward(Names.Layer(i))}(ref p, {input}, ref Unsafe.Add(ref tape, {lp.RegionOffset}), {dyRef}, ref g{dx}, ref work{mask});");
             }
         }
     }

@@ -30,6 +30,9 @@ internal abstract record LayerSpec
     /// <summary>Weights in Keras <c>get_weights()</c> order, with names, shapes and offsets into the parameter buffer.</summary>
     public EquatableArray<WeightSpec> Weights { get; init; } = EquatableArray<WeightSpec>.Empty;
 
+    /// <summary>Whether this layer's input carries a padding mask (set by the builder; see <see cref="KeepsMask"/>).</summary>
+    public bool InputMasked { get; init; }
+
     /// <summary>Whether this layer's products are emitted unrolled (false past the code-size budget: SRNN008).</summary>
     public bool Unrolled { get; init; } = true;
 
@@ -91,6 +94,31 @@ internal abstract record LayerSpec
 
     /// <summary>Token ids this layer accepts, <c>[0, Vocabulary)</c>, when it <see cref="TakesTokens"/>.</summary>
     public virtual int Vocabulary => 0;
+
+    /// <summary>Whether this layer makes a padding mask from its input (an embedding with <c>MaskZero</c>).</summary>
+    public virtual bool ProducesMask => false;
+
+    /// <summary>
+    /// Whether a mask on this layer's input still applies to its output, as Keras propagates it: true for layers that
+    /// keep the time axis step for step (Dense, dropout, normalization, attention, a recurrent layer returning sequences),
+    /// false for those that drop or replace it (pooling, RepeatVector, a recurrent layer returning its last state).
+    /// </summary>
+    public virtual bool KeepsMask => OutputShape.Count == 2 && OutputShape[0] == InputSteps && InputShape.Count == 2;
+
+    /// <summary>Whether the layer's kernels change what they compute on padded steps (recurrent layers, attention, pooling).</summary>
+    public virtual bool ReadsMask => false;
+
+    /// <summary>Whether the layer's forward kernel takes the mask row: it reads it, or (an embedding with <c>MaskZero</c>) writes it.</summary>
+    public bool UsesMask => (InputMasked && ReadsMask) || ProducesMask;
+
+    /// <summary>Whether the backward kernel reads the mask too (attention's zero weights on padded keys need nothing more).</summary>
+    public virtual bool BackwardReadsMask => ReadsMask;
+
+    /// <summary>Whether the layer's backward kernel takes the mask row.</summary>
+    public bool BackwardUsesMask => InputMasked && BackwardReadsMask;
+
+    /// <summary>Whether this layer's output carries the mask.</summary>
+    public bool OutputMasked => ProducesMask || (InputMasked && KeepsMask);
 
     /// <summary>Whether the layer draws random numbers in training (dropout).</summary>
     public virtual bool UsesRandom => false;

@@ -81,6 +81,7 @@ internal static class NetworkBuilder
         LayerSpec? previousLayer = null;
         long offset = 0;
         bool shapeKnown = true;
+        bool masked = false;
 
         foreach (LayerSpec declared in decl.Layers)
         {
@@ -122,7 +123,7 @@ internal static class NetworkBuilder
                 shapeKnown = false;
                 continue;
             }
-            LayerSpec? placed = Place(layer, shape, outShape, "", ref offset, label, problems);
+            LayerSpec? placed = Place(layer with { InputMasked = masked }, shape, outShape, "", ref offset, label, problems);
             if (placed is null)
             {
                 shapeKnown = false;
@@ -143,6 +144,7 @@ internal static class NetworkBuilder
             shape = outShape;
             previous = Describe(layer);
             previousLayer = placed;
+            masked = placed.OutputMasked;
         }
 
         if (!shapeKnown)
@@ -185,7 +187,8 @@ internal static class NetworkBuilder
             // A part's arguments come from its layer's, which were validated: a problem here is a bug of that layer's spec.
             var partProblems = new List<Problem>();
             int[]? partOutput = part.InferOutputShape(new ShapeChecks(part, partInput, label, "", null, partProblems));
-            LayerSpec? placedPart = partOutput is null ? null : Place(part, partInput, partOutput, path + "/", ref offset, label, problems);
+            // A part sees the layer's mask: every part of a block reads the same steps.
+            LayerSpec? placedPart = partOutput is null ? null : Place(part with { InputMasked = layer.InputMasked && partInput.Length == 2 }, partInput, partOutput, path + "/", ref offset, label, problems);
             if (placedPart is null)
             {
                 problems.Add(LayerProblem(layer, $"{label}: its part '{part.Name}' does not fit its input {Shape(partInput)}"));

@@ -64,6 +64,25 @@ internal sealed record NetworkSpec(
     /// <summary>Vocabulary size of a token network, else 0.</summary>
     public int Vocabulary => TakesTokens ? Layers[0].Vocabulary : 0;
 
+    /// <summary>Whether the output carries a padding mask: its padded steps leave the loss (Keras <c>mask_zero</c>).</summary>
+    public bool OutputMasked => Layers.Count > 0 && Layers[Layers.Count - 1].OutputMasked;
+
+    /// <summary>Whether any layer makes a padding mask.</summary>
+    public bool Masked
+    {
+        get
+        {
+            foreach (LayerSpec layer in Layers)
+            {
+                if (layer.ProducesMask)
+                {
+                    return true;
+                }
+            }
+            return false;
+        }
+    }
+
     /// <summary>Whether any layer draws random numbers in training (dropout).</summary>
     public bool UsesRandom
     {

@@ -47,6 +47,8 @@ internal sealed class TapePlan
     public int DeltaLength { get; }
     /// <summary>Floats of scratch the backward passes need (the largest <see cref="LayerPlan.WorkLength"/>).</summary>
     public int WorkLength { get; }
+    /// <summary>Where the padding mask row lies (one float per step) when a layer makes one; its floats are part of the tape.</summary>
+    public int MaskOffset { get; }
 
     public TapePlan(NetworkSpec spec)
     {
@@ -63,6 +65,11 @@ internal sealed class TapePlan
             input = new TapeInput(plan.OutputOffset, plan.Stride, IsNetworkInput: false);
         }
         Layers = layers;
+        MaskOffset = offset;
+        if (spec.Masked)
+        {
+            offset += RoundUp(spec.InputShape[0]);
+        }
         TapeLength = offset;
         DeltaLength = delta;
         WorkLength = work;

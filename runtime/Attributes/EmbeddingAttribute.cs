@@ -8,4 +8,10 @@ public sealed class EmbeddingAttribute(int inputDim, int outputDim) : LayerAttri
     public int InputDim { get; } = inputDim;
     /// <summary>Embedding vector size.</summary>
     public int OutputDim { get; } = outputDim;
+    /// <summary>
+    /// Keras <c>mask_zero=True</c>: token id 0 is padding. The mask flows through the later layers as Keras propagates it:
+    /// recurrent layers skip padded steps (state and output carried over), attention ignores padded keys,
+    /// <c>GlobalAveragePooling1D</c> averages the other steps, and the loss leaves out padded output steps.
+    /// </summary>
+    public bool MaskZero { get; set; }
 }

@@ -13,4 +13,10 @@ public sealed class TokenAndPositionEmbeddingAttribute(int vocabularySize, int s
     public int SequenceLength { get; } = sequenceLength;
     /// <summary>Size of both embeddings.</summary>
     public int EmbeddingDim { get; } = embeddingDim;
+    /// <summary>
+    /// Keras <c>mask_zero=True</c>: token id 0 is padding. The mask flows through the later layers as Keras propagates it:
+    /// recurrent layers skip padded steps (state and output carried over), attention ignores padded keys,
+    /// <c>GlobalAveragePooling1D</c> averages the other steps, and the loss leaves out padded output steps.
+    /// </summary>
+    public bool MaskZero { get; set; }
 }

@@ -57,6 +57,28 @@ public static class Guard
     /// <summary>Class-index targets in [0, <paramref name="classes"/>).</summary>
     public static void Targets(ReadOnlySpan<int> targets, int classes) => Losses.ValidateClasses(targets, classes, nameof(targets));
 
+    /// <summary>How many token ids are not 0 (padding): the steps a masked loss averages over.</summary>
+    public static int NonZero(ReadOnlySpan<int> ids)
+    {
+        int count = 0;
+        foreach (int id in ids)
+        {
+            count += id != 0 ? 1 : 0;
+        }
+        return count;
+    }
+
+    /// <summary>How many token ids (given as floats) are not 0 (padding).</summary>
+    public static int NonZero(ReadOnlySpan<float> ids)
+    {
+        int count = 0;
+        foreach (float id in ids)
+        {
+            count += id != 0 ? 1 : 0;
+        }
+        return count;
+    }
+
     /// <summary>Throws unless <paramref name="actual"/> equals <paramref name="expected"/>.</summary>
     public static void Length(int actual, int expected, string paramName, string what)
     {

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
 namespace StaticRnn.Kernels;
@@ -80,7 +81,76 @@ public static class Rows
     }
 
     /// <summary>
-    /// The backward of <see cref="Softmax"/> in place: with P the attention weights and row i of <paramref name="gradient"/>
+    /// <see cref="Softmax(ref float, int, int, int, float, bool)"/> over the keys that are not padding: entry j of every row
+    /// counts only where <paramref name="keyMask"/>[j] is not 0 (the mask row is read in vectors up to
+    /// <c>RoundUp(length)</c>, its padding 0); the padded keys get weight 0. A row whose keys are all padding becomes 0.
+    /// </summary>
+    public static void Softmax(ref float scores, int ld, int rows, int length, float scale, bool causal, ref float keyMask)
+    {
+        int padded = (length + 7) & ~7;
+        Vector256<float> vs = Vector256.Create(scale), minusInfinity = Vector256.Create(float.NegativeInfinity);
+        for (int i = 0; i < rows; i++)
+        {
+            ref float row = ref Unsafe.Add(ref scores, i * ld);
+            int n = causal ? System.Math.Min(i + 1, length) : length;
+            Vector256<float> max = minusInfinity;
+            for (int j = 0; j < n; j += 8)
+            {
+                Vector256<float> keep = Keep(ref keyMask, j, n);
+                max = Vector256.Max(max, Vector256.ConditionalSelect(keep, Vector256.LoadUnsafe(ref row, (nuint)j) * vs, minusInfinity));
+            }
+            float m = float.NegativeInfinity;
+            for (int lane = 0; lane < 8; lane++)
+            {
+                m = System.MathF.Max(m, max.GetElement(lane));
+            }
+            if (float.IsNegativeInfinity(m))
+            {
+                MemoryMarshal.CreateSpan(ref row, ld >= padded ? padded : length).Clear();
+                continue;
+            }
+            Vector256<float> vm = Vector256.Create(m), sum = Vector256<float>.Zero;
+            for (int j = 0; j < n; j += 8)
+            {
+                Vector256<float> e = VectorMath.Exp(Vector256.MultiplyAddEstimate(Vector256.LoadUnsafe(ref row, (nuint)j), vs, -vm)) & Keep(ref keyMask, j, n);
+                sum += e;
+                Store(ref row, j, e, System.Math.Min(8, (ld >= padded ? padded : length) - j));
+            }
+            Vector256<float> inv = Vector256.Create(1f / Vector256.Sum(sum));
+            int end = ld >= padded ? padded : length;
+            for (int j = 0; j < end; j += 8)
+            {
+                Vector256<float> value = j < n ? Vector256.LoadUnsafe(ref row, (nuint)j) * inv & Keep(ref keyMask, j, n) : Vector256<float>.Zero;
+                Store(ref row, j, value, System.Math.Min(8, end - j));
+            }
+        }
+    }
+
+    /// <summary>All-ones lanes where key j + lane is below <paramref name="n"/> and not padding.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<float> Keep(ref float keyMask, int j, int n)
+    {
+        Vector256<float> keep = ~Vector256.Equals(Vector256.LoadUnsafe(ref keyMask, (nuint)j), Vector256<float>.Zero);
+        return n - j >= 8 ? keep : keep & VectorMath.FirstLanes(n - j);
+    }
+
+    /// <summary>Stores the first <paramref name="count"/> lanes of <paramref name="value"/> at row[j..].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store(ref float row, int j, Vector256<float> value, int count)
+    {
+        if (count >= 8)
+        {
+            value.StoreUnsafe(ref row, (nuint)j);
+            return;
+        }
+        for (int lane = 0; lane < count; lane++)
+        {
+            Unsafe.Add(ref row, j + lane) = value.GetElement(lane);
+        }
+    }
+
+    /// <summary>
+    /// The backward of <see cref="Softmax(ref float, int, int, int, float, bool)"/> in place: with P the attention weights and row i of <paramref name="gradient"/>
     /// holding d loss / d P_i, it becomes d loss / d s_i = <c>scale · P_i ⊙ (g_i - Σ_j g_ij P_ij)</c>, zero where masked.
     /// </summary>
     public static void SoftmaxBackward(ref float weights, int ldw, ref float gradient, int ldg, int rows, int length, float scale, bool causal)

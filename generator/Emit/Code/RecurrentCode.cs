@@ -94,12 +94,61 @@ internal static partial class Code
     }
 
     /// <summary>
+    /// Keras masking, forward: a padded step computes nothing; h_t (and c_t) carry h_(t-1) (and c_(t-1)) over, so the
+    /// output of the step is the previous one's. <paramref name="rows"/> are the (previous, current) ref pairs to copy.
+    /// </summary>
+    internal static void SkipPaddedStep(SourceWriter w, RecurrentSpec layer, int stride, params (string Previous, string Current)[] rows)
+    {
+        if (!layer.InputMasked)
+        {
+            return;
+        }
+        using (w.Block($"if (Unsafe.Add(ref mask, {InputRow(layer)}) == 0) // padding: the state carries over"))
+        {
+            foreach (var (previous, current) in rows)
+            {
+                w.Line($"MemoryMarshal.CreateReadOnlySpan(ref {previous}, {stride}).CopyTo(MemoryMarshal.CreateSpan(ref {current}, {stride}));");
+            }
+            w.Line("continue;");
+        }
+    }
+
+    /// <summary>
+    /// Keras masking, backward: a padded step has no gate deltas (its dz rows are cleared, so the products over all steps
+    /// add nothing for it), and the state's gradient passes through to the step before, with this step's output
+    /// gradient added when the layer returns sequences. <paramref name="clear"/> extra rows (an input-gradient row) are zeroed.
+    /// </summary>
+    internal static void PassPaddedStep(SourceWriter w, RecurrentSpec layer, int stride, int deltaFloats, params (string Row, int Floats)[] clear)
+    {
+        if (!layer.InputMasked)
+        {
+            return;
+        }
+        using (w.Block($"if (Unsafe.Add(ref mask, {InputRow(layer)}) == 0) // padding: the gradient passes through"))
+        {
+            w.Line($"MemoryMarshal.CreateSpan(ref dzt, {deltaFloats}).Clear();");
+            foreach (var (row, floats) in clear)
+            {
+                w.Line($"MemoryMarshal.CreateSpan(ref {row}, {floats}).Clear();");
+            }
+            if (layer.ReturnSequences)
+            {
+                using (w.Block($"for (int i = 0; i < {stride}; i += 8)"))
+                {
+                    w.Line("(Vector256.LoadUnsafe(ref dh, (nuint)i) + Vector256.LoadUnsafe(ref dyt, (nuint)i)).StoreUnsafe(ref dh, (nuint)i);");
+                }
+            }
+            w.Line("continue;");
+        }
+    }
+
+    /// <summary>
     /// Opens a recurrent layer's backward method: its signature (an input gradient only when a layer precedes it),
     /// the kernel (when dx is needed) and recurrent kernel, and the gradient refs gW, gU and gb.
     /// </summary>
     internal static SourceWriter.Scope RecurrentBackwardStart(SourceWriter w, RecurrentSpec layer, string method, bool needsInputGradient)
     {
-        SourceWriter.Scope scope = w.Block(Names.BackwardSignature(method, needsInputGradient, region: "h"));
+        SourceWriter.Scope scope = w.Block(Names.BackwardSignature(method, needsInputGradient, region: "h", mask: layer.BackwardUsesMask));
         if (needsInputGradient)
         {
             w.Line($"ref float W = ref Unsafe.Add(ref p, {layer.Kernel.Offset});");

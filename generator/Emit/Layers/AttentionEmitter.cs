@@ -22,7 +22,7 @@ internal sealed class AttentionEmitter : LayerEmitter<AttentionSpec>
             : $"{(layer.UseScale ? "scale · " : "")}x_i·x_j";
         w.Line($"/// <summary>Layer {layer.Position + 1} '{layer.Name}' (Attention, {t} steps of {d}{(layer.Causal ? ", causal" : "")}): a = softmax over j of {scores}; y = a·x.</summary>");
         w.Line($"/// <remarks>Region: y ({t} rows of {g.Stride}), the attention weights ({t} rows of {g.StepStride}), xᵀ{(g.CopiesInput ? ", a padded copy of x" : "")}.</remarks>");
-        using (w.Block(Names.ForwardSignature(ctx.Method)))
+        using (w.Block(Names.ForwardSignature(ctx.Method, mask: layer.UsesMask)))
         {
             Refs(w, layer, plan, g);
             if (g.CopiesInput)
@@ -33,14 +33,18 @@ internal sealed class AttentionEmitter : LayerEmitter<AttentionSpec>
             if (concat)
             {
                 w.Line($"Scores.Concat(ref xs, {XStride(plan, g)}, {t}, {d}, {ScaleValue(layer)}, {WeightValue(layer)}, ref weights, {g.StepStride}, causal: {Bool(layer.Causal)});");
-                w.Line($"Rows.Softmax(ref weights, {g.StepStride}, {t}, {t}, 1f, causal: {Bool(layer.Causal)});");
+                w.Line($"Rows.Softmax(ref weights, {g.StepStride}, {t}, {t}, 1f, causal: {Bool(layer.Causal)}{MaskArgument(layer)});");
             }
             else
             {
                 w.Line($"Matrix.Multiply(ref xs, {XStride(plan, g)}, ref xT, {g.StepStride}, ref weights, {g.StepStride}, {t}, {d}, {t}, accumulate: false); // x·xᵀ");
-                w.Line($"Rows.Softmax(ref weights, {g.StepStride}, {t}, {t}, {ScaleValue(layer)}, causal: {Bool(layer.Causal)});");
+                w.Line($"Rows.Softmax(ref weights, {g.StepStride}, {t}, {t}, {ScaleValue(layer)}, causal: {Bool(layer.Causal)}{MaskArgument(layer)});");
             }
             w.Line($"Matrix.Multiply(ref weights, {g.StepStride}, ref xs, {XStride(plan, g)}, ref y, {g.Stride}, {t}, {t}, {d}, accumulate: false); // a·x");
+            if (layer.InputMasked)
+            {
+                ZeroPaddedRows(w, "y", g.Stride, t);
+            }
         }
     }
 
@@ -53,7 +57,7 @@ internal sealed class AttentionEmitter : LayerEmitter<AttentionSpec>
         bool dx = ctx.NeedsInputGradient, concat = layer.ScoreMode == ScoreModeKind.Concat;
         string xs = XStride(plan, g);
         w.Line($"/// <summary>Layer {layer.Position + 1} '{layer.Name}' backward: through the value path, the softmax and the scores{(layer.Weights.Count > 0 ? ", into the scalar weights" : "")}{(dx ? "; dx from all three uses of x" : "")}.</summary>");
-        using (w.Block(Names.BackwardSignature(ctx.Method, dx)))
+        using (w.Block(Names.BackwardSignature(ctx.Method, dx, mask: layer.BackwardUsesMask)))
         {
             if (!dx && layer.Weights.Count == 0)
             {
@@ -61,6 +65,10 @@ internal sealed class AttentionEmitter : LayerEmitter<AttentionSpec>
                 return;
             }
             Refs(w, layer, plan, g);
+            if (layer.InputMasked)
+            {
+                ZeroPaddedRows(w, "dy", g.Stride, t);
+            }
             w.Line($"ref float dWeights = ref Unsafe.Add(ref work, {g.WeightsGradient});");
             w.Line($"Matrix.Multiply(ref dy, {g.Stride}, ref xT, {g.StepStride}, ref dWeights, {g.StepStride}, {t}, {d}, {t}, accumulate: false); // d a = dy·xᵀ");
             if (dx)
@@ -104,6 +112,17 @@ internal sealed class AttentionEmitter : LayerEmitter<AttentionSpec>
         w.Line($"ref float weights = ref Unsafe.Add(ref y, {g.Weights}); // the attention weights");
         w.Line($"ref float xT = ref Unsafe.Add(ref y, {g.InputTransposed});");
         w.Line(g.CopiesInput ? $"ref float xs = ref Unsafe.Add(ref y, {g.InputCopy});" : "ref float xs = ref x;");
+    }
+
+    private static string MaskArgument(AttentionSpec layer) => layer.InputMasked ? ", ref mask" : "";
+
+    /// <summary>Keras zeroes the output of a padded query: those rows (and so their gradients) are 0.</summary>
+    private static void ZeroPaddedRows(SourceWriter w, string rows, int stride, int steps)
+    {
+        using (w.Block($"for (int t = 0; t < {steps}; t++)"))
+        {
+            w.Line($"if (Unsafe.Add(ref mask, t) == 0) MemoryMarshal.CreateSpan(ref Unsafe.Add(ref {rows}, t * {stride}), {stride}).Clear(); // a padded query");
+        }
     }
 
     private static string XStride(LayerPlan plan, AttentionSpec.Layout g) => (g.CopiesInput ? g.Stride : plan.InputStride).ToString(System.Globalization.CultureInfo.InvariantCulture);

@@ -83,10 +83,11 @@ internal sealed class BidirectionalEmitter : LayerEmitter<BidirectionalSpec>
         MergeKind merge = layer.Merge;
         w.Line();
         w.Line($"/// <summary>Layer {layer.Position + 1} '{layer.Name}' (Bidirectional {layer.Inner.KerasType} {layer.InputFeatures} → {units}, merge {merge.ToString().ToLowerInvariant()}): both directions, then the merge.</summary>");
-        using (w.Block(Names.ForwardSignature(method)))
+        string mask = layer.UsesMask ? ", ref mask" : "";
+        using (w.Block(Names.ForwardSignature(method, mask: layer.UsesMask)))
         {
-            w.Line($"{Names.Forward(method + Fw)}(ref p, ref x, ref y);");
-            w.Line($"{Names.Forward(method + Bw)}(ref p, ref x, ref Unsafe.Add(ref y, {g.BackwardRegion}));");
+            w.Line($"{Names.Forward(method + Fw)}(ref p, ref x, ref y{mask});");
+            w.Line($"{Names.Forward(method + Bw)}(ref p, ref x, ref Unsafe.Add(ref y, {g.BackwardRegion}){mask});");
             g.ForEachRow(r =>
             {
                 g.RowRefs(r);
@@ -121,7 +122,8 @@ internal sealed class BidirectionalEmitter : LayerEmitter<BidirectionalSpec>
         int units = g.Units, rows = g.Rows, s = g.DirectionStride;
         MergeKind merge = layer.Merge;
         w.Line($"/// <summary>Layer {layer.Position + 1} '{layer.Name}' backward: the merged gradient split between the directions, each direction back through time{(needsInputGradient ? ", and their input gradients added" : "")}.</summary>");
-        using (w.Block(Names.BackwardSignature(method, needsInputGradient)))
+        string mask = layer.BackwardUsesMask ? ", ref mask" : "";
+        using (w.Block(Names.BackwardSignature(method, needsInputGradient, mask: layer.BackwardUsesMask)))
         {
             w.Line($"ref float df = ref Unsafe.Add(ref y, {g.Scratch}); // d loss / d forward output");
             w.Line($"ref float db = ref Unsafe.Add(ref y, {g.Scratch + rows * s}); // d loss / d backward output, in its processing order");
@@ -160,8 +162,8 @@ internal sealed class BidirectionalEmitter : LayerEmitter<BidirectionalSpec>
             });
             string dx = needsInputGradient ? ", ref dx" : "";
             string dx2 = needsInputGradient ? ", ref dx2" : "";
-            w.Line($"{Names.Backward(method + Fw)}(ref p, ref x, ref y, ref df, ref g{dx}, ref work);");
-            w.Line($"{Names.Backward(method + Bw)}(ref p, ref x, ref Unsafe.Add(ref y, {g.BackwardRegion}), ref db, ref g{dx2}, ref work);");
+            w.Line($"{Names.Backward(method + Fw)}(ref p, ref x, ref y, ref df, ref g{dx}, ref work{mask});");
+            w.Line($"{Names.Backward(method + Bw)}(ref p, ref x, ref Unsafe.Add(ref y, {g.BackwardRegion}), ref db, ref g{dx2}, ref work{mask});");
             if (needsInputGradient)
             {
                 using (w.Block($"for (int i = 0; i < {g.Steps * ctx.Plan.InputStride}; i += 8)"))

@@ -24,7 +24,7 @@ internal sealed class GruEmitter : LayerEmitter<GruSpec>
         w.Line($"/// <summary>Layer {layer.Position + 1} '{layer.Name}' (GRU {inputs} → {units}, {steps} steps{(layer.GoBackwards ? ", backwards" : "")}, reset_after={(after ? "True" : "False")}):");
         w.Line($"/// z, r = {Formula(rec)}(x_t·W + h_(t-1)·U{(bias ? " + b" : "")}); h̃ = {candidate}; h_t = z ⊙ h_(t-1) + (1 - z) ⊙ h̃.</summary>");
         w.Line($"/// <remarks>Region: h ({steps + 1} rows of {stride}, row 0 zeros), then per step z, r, h̃ and {(after ? "h·U_h + b'_h" : "r ⊙ h_(t-1)")} ({4 * stride} floats).</remarks>");
-        using (w.Block(Names.ForwardSignature(method, region: "h")))
+        using (w.Block(Names.ForwardSignature(method, region: "h", mask: layer.UsesMask)))
         {
             WeightRefs(w, layer, "p", "W", "b");
             if (!after)
@@ -38,6 +38,7 @@ internal sealed class GruEmitter : LayerEmitter<GruSpec>
                 w.Line($"ref float hp = ref Unsafe.Add(ref h, t * {stride}); // h_(t-1)");
                 w.Line($"ref float ht = ref Unsafe.Add(ref hp, {stride}); // h_t");
                 w.Line($"ref float gt = ref Unsafe.Add(ref gates, t * {4 * stride});");
+                SkipPaddedStep(w, layer, stride, ("hp", "ht"));
                 if (!after)
                 {
                     w.Line($"ref float rh = ref Unsafe.Add(ref gt, {3 * stride}); // r ⊙ h_(t-1)");
@@ -164,6 +165,7 @@ internal sealed class GruEmitter : LayerEmitter<GruSpec>
                 StepRefs(w, layer, plan, needsInputGradient, inputRows: false);
                 w.Line($"ref float gt = ref Unsafe.Add(ref gates, t * {4 * stride});");
                 w.Line($"ref float dzt = ref Unsafe.Add(ref dz, t * {4 * stride});");
+                PassPaddedStep(w, layer, stride, 4 * stride);
                 if (!after)
                 {
                     w.Line($"ref float drh = ref Unsafe.Add(ref dzt, {3 * stride}); // d loss / d (r ⊙ h_(t-1))");

@@ -22,7 +22,7 @@ internal sealed class LstmEmitter : LayerEmitter<LstmSpec>
         w.Line($"/// <summary>Layer {layer.Position + 1} '{layer.Name}' (LSTM {inputs} → {units}, {steps} steps{(layer.GoBackwards ? ", backwards" : "")}): [i f c o] = x_t·W + h_(t-1)·U{(layer.UseBias ? " + b" : "")};");
         w.Line($"/// c_t = {Formula(rec)}(f) ⊙ c_(t-1) + {Formula(rec)}(i) ⊙ {Name(act)}(c); h_t = {Formula(rec)}(o) ⊙ {Name(act)}(c_t).</summary>");
         w.Line($"/// <remarks>Region: h ({steps + 1} rows of {stride}, row 0 zeros), c ({steps + 1} rows), then per step the activated gates i, f, c, o ({4 * stride} floats).</remarks>");
-        using (w.Block(Names.ForwardSignature(method, region: "h")))
+        using (w.Block(Names.ForwardSignature(method, region: "h", mask: layer.UsesMask)))
         {
             WeightRefs(w, layer, "p", "W", "b");
             w.Line($"ref float c = ref Unsafe.Add(ref h, {layer.CellStart});");
@@ -35,6 +35,7 @@ internal sealed class LstmEmitter : LayerEmitter<LstmSpec>
                 w.Line($"ref float cp = ref Unsafe.Add(ref c, t * {stride}); // c_(t-1)");
                 w.Line($"ref float ct = ref Unsafe.Add(ref cp, {stride}); // c_t");
                 w.Line($"ref float gt = ref Unsafe.Add(ref gates, t * {4 * stride});");
+                SkipPaddedStep(w, layer, stride, ("hp", "ht"), ("cp", "ct"));
                 int blocks = Blocks(units), full = blocks / PairBlocks * PairBlocks;
                 if (outlined)
                 {
@@ -131,6 +132,7 @@ internal sealed class LstmEmitter : LayerEmitter<LstmSpec>
                 w.Line($"ref float ct = ref Unsafe.Add(ref cp, {stride}); // c_t");
                 w.Line($"ref float gt = ref Unsafe.Add(ref gates, t * {4 * stride});");
                 w.Line($"ref float dzt = ref Unsafe.Add(ref dz, t * {4 * stride});");
+                PassPaddedStep(w, layer, stride, 4 * stride);
                 w.Line($"// Pass 1: dc = dc_t + dh ⊙ o ⊙ a'(c_t); gate deltas before their activations{(masked ? ", padding lanes zeroed" : "")}.");
                 for (int k = 0; k < blocks; k++)
                 {

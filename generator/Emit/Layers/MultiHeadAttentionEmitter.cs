@@ -19,7 +19,7 @@ internal sealed class MultiHeadAttentionEmitter : LayerEmitter<MultiHeadAttentio
         w.Line($"/// <summary>Layer {layer.Position + 1} '{layer.Name}' (MultiHeadAttention, {h} head{(h == 1 ? "" : "s")} of {kd}{(vd != kd ? $" (values {vd})" : "")}, {t} steps of {d}{(layer.Causal ? ", causal" : "")}):");
         w.Line($"/// q, k, v = x·W{(layer.UseBias ? " + b" : "")}; per head a = softmax(q·kᵀ / sqrt({kd})) · v; y = [a_1 … a_{h}]·W_o{(layer.UseBias ? " + b_o" : "")}.</summary>");
         w.Line($"/// <remarks>Region: y ({t} rows of {g.OutputStride}), q, k ({t} rows of {g.QueryStride}), v ({t} rows of {g.ValueStride}), the attention weights ({h} × {t} rows of {g.StepStride}), the heads' outputs, one head's kᵀ.</remarks>");
-        using (w.Block(Names.ForwardSignature(ctx.Method)))
+        using (w.Block(Names.ForwardSignature(ctx.Method, mask: layer.UsesMask)))
         {
             Refs(w, g);
             w.Line($"ref float keysT = ref Unsafe.Add(ref y, {g.KeysTransposed});");
@@ -31,7 +31,7 @@ internal sealed class MultiHeadAttentionEmitter : LayerEmitter<MultiHeadAttentio
             {
                 w.Line($"ref float a = ref Unsafe.Add(ref weights, head * {g.HeadWeights}); // this head's attention weights");
                 w.Line($"Matrix.MultiplyTransposedB(ref Unsafe.Add(ref q, head * {kd}), {g.QueryStride}, ref Unsafe.Add(ref k, head * {kd}), {g.QueryStride}, ref a, {g.StepStride}, {t}, {kd}, {t}, accumulate: false, ref keysT); // q·kᵀ");
-                w.Line($"Rows.Softmax(ref a, {g.StepStride}, {t}, {t}, {Float(1 / System.Math.Sqrt(kd))}, causal: {Bool(layer.Causal)});");
+                w.Line($"Rows.Softmax(ref a, {g.StepStride}, {t}, {t}, {Float(1 / System.Math.Sqrt(kd))}, causal: {Bool(layer.Causal)}{(layer.InputMasked ? ", ref mask" : "")});{(layer.InputMasked ? " // padded keys get weight 0" : "")}");
                 w.Line($"Matrix.Multiply(ref a, {g.StepStride}, ref Unsafe.Add(ref v, head * {vd}), {g.ValueStride}, ref Unsafe.Add(ref context, head * {vd}), {g.ValueStride}, {t}, {t}, {vd}, accumulate: false); // a·v");
             }
             w.Line("// The output projection.");

@@ -25,7 +25,7 @@ internal sealed class SimpleRnnEmitter : LayerEmitter<SimpleRnnSpec>
         string open = f.Length > 0 ? f + "(" : "", close = f.Length > 0 ? ")" : "";
         w.Line($"/// <summary>Layer {layer.Position + 1} '{layer.Name}' (SimpleRNN {inputs} → {units}, {steps} steps{(layer.GoBackwards ? ", backwards" : "")}): h_t = {open}x_t·W + h_(t-1)·U{(layer.UseBias ? " + b" : "")}{close}.</summary>");
         w.Line($"/// <remarks>h holds {steps + 1} rows of {plan.Stride}: row 0 is the initial state (zeros), row t + 1 is h_t.</remarks>");
-        using (w.Block(Names.ForwardSignature(method, region: "h")))
+        using (w.Block(Names.ForwardSignature(method, region: "h", mask: layer.UsesMask)))
         {
             WeightRefs(w, layer, "p", "W", "b");
             using (w.Block($"for (int t = 0; t < {steps}; t++)"))
@@ -61,6 +61,7 @@ internal sealed class SimpleRnnEmitter : LayerEmitter<SimpleRnnSpec>
             w.Line($"ref float xt = ref Unsafe.Add(ref x, {InputRow(layer)} * {plan.InputStride});{(layer.GoBackwards ? " // go_backwards: step t reads input row T-1-t" : "")}");
             w.Line($"ref float hp = ref Unsafe.Add(ref h, t * {plan.Stride}); // h_(t-1)");
             w.Line($"ref float ht = ref Unsafe.Add(ref hp, {plan.Stride}); // h_t");
+            SkipPaddedStep(w, layer, plan.Stride, ("hp", "ht"));
             foreach (var (first, count) in Groups(units))
             {
                 using (w.Block(""))
@@ -108,6 +109,7 @@ internal sealed class SimpleRnnEmitter : LayerEmitter<SimpleRnnSpec>
                 }
                 w.Line($"ref float ht = ref Unsafe.Add(ref hp, {stride}); // h_t");
                 w.Line($"ref float dzt = ref Unsafe.Add(ref dz, t * {stride});");
+                PassPaddedStep(w, layer, stride, stride, needsInputGradient ? new[] { ("dxt", plan.InputStride) } : System.Array.Empty<(string, int)>());
                 w.Line($"// dz = (dh_t{(sequence ? " + dy_t" : "")}) ⊙ a'(h_t){(units % 8 != 0 ? ", padding lanes zeroed" : "")}");
                 EmitDz(w, units,
                     k => sequence ? $"Vector256.LoadUnsafe(ref dh, {8 * k}) + Vector256.LoadUnsafe(ref dyt, {8 * k})" : $"Vector256.LoadUnsafe(ref dh, {8 * k})",

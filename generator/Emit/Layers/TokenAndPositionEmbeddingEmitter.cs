@@ -11,11 +11,15 @@ internal sealed class TokenAndPositionEmbeddingEmitter : LayerEmitter<TokenAndPo
         SourceWriter w = ctx.Writer;
         int steps = layer.OutputRows, dims = layer.EmbeddingDim;
         w.Line($"/// <summary>Layer {layer.Position + 1} '{layer.Name}' (TokenAndPositionEmbedding {layer.VocabularySize} × {dims}, {steps} tokens): y_t = E[id_t] + P[t]. Ids were validated by the caller.</summary>");
-        using (w.Block(Names.ForwardSignature(ctx.Method)))
+        using (w.Block(Names.ForwardSignature(ctx.Method, mask: layer.UsesMask)))
         {
             WeightRefs(w, Names.Parameters, ("E", layer.Tokens!.Table), ("P", layer.Positions!.Table));
             using (w.Block($"for (int t = 0; t < {steps}; t++)"))
             {
+                if (layer.MaskZero)
+                {
+                    w.Line("Unsafe.Add(ref mask, t) = Unsafe.Add(ref x, t) != 0 ? 1f : 0f; // mask_zero: id 0 is padding");
+                }
                 w.Line($"Rows.Add(ref Unsafe.Add(ref E, (int)Unsafe.Add(ref x, t) * {dims}), {dims}, ref Unsafe.Add(ref P, t * {dims}), {dims}, ref Unsafe.Add(ref y, t * {ctx.Plan.Stride}), {ctx.Plan.Stride}, 1, {dims});");
             }
         }

@@ -19,7 +19,7 @@ internal sealed class TransformerEncoderEmitter : LayerEmitter<TransformerEncode
         SourceWriter w = ctx.Writer;
         LayerPlan plan = ctx.Plan;
         IReadOnlyList<LayerSpec> parts = layer.PlacedParts;
-        var flow = new Flow(layer, plan, ctx.Method);
+        var flow = new Flow(layer, plan, ctx.Method, parts);
         for (int i = 0; i < parts.Count; i++)
         {
             if (i >= Dropout1Part && !flow.Dropout)
@@ -41,7 +41,7 @@ internal sealed class TransformerEncoderEmitter : LayerEmitter<TransformerEncode
         w.Line(layer.NormalizeFirst
             ? "/// <remarks>y = x + Dropout(MHA(LN1(x))); out = y + Dropout(Dense(Dense(LN2(y)))).</remarks>"
             : "/// <remarks>y = LN1(x + Dropout(MHA(x))); out = LN2(y + Dropout(Dense(Dense(y)))).</remarks>");
-        using (w.Block(Names.ForwardSignature(ctx.Method, random: layer.UsesRandom)))
+        using (w.Block(Names.ForwardSignature(ctx.Method, random: layer.UsesRandom, mask: layer.UsesMask)))
         {
             if (layer.NormalizeFirst)
             {
@@ -107,12 +107,12 @@ internal sealed class TransformerEncoderEmitter : LayerEmitter<TransformerEncode
         SourceWriter w = ctx.Writer;
         LayerPlan plan = ctx.Plan;
         bool dx = ctx.NeedsInputGradient;
-        var flow = new Flow(layer, plan, ctx.Method);
+        var flow = new Flow(layer, plan, ctx.Method, layer.PlacedParts);
         TransformerEncoderSpec.Layout l = flow.Layout;
         int t = layer.InputSteps, d = layer.InputFeatures, s = flow.Stride;
         string s1 = flow.At(l.Scratch1), s2 = flow.At(l.Scratch2), s3 = flow.At(l.Scratch3), s4 = flow.At(l.Scratch4), s5 = flow.At(l.Scratch5);
         w.Line($"/// <summary>Layer {layer.Position + 1} '{layer.Name}' backward: the parts in reverse, each residual's gradient added to its branch's{(dx ? ", then dx" : "")}.</summary>");
-        using (w.Block(Names.BackwardSignature(ctx.Method, dx)))
+        using (w.Block(Names.BackwardSignature(ctx.Method, dx, mask: layer.BackwardUsesMask)))
         {
             if (!layer.NormalizeFirst)
             {
@@ -152,11 +152,13 @@ internal sealed class TransformerEncoderEmitter : LayerEmitter<TransformerEncode
     {
         private readonly LayerPlan _plan;
         private readonly string _method;
+        private readonly IReadOnlyList<LayerSpec> _parts;
 
-        public Flow(TransformerEncoderSpec layer, LayerPlan plan, string method)
+        public Flow(TransformerEncoderSpec layer, LayerPlan plan, string method, IReadOnlyList<LayerSpec> parts)
         {
             _plan = plan;
             _method = method;
+            _parts = parts;
             Layout = layer.Arrange(plan.RegionOffset, plan.Input);
             Dropout = layer.DropoutRate > 0;
         }
@@ -173,12 +175,12 @@ internal sealed class TransformerEncoderEmitter : LayerEmitter<TransformerEncode
 
         /// <summary>A part's forward kernel on <paramref name="input"/>, into its own region.</summary>
         public void Call(SourceWriter w, int part, string input, bool random = false)
-            => w.Line($"{Names.Forward(_method + s_parts[part])}(ref {Names.Parameters}, {input}, {At(Layout.Plans[part].RegionOffset)}{(random ? $", {Names.Random}" : "")});");
+            => w.Line($"{Names.Forward(_method + s_parts[part])}(ref {Names.Parameters}, {input}, {At(Layout.Plans[part].RegionOffset)}{(_parts[part].UsesMask ? $", ref {Names.Mask}" : "")}{(random ? $", {Names.Random}" : "")});");
 
         /// <summary>A part's backward kernel: its input, d loss / d its output, and where its input gradient goes (null: none). Returns that target.</summary>
         public string Back(SourceWriter w, int part, string input, string outputGradient, string? inputGradient)
         {
-            w.Line($"{Names.Backward(_method + s_parts[part])}(ref {Names.Parameters}, {input}, {At(Layout.Plans[part].RegionOffset)}, {outputGradient}, ref {Names.Gradient}{(inputGradient is null ? "" : ", " + inputGradient)}, ref {Names.Work});");
+            w.Line($"{Names.Backward(_method + s_parts[part])}(ref {Names.Parameters}, {input}, {At(Layout.Plans[part].RegionOffset)}, {outputGradient}, ref {Names.Gradient}{(inputGradient is null ? "" : ", " + inputGradient)}, ref {Names.Work}{(_parts[part].BackwardUsesMask ? $", ref {Names.Mask}" : "")});");
             return inputGradient ?? "";
         }
     }

@@ -13,6 +13,9 @@ internal sealed record AttentionSpec(bool UseScale, ScoreModeKind ScoreMode, boo
         : null;
 
     public override string KerasType => "Attention";
+    /// <summary>Keras: padded keys get weight 0, and the output of a padded query is 0.</summary>
+    public override bool ReadsMask => true;
+
     public override string AutoNamePrefix => "attention";
 
     public override void Validate(LayerChecks check)

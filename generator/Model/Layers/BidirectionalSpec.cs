@@ -22,6 +22,7 @@ internal sealed record BidirectionalSpec(RecurrentSpec Inner, MergeKind Merge) :
     public override string KerasType => "Bidirectional";
     public override string AutoNamePrefix => "bidirectional";
     public override bool CanReturnSequences => true;
+    public override bool ReadsMask => true;
 
     public override LayerSpec WithNames(KerasNamer namer)
     {

@@ -3,11 +3,16 @@ namespace StaticRnn.Generator.Model;
 /// <summary>Keras <c>Embedding(input_dim, output_dim)</c>: token ids to rows of a table; the first layer, on a (timesteps) input.</summary>
 internal sealed record EmbeddingSpec(int InputDim, int OutputDim) : LayerSpec
 {
-    public static LayerSpec? Parse(LayerArguments a) => a.TryInts(2, out int[] dims) ? new EmbeddingSpec(dims[0], dims[1]) : null;
+    public static LayerSpec? Parse(LayerArguments a) => a.TryInts(2, out int[] dims) ? new EmbeddingSpec(dims[0], dims[1]) { MaskZero = a.Bool("MaskZero", false) } : null;
 
     public override string KerasType => "Embedding";
     public override string AutoNamePrefix => "embedding";
     public override bool TakesTokens => true;
+
+    /// <summary>Keras <c>mask_zero</c>: id 0 is padding, and the layer makes the mask the later layers read.</summary>
+    public bool MaskZero { get; init; }
+
+    public override bool ProducesMask => MaskZero;
     public override int Vocabulary => InputDim;
 
     public override void Validate(LayerChecks check)

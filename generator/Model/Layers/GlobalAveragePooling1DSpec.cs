@@ -8,6 +8,9 @@ internal sealed record GlobalAveragePooling1DSpec : LayerSpec
     public override string KerasType => "GlobalAveragePooling1D";
     public override string AutoNamePrefix => "global_average_pooling1d";
 
+    /// <summary>With a mask, the mean is over the steps that are not padding (Keras).</summary>
+    public override bool ReadsMask => true;
+
     public override int[]? InferOutputShape(ShapeChecks check) => check.Sequence() ? new[] { check.Features } : null;
 }
 

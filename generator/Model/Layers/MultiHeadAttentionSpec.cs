@@ -13,6 +13,10 @@ internal sealed record MultiHeadAttentionSpec(int NumHeads, int KeyDim, int Decl
         : null;
 
     public override string KerasType => "MultiHeadAttention";
+    /// <summary>Padded keys get weight 0 (a padded query's row is computed as any other; later layers mask it).</summary>
+    public override bool ReadsMask => true;
+    public override bool BackwardReadsMask => false;
+
     public override string AutoNamePrefix => "multi_head_attention";
 
     /// <summary>Size of each head for value: <c>ValueDim</c>, or <see cref="KeyDim"/> when 0.</summary>

@@ -14,6 +14,9 @@ internal abstract record RecurrentSpec(int Units, ActivationKind Activation, Act
 
     public override bool CanReturnSequences => true;
 
+    /// <summary>A padded step is skipped: the state (and the output) of the step before carry over.</summary>
+    public override bool ReadsMask => true;
+
     /// <summary>
     /// The spec an attribute declares: <paramref name="layer"/> itself, or wrapped in Keras <c>Bidirectional</c> when the
     /// attribute says <c>Bidirectional = true</c>.

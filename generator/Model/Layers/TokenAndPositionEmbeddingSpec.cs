@@ -9,11 +9,16 @@ namespace StaticRnn.Generator.Model;
 /// </summary>
 internal sealed record TokenAndPositionEmbeddingSpec(int VocabularySize, int SequenceLength, int EmbeddingDim) : LayerSpec
 {
-    public static LayerSpec? Parse(LayerArguments a) => a.TryInts(3, out int[] v) ? new TokenAndPositionEmbeddingSpec(v[0], v[1], v[2]) : null;
+    public static LayerSpec? Parse(LayerArguments a) => a.TryInts(3, out int[] v) ? new TokenAndPositionEmbeddingSpec(v[0], v[1], v[2]) { MaskZero = a.Bool("MaskZero", false) } : null;
 
     public override string KerasType => "TokenAndPositionEmbedding";
     public override string AutoNamePrefix => "token_and_position_embedding";
     public override bool TakesTokens => true;
+
+    /// <summary>Keras <c>mask_zero</c>: id 0 is padding, and the layer makes the mask the later layers read.</summary>
+    public bool MaskZero { get; init; }
+
+    public override bool ProducesMask => MaskZero;
     public override int Vocabulary => VocabularySize;
 
     /// <summary>The token table part, placed.</summary>

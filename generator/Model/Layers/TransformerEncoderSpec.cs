@@ -18,6 +18,10 @@ internal sealed record TransformerEncoderSpec(int NumHeads, int KeyDim, int Feed
         : null;
 
     public override string KerasType => "TransformerEncoder";
+    /// <summary>Padded keys get weight 0 (a padded query's row is computed as any other; later layers mask it).</summary>
+    public override bool ReadsMask => true;
+    public override bool BackwardReadsMask => false;
+
     public override string AutoNamePrefix => "transformer_encoder";
     public override bool UsesRandom => DropoutRate > 0;
 
