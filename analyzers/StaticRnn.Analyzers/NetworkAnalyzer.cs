@@ -47,13 +47,13 @@ public sealed class NetworkAnalyzer : DiagnosticAnalyzer
     private static void Analyze(SymbolAnalysisContext context, INamedTypeSymbol sequentialType, INamedTypeSymbol? seq2seqType)
     {
         var type = (INamedTypeSymbol)context.Symbol;
-        AttributeData? seq2seq = seq2seqType is null ? null : type.GetAttributes().FirstOrDefault(a => SymbolEqualityComparer.Default.Equals(a.AttributeClass, seq2seqType));
+        using var invariant = InvariantCultureScope.Enter();
+        AttributeData? seq2seq = seq2seqType is null ? null : Find(type, seq2seqType);
         if (seq2seq is not null)
         {
-            context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.NotYetGenerated, Location(seq2seq, type),
-                $"'{type.Name}': sequence-to-sequence models ([Seq2Seq]) are not generated yet; declare the encoder and decoder as [Sequential] networks for now"));
+            AnalyzeSeq2Seq(context, type, seq2seq, sequentialType);
         }
-        AttributeData? sequential = type.GetAttributes().FirstOrDefault(a => SymbolEqualityComparer.Default.Equals(a.AttributeClass, sequentialType));
+        AttributeData? sequential = Find(type, sequentialType);
         var layers = NetworkParser.LayerAttributes(type);
         if (sequential is null)
         {
@@ -64,25 +64,68 @@ public sealed class NetworkAnalyzer : DiagnosticAnalyzer
             }
             return;
         }
+        if (seq2seq is not null)
+        {
+            return; // reported by AnalyzeSeq2Seq: [Seq2Seq] and [Sequential] on one class
+        }
 
-        using var invariant = InvariantCultureScope.Enter();
         ParsedNetwork parsed = NetworkParser.Parse(type, context.CancellationToken);
         IEnumerable<Problem> problems = parsed.Problems;
         if (parsed.Network is not null)
         {
-            BuildResult built = NetworkBuilder.Build(parsed.Network);
-            problems = problems.Concat(built.Problems);
-            if (built.Spec is not null)
+            if (seq2seqType is not null && type.ContainingType is { } outer && Find(outer, seq2seqType) is not null && Seq2SeqParser.IsStack(type))
             {
-                problems = problems.Concat(NetworkBuilder.GenerationProblems(built.Spec));
+                // A stack of a Seq2Seq model: built with the other stack, which its layers attend over and take states from.
+                ParsedSeq2Seq model = Seq2SeqParser.Parse(outer, context.CancellationToken);
+                if (model.Model is not null)
+                {
+                    Seq2SeqBuildResult built = Seq2SeqBuilder.Build(model.Model);
+                    bool encoder = type.Name == Seq2SeqParser.EncoderName;
+                    problems = problems.Concat(encoder ? built.Encoder : built.Decoder);
+                    if (built.Spec is not null)
+                    {
+                        problems = problems.Concat(NetworkBuilder.GenerationProblems(encoder ? built.Spec.Encoder : built.Spec.Decoder));
+                    }
+                }
+            }
+            else
+            {
+                BuildResult built = NetworkBuilder.Build(parsed.Network);
+                problems = problems.Concat(built.Problems);
+                if (built.Spec is not null)
+                {
+                    problems = problems.Concat(NetworkBuilder.GenerationProblems(built.Spec));
+                }
             }
         }
+        Report(context, type, problems, layers, sequential, null);
+    }
+
+    /// <summary>The model's own problems (its stacks report theirs): the class, the nested stacks, the tokens and the total count.</summary>
+    private static void AnalyzeSeq2Seq(SymbolAnalysisContext context, INamedTypeSymbol type, AttributeData seq2seq, INamedTypeSymbol sequentialType)
+    {
+        ParsedSeq2Seq parsed = Seq2SeqParser.Parse(type, context.CancellationToken);
+        IEnumerable<Problem> problems = parsed.Problems;
+        if (parsed.Model is not null)
+        {
+            problems = problems.Concat(Seq2SeqBuilder.Build(parsed.Model).Outer);
+        }
+        Report(context, type, problems, ImmutableArray<AttributeData>.Empty, Find(type, sequentialType), seq2seq);
+    }
+
+    private static AttributeData? Find(INamedTypeSymbol type, INamedTypeSymbol attributeType)
+        => type.GetAttributes().FirstOrDefault(a => SymbolEqualityComparer.Default.Equals(a.AttributeClass, attributeType));
+
+    private static void Report(SymbolAnalysisContext context, INamedTypeSymbol type, IEnumerable<Problem> problems, ImmutableArray<AttributeData> layers,
+        AttributeData? sequential, AttributeData? seq2seq)
+    {
         foreach (Problem problem in problems)
         {
             Location location = problem.Target switch
             {
                 ProblemTarget.Layer when problem.LayerIndex < layers.Length => Location(layers[problem.LayerIndex], type),
-                ProblemTarget.Sequential => Location(sequential, type),
+                ProblemTarget.Sequential when sequential is not null => Location(sequential, type),
+                ProblemTarget.Seq2Seq when seq2seq is not null => Location(seq2seq, type),
                 _ when problem.Id == DiagnosticIds.NotPartial => NonPartialDeclaration(type, context.CancellationToken),
                 _ => type.Locations.FirstOrDefault() ?? Microsoft.CodeAnalysis.Location.None,
             };

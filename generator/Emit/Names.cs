@@ -26,6 +26,18 @@ internal static class Names
     public const string Mask = "mask";
     /// <summary>One sample's tape.</summary>
     public const string Tape = "tape";
+    /// <summary>In a Seq2Seq decoder, the encoder's output rows that attention attends over.</summary>
+    public const string Memory = "enc";
+    /// <summary>The padding mask of the encoder's output (when it has one).</summary>
+    public const string MemoryMask = "encMask";
+    /// <summary>d loss / d the encoder's output rows, which the decoder's attention layers add to.</summary>
+    public const string MemoryGradient = "dEnc";
+    /// <summary>
+    /// d loss / d the states that link a Seq2Seq model's stacks: the encoder's last recurrent layer reads the gradient of its
+    /// final states from it, the decoder's first recurrent layer writes the gradient of its initial states into it
+    /// (h, then c for an LSTM, each a padded row; a Bidirectional layer's forward direction, then its backward one).
+    /// </summary>
+    public const string StateGradient = "dstate";
 
     /// <summary>Offsets into a scratch buffer (the network's state, or a shard's buffer of the same layout).</summary>
     public const string GradientOffset = "Gradient", TapeOffset = "Tape", DeltaAOffset = "DeltaA", DeltaBOffset = "DeltaB", WorkOffset = "Work",
@@ -45,14 +57,36 @@ internal static class Names
     /// The signature of a layer's forward kernel: <c>(ref float p, ref float x, ref float {region})</c>, then the mask row
     /// for a layer that reads or writes it, and the dropout generator for a layer that draws random numbers.
     /// </summary>
-    public static string ForwardSignature(string method, string region = Region, bool random = false, bool mask = false)
-        => $"private static void {Forward(method)}(ref float {Parameters}, ref float {Input}, ref float {region}{(mask ? $", ref float {Mask}" : "")}{(random ? $", global::StaticRnn.SeededRandom? {Random}" : "")})";
+    public static string ForwardSignature(string method, string region = Region, bool random = false, bool mask = false, bool memory = false, bool memoryMask = false)
+        => $"private static void {Forward(method)}(ref float {Parameters}, ref float {Input}, ref float {region}{(mask ? $", ref float {Mask}" : "")}{MemoryParameters(memory, memoryMask, gradient: false)}{(random ? $", global::StaticRnn.SeededRandom? {Random}" : "")})";
+
+    /// <summary>The forward signature of <paramref name="layer"/>'s kernel: its mask, memory and dropout parameters as the layer uses them.</summary>
+    public static string ForwardSignature(string method, Model.LayerSpec layer, string region = Region)
+        => ForwardSignature(method, region, layer.UsesRandom, layer.UsesMask, layer.UsesMemory, layer.MemoryMasked);
+
+    /// <summary>The arguments after <c>x, y</c> of a call to <paramref name="layer"/>'s forward kernel, named as in its signature.</summary>
+    public static string ForwardArguments(Model.LayerSpec layer, bool random)
+        => $"{(layer.UsesMask ? $", ref {Mask}" : "")}{MemoryArguments(layer, gradient: false)}{(random ? $", {Random}" : "")}";
+
+    /// <summary>The arguments after <c>work</c> of a call to <paramref name="layer"/>'s backward kernel, named as in its signature.</summary>
+    public static string BackwardArguments(Model.LayerSpec layer)
+        => $"{(layer.BackwardUsesMask ? $", ref {Mask}" : "")}{MemoryArguments(layer, gradient: true)}{(layer.StateLink != Model.StateLink.None ? $", ref {StateGradient}" : "")}";
+
+    private static string MemoryArguments(Model.LayerSpec layer, bool gradient)
+        => layer.UsesMemory ? $", ref {Memory}{(gradient ? $", ref {MemoryGradient}" : "")}{(layer.MemoryMasked ? $", ref {MemoryMask}" : "")}" : "";
+
+    private static string MemoryParameters(bool memory, bool memoryMask, bool gradient)
+        => memory ? $", ref float {Memory}{(gradient ? $", ref float {MemoryGradient}" : "")}{(memoryMask ? $", ref float {MemoryMask}" : "")}" : "";
 
     /// <summary>
     /// The signature of a layer's backward kernel: <c>(ref float p, ref float x, ref float {region}, ref float dy, ref float g,
     /// [ref float dx,] ref float work[, ref float mask])</c>; dx only when a layer precedes this one, the mask only for a layer
     /// that reads it.
     /// </summary>
-    public static string BackwardSignature(string method, bool inputGradient, string region = Region, bool mask = false)
-        => $"private static void {Backward(method)}(ref float {Parameters}, ref float {Input}, ref float {region}, ref float {OutputGradient}, ref float {Gradient}{(inputGradient ? $", ref float {InputGradient}" : "")}, ref float {Work}{(mask ? $", ref float {Mask}" : "")})";
+    public static string BackwardSignature(string method, bool inputGradient, string region = Region, bool mask = false, bool memory = false, bool memoryMask = false, bool stateGradient = false)
+        => $"private static void {Backward(method)}(ref float {Parameters}, ref float {Input}, ref float {region}, ref float {OutputGradient}, ref float {Gradient}{(inputGradient ? $", ref float {InputGradient}" : "")}, ref float {Work}{(mask ? $", ref float {Mask}" : "")}{MemoryParameters(memory, memoryMask, gradient: true)}{(stateGradient ? $", ref float {StateGradient}" : "")})";
+
+    /// <summary>The backward signature of <paramref name="layer"/>'s kernel: its mask, memory and state-gradient parameters as the layer uses them.</summary>
+    public static string BackwardSignature(string method, Model.LayerSpec layer, bool inputGradient, string region = Region)
+        => BackwardSignature(method, inputGradient, region, layer.BackwardUsesMask, layer.UsesMemory, layer.MemoryMasked, layer.StateLink != Model.StateLink.None);
 }

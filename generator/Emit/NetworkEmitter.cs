@@ -404,47 +404,14 @@ internal static class NetworkEmitter
         {
             w.Line($"// Offsets into a scratch buffer (the network's state, or a shard's buffer of the same layout).");
             w.Line($"private const int Gradient = {state.Gradient}, Tape = {state.Tape}, DeltaA = {state.DeltaA}, DeltaB = {state.DeltaB}, Work = {state.Work}{(spec.TakesTokens ? $", Tokens = {state.Tokens}" : "")}{(Grouped(spec) ? $", GroupTapes = {state.GroupTapes}" : "")}{(spec.Masked ? $", {Names.MaskOffset} = {plan.MaskOffset}" : "")};");
-            EmitInitializers(w, spec);
+            w.Line();
+            using (w.Block("public static void InitializeWeights(Span<float> p, int seed)"))
+            {
+                w.Line("var random = new global::StaticRnn.SeededRandom(seed);");
+                StackCode.WeightInitializers(w, spec.Layers);
+            }
             EmitSamplePasses(w, spec, plan);
-            for (int i = 0; i < spec.Layers.Count; i++)
-            {
-                LayerSpec layer = spec.Layers[i];
-                w.Line();
-                EmitterCatalog.For(layer).Emit(new LayerContext(w, layer, plan.Layers[i], Names.Layer(i), NeedsInputGradient: i > 0, Grouped: Grouped(spec)));
-            }
-        }
-    }
-
-    private static void EmitInitializers(SourceWriter w, NetworkSpec spec)
-    {
-        w.Line();
-        using (w.Block("public static void InitializeWeights(Span<float> p, int seed)"))
-        {
-            w.Line("var random = new global::StaticRnn.SeededRandom(seed);");
-            foreach (LayerSpec layer in spec.Layers)
-            {
-                foreach (WeightSpec weight in layer.Weights)
-                {
-                    string slice = $"p.Slice({weight.Offset}, {weight.Length})";
-                    const string init = "global::StaticRnn.Initializers";
-                    if (weight.Init == WeightInit.UnitForgetBias)
-                    {
-                        int units = weight.Length / 4;
-                        w.Line($"{init}.Constant({slice}, 0f); // {weight.Name}: zeros, except the forget gate (unit_forget_bias)");
-                        w.Line($"{init}.Constant(p.Slice({weight.Offset + units}, {units}), 1f);");
-                        continue;
-                    }
-                    string call = weight.Init switch
-                    {
-                        WeightInit.GlorotUniform => $"{init}.GlorotUniform({slice}, {weight.FanIn}, {weight.FanOut}, random);",
-                        WeightInit.Orthogonal => $"{init}.Orthogonal({slice}, {weight.Shape[0]}, {weight.Shape[1]}, random);",
-                        WeightInit.EmbeddingUniform => $"{init}.Uniform({slice}, -0.05, 0.05, random);",
-                        WeightInit.Ones => $"{init}.Constant({slice}, 1f);",
-                        _ => $"{init}.Constant({slice}, 0f);",
-                    };
-                    w.Line($"{call} // {weight.Name}");
-                }
-            }
+            StackCode.LayerKernels(w, spec, plan, Names.Layer, Grouped(spec));
         }
     }
 
@@ -656,14 +623,7 @@ internal static class NetworkEmitter
         bool dropout = spec.UsesRandom;
         using (w.Block($"private static void Forward(ref float p, ref float x, ref float tape{(dropout ? ", global::StaticRnn.SeededRandom? random" : "")})"))
         {
-            for (int i = 0; i < count; i++)
-            {
-                LayerPlan lp = plan.Layers[i];
-                string input = lp.InputIsNetworkInput ? "ref x" : $"ref Unsafe.Add(ref tape, {lp.InputOffset})";
-                string random = spec.Layers[i].UsesRandom ? ", random" : "";
-                string mask = spec.Layers[i].UsesMask ? $", ref Unsafe.Add(ref tape, {Names.MaskOffset})" : "";
-                w.Line($"{Names.Forward(Names.Layer(i))}(ref p, {input}, ref Unsafe.Add(ref tape, {lp.RegionOffset}){mask}{random});");
-            }
+            StackCode.ForwardCalls(w, spec, plan, Names.Layer, Names.MaskOffset);
         }
 
         if (grouped)
@@ -686,18 +646,7 @@ internal static class NetworkEmitter
         w.Line("/// <summary>One sample back through every layer, adding its parameter gradients to <paramref name=\"g\"/>.</summary>");
         using (w.Block("private static void Backward(ref float p, ref float s, ref float x, ref float tape, ref float g)"))
         {
-            w.Line("ref float deltaA = ref Unsafe.Add(ref s, DeltaA);");
-            w.Line("ref float deltaB = ref Unsafe.Add(ref s, DeltaB);");
-            w.Line("ref float work = ref Unsafe.Add(ref s, Work);");
-            for (int i = count - 1; i >= 0; i--)
-            {
-                LayerPlan lp = plan.Layers[i];
-                string input = lp.InputIsNetworkInput ? "ref x" : $"ref Unsafe.Add(ref tape, {lp.InputOffset})";
-                string dyRef = i % 2 == 0 ? "ref deltaA" : "ref deltaB";
-                string dx = i > 0 ? (i % 2 == 0 ? ", ref deltaB" : ", ref deltaA") : "";
-                string mask = spec.Layers[i].BackwardUsesMask ? $", ref Unsafe.Add(ref tape, {Names.MaskOffset})" : "";
-                w.Line($"{Names.Backward(Names.Layer(i))}(ref p, {input}, ref Unsafe.Add(ref tape, {lp.RegionOffset}), {dyRef}, ref g{dx}, ref work{mask});");
-            }
+            StackCode.BackwardCalls(w, spec, plan, Names.Layer, Names.MaskOffset);
         }
     }
 

@@ -97,8 +97,9 @@ internal sealed class ShapeChecks
     private readonly string _previous;
     private readonly LayerSpec? _previousLayer;
 
-    public ShapeChecks(LayerSpec layer, int[] input, string label, string previous, LayerSpec? previousLayer, List<Problem> problems)
+    public ShapeChecks(LayerSpec layer, int[] input, string label, string previous, LayerSpec? previousLayer, List<Problem> problems, string? memory = null)
     {
+        Memory = memory ?? "the encoder's output";
         _layer = layer;
         Input = input;
         _label = label;
@@ -109,6 +110,9 @@ internal sealed class ShapeChecks
 
     /// <summary>The per-sample input shape: (features) or (timesteps, features).</summary>
     public int[] Input { get; }
+
+    /// <summary>How messages name what a Seq2Seq decoder layer attends over: the encoder's last layer.</summary>
+    public string Memory { get; }
 
     /// <summary>The last input axis.</summary>
     public int Features => Input[Input.Length - 1];
@@ -123,19 +127,25 @@ internal sealed class ShapeChecks
     /// True unless <paramref name="heads"/> × T × T attention weights of this (timesteps, features) input would pass the
     /// working-memory limit, in which case SRNN003 says so (and no offset arithmetic can overflow later).
     /// </summary>
-    public bool AttentionFits(int heads)
+    public bool AttentionFits(int heads) => AttentionFits(heads, Input[0]);
+
+    /// <summary>As <see cref="AttentionFits(int)"/> for queries of this input over <paramref name="keys"/> keys.</summary>
+    public bool AttentionFits(int heads, int keys)
     {
-        long weights = (long)heads * Input[0] * Input[0];
+        long weights = (long)heads * Input[0] * keys;
         if (weights <= NetworkBuilder.MaxWorkingMemory)
         {
             return true;
         }
-        Fail($"{heads.ToString(CultureInfo.InvariantCulture)} × {Input[0].ToString(CultureInfo.InvariantCulture)} × {Input[0].ToString(CultureInfo.InvariantCulture)} attention weights per sample ({weights.ToString(CultureInfo.InvariantCulture)} floats) pass the limit of {NetworkBuilder.MaxWorkingMemory.ToString(CultureInfo.InvariantCulture)}; shorten the sequence");
+        Fail($"{heads.ToString(CultureInfo.InvariantCulture)} × {Input[0].ToString(CultureInfo.InvariantCulture)} × {keys.ToString(CultureInfo.InvariantCulture)} attention weights per sample ({weights.ToString(CultureInfo.InvariantCulture)} floats) pass the limit of {NetworkBuilder.MaxWorkingMemory.ToString(CultureInfo.InvariantCulture)}; shorten the sequence");
         return false;
     }
 
     /// <summary>An SRNN003 problem about the shape: <c>{label}: {message}</c>.</summary>
     public void Fail(string message) => _problems.Add(new Problem(DiagnosticIds.BadArgument, ProblemTarget.Layer, _layer.Index, $"{_label}: {message}"));
+
+    /// <summary>A problem <paramref name="id"/> whose message continues the layer's label: <c>{label} {message}</c>.</summary>
+    public void Report(string id, string message) => _problems.Add(new Problem(id, ProblemTarget.Layer, _layer.Index, $"{_label} {message}"));
 
     private bool Rank(int expectedNdim)
     {

@@ -33,6 +33,21 @@ internal abstract record LayerSpec
     /// <summary>Whether this layer's input carries a padding mask (set by the builder; see <see cref="KeepsMask"/>).</summary>
     public bool InputMasked { get; init; }
 
+    /// <summary>
+    /// In the decoder of a Seq2Seq model, the encoder's output shape (timesteps, features) that this layer attends over
+    /// (set by the builder for a layer that <see cref="AttendsMemory"/>); empty everywhere else.
+    /// </summary>
+    public EquatableArray<int> MemoryShape { get; init; } = EquatableArray<int>.Empty;
+
+    /// <summary>Whether the encoder's output that this layer attends over carries a padding mask.</summary>
+    public bool MemoryMasked { get; init; }
+
+    /// <summary>Whether the layer attends over the encoder's output (its kernels take it, and its gradient in backward).</summary>
+    public bool UsesMemory => MemoryShape.Count > 0;
+
+    /// <summary>How this recurrent layer connects the stacks of a Seq2Seq model (set by the builder).</summary>
+    public StateLink StateLink { get; init; }
+
     /// <summary>Whether this layer's products are emitted unrolled (false past the code-size budget: SRNN008).</summary>
     public bool Unrolled { get; init; } = true;
 
@@ -123,6 +138,24 @@ internal abstract record LayerSpec
     /// <summary>Whether the layer draws random numbers in training (dropout).</summary>
     public virtual bool UsesRandom => false;
 
+    /// <summary>
+    /// Whether, in the decoder of a Seq2Seq model, this layer attends over the encoder's output (Attention, and
+    /// TransformerDecoder, which needs it: see <see cref="NeedsMemory"/>).
+    /// </summary>
+    public virtual bool AttendsMemory => false;
+
+    /// <summary>Whether the layer is only meaningful with an encoder output to attend over (a Transformer decoder block).</summary>
+    public virtual bool NeedsMemory => false;
+
+    /// <summary>Whether the layer is SimpleRNN, LSTM or GRU (or a Bidirectional one): the layers whose states link the stacks of a Seq2Seq model.</summary>
+    public virtual bool IsRecurrent => false;
+
+    /// <summary>
+    /// Why output row t of this layer depends on input rows after t, or null when it does not. A decoder layer must be causal:
+    /// training feeds it the whole target sequence at once, decoding one step at a time.
+    /// </summary>
+    public virtual string? LooksAhead => null;
+
     /// <summary>Whether <c>ReturnSequences = true</c> on this layer gives a time axis (the fix SRNN002 suggests).</summary>
     public virtual bool CanReturnSequences => false;
 
@@ -147,6 +180,16 @@ internal abstract record LayerSpec
         r[r.Length - 1] = last;
         return r;
     }
+}
+
+/// <summary>How a recurrent layer links the two stacks of a Seq2Seq model.</summary>
+internal enum StateLink
+{
+    None,
+    /// <summary>The encoder's last recurrent layer: its final states seed the decoder; its backward pass takes their gradient.</summary>
+    SeedsDecoder,
+    /// <summary>The decoder's first recurrent layer: starts from the encoder's final states; its backward pass gives their gradient.</summary>
+    SeededByEncoder,
 }
 
 /// <summary>A row of recurrent state that a stateful network carries between calls: where the layer reads it and where it ends.</summary>

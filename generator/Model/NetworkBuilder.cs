@@ -12,6 +12,13 @@ internal sealed record BuildResult(NetworkSpec? Spec, EquatableArray<Problem> Pr
 }
 
 /// <summary>
+/// Where a stack of a Seq2Seq model is built: the Keras name counters it continues (the decoder's layers are named after
+/// the encoder's, as Keras names the layers of one functional model), and for the decoder the encoder's output shape that
+/// its attention layers attend over, whether that output is masked, and how messages name the encoder's last layer.
+/// </summary>
+internal sealed record StackContext(KerasNamer Namer, bool IsDecoder, EquatableArray<int> Memory, bool MemoryMasked, string MemoryLabel);
+
+/// <summary>
 /// Shape inference, parameter counting and Keras naming: the single source of truth that the generator emits from
 /// and the analyzers check with. It walks the layers once, in order, and asks each layer's spec for what is its own
 /// (arguments, output shape, weights); everything kind-independent (names, limits, offsets, budgets) happens here.
@@ -33,7 +40,7 @@ internal static class NetworkBuilder
     /// <summary>Largest working memory of one shard, in floats (1 GiB): parameters, gradient, tape and scratch.</summary>
     public const int MaxWorkingMemory = 1 << 28;
 
-    public static BuildResult Build(NetworkDecl decl)
+    public static BuildResult Build(NetworkDecl decl, StackContext? stack = null)
     {
         var problems = new List<Problem>();
         var layers = new List<LayerSpec>();
@@ -74,7 +81,7 @@ internal static class NetworkBuilder
                 $"'{decl.ClassName}': Loss = {Count((int)decl.Loss)} is not a Loss value; use MeanSquaredError, BinaryCrossentropy, SparseCategoricalCrossentropy or CategoricalCrossentropy"));
         }
 
-        var namer = new KerasNamer();
+        var namer = stack?.Namer ?? new KerasNamer();
         var usedNames = new Dictionary<string, int>(StringComparer.Ordinal);
         int[] shape = inputShape;
         string previous = "the input";
@@ -103,6 +110,27 @@ internal static class NetworkBuilder
                 usedNames[name] = layer.Index;
             }
             layer.Validate(new LayerChecks(layer, label, inputShape, decl.Stateful, problems));
+            if (stack is { IsDecoder: true } && layer.AttendsMemory)
+            {
+                if (stack.MemoryLabel.Length == 0)
+                {
+                    // The encoder has errors of its own: check the rest of this layer as if it attended over itself.
+                }
+                else if (stack.Memory.Count != 2)
+                {
+                    problems.Add(new Problem(DiagnosticIds.NothingToAttend, ProblemTarget.Layer, layer.Index,
+                        $"{label} attends over the encoder's output sequence, but {stack.MemoryLabel} returns only its last state {KerasShape(stack.Memory)}; set ReturnSequences = true on it"));
+                }
+                else
+                {
+                    layer = layer with { MemoryShape = stack.Memory, MemoryMasked = stack.MemoryMasked };
+                }
+            }
+            else if (layer.NeedsMemory && stack is not { IsDecoder: true })
+            {
+                problems.Add(new Problem(DiagnosticIds.NothingToAttend, ProblemTarget.Layer, layer.Index,
+                    $"{label} attends over an encoder's output, so it belongs in the Decoder of a [Seq2Seq] model; in a [Sequential] network use [TransformerEncoder(..., Causal = true)]"));
+            }
 
             if (!shapeKnown || problems.Count > before)
             {
@@ -111,7 +139,7 @@ internal static class NetworkBuilder
                 continue;
             }
 
-            int[]? outShape = layer.InferOutputShape(new ShapeChecks(layer, shape, label, previous, previousLayer, problems));
+            int[]? outShape = layer.InferOutputShape(new ShapeChecks(layer, shape, label, previous, previousLayer, problems, stack?.MemoryLabel));
             if (outShape is null)
             {
                 shapeKnown = false;

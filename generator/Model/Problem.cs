@@ -32,6 +32,11 @@ internal static class DiagnosticIds
     public const string EmbeddingPlacement = "SRNN007";
     public const string CodeSizeBudget = "SRNN008";
     public const string NotYetGenerated = "SRNN009";
+    public const string Seq2SeqStacks = "SRNN010";
+    public const string StacksDoNotFit = "SRNN011";
+    public const string NothingToAttend = "SRNN012";
+    public const string DecoderOutput = "SRNN013";
+    public const string DecoderLooksAhead = "SRNN014";
     public const string Summary = "SRNN100";
 
     /// <summary>Where the help pages live: the repository's docs/diagnostics folder.</summary>
@@ -59,6 +64,16 @@ internal static class DiagnosticIds
             "Products too large to unroll are emitted as loops: still correct, somewhat slower."),
         new DiagnosticKind(NotYetGenerated, "Layer or option not generated yet", Usage, ProblemSeverity.Error,
             "Shapes and counts are checked for every Keras layer of the API, but code is generated only for the layers listed in the README."),
+        new DiagnosticKind(Seq2SeqStacks, "Seq2Seq model needs an Encoder and a Decoder stack over token ids", Usage, ProblemSeverity.Error,
+            "A [Seq2Seq] class holds two nested partial classes, Encoder and Decoder, each a [Sequential] stack whose first layer embeds token ids."),
+        new DiagnosticKind(StacksDoNotFit, "Encoder and decoder do not fit together", Shape, ProblemSeverity.Error,
+            "The encoder's final states seed the decoder's first recurrent layer, which needs the same kind of state and as many units; attention needs queries as wide as the encoder's output."),
+        new DiagnosticKind(NothingToAttend, "Nothing connects the decoder to the encoder", Shape, ProblemSeverity.Error,
+            "A decoder attention needs the encoder's output sequence; a decoder needs attention or an encoder state to see the source at all."),
+        new DiagnosticKind(DecoderOutput, "Decoder does not end in per-step classes", Shape, ProblemSeverity.Error,
+            "The decoder predicts one target token per step: it ends in a softmax Dense layer over its own vocabulary, one row per step."),
+        new DiagnosticKind(DecoderLooksAhead, "Decoder layer looks at later steps", Shape, ProblemSeverity.Error,
+            "Training feeds the decoder the whole target sequence at once and decoding produces it one step at a time, so each step may depend only on the steps before it."),
         new DiagnosticKind(Summary, "Network summary", Parameters, ProblemSeverity.Info,
             "Total and per-layer parameter counts, as Keras model.summary() gives them."),
     };
@@ -96,6 +111,8 @@ internal enum ProblemTarget
     Sequential,
     /// <summary>The layer attribute at <see cref="Problem.LayerIndex"/>.</summary>
     Layer,
+    /// <summary>The <c>[Seq2Seq]</c> attribute.</summary>
+    Seq2Seq,
 }
 
 /// <summary>

@@ -78,7 +78,7 @@ internal static class NetworkParser
         {
             // Only a class that lacks 'partial' itself has the one-keyword fix; static, generic or nested ones need a decision.
             problems.Add(new Problem(DiagnosticIds.NotPartial, ProblemTarget.Class, -1, notPartial,
-                Fix: type.TypeKind == TypeKind.Class && !type.IsRecord && !type.IsStatic && !type.IsGenericType && !type.IsFileLocal && !IsPartial(type) ? FixKinds.MakePartial : null));
+                Fix: CanMakePartial(type) ? FixKinds.MakePartial : null));
         }
 
         var layers = LayerAttributes(type);
@@ -161,7 +161,11 @@ internal static class NetworkParser
         };
     }
 
-    private static T Named<T>(AttributeData attribute, string name, T fallback)
+    /// <summary>Whether adding 'partial' to the class itself is all it takes (static, generic or nested ones need a decision).</summary>
+    public static bool CanMakePartial(INamedTypeSymbol type)
+        => type.TypeKind == TypeKind.Class && !type.IsRecord && !type.IsStatic && !type.IsGenericType && !type.IsFileLocal && !IsPartial(type);
+
+    public static T Named<T>(AttributeData attribute, string name, T fallback)
     {
         foreach (KeyValuePair<string, TypedConstant> pair in attribute.NamedArguments)
         {
@@ -226,7 +230,7 @@ internal static class NetworkParser
         => type.DeclaringSyntaxReferences.Length > 0
             && type.DeclaringSyntaxReferences.All(r => r.GetSyntax() is TypeDeclarationSyntax d && d.Modifiers.Any(SyntaxKind.PartialKeyword));
 
-    private static HierarchyInfo Hierarchy(INamedTypeSymbol type)
+    public static HierarchyInfo Hierarchy(INamedTypeSymbol type)
     {
         string ns = type.ContainingNamespace is { IsGlobalNamespace: false } n ? n.ToDisplayString() : "";
         var outers = new List<string>();

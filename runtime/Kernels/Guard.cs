@@ -40,15 +40,39 @@ public static class Guard
     }
 
     /// <summary>Every token id in [0, <paramref name="vocabulary"/>).</summary>
-    public static void Tokens(ReadOnlySpan<int> inputs, int vocabulary)
+    public static void Tokens(ReadOnlySpan<int> inputs, int vocabulary) => Tokens(inputs, vocabulary, nameof(inputs));
+
+    /// <summary>Every token id of <paramref name="paramName"/> in [0, <paramref name="vocabulary"/>).</summary>
+    public static void Tokens(ReadOnlySpan<int> ids, int vocabulary, string paramName)
     {
-        for (int i = 0; i < inputs.Length; i++)
+        for (int i = 0; i < ids.Length; i++)
         {
-            if ((uint)inputs[i] >= (uint)vocabulary)
+            if ((uint)ids[i] >= (uint)vocabulary)
             {
-                throw new ArgumentException($"inputs[{i}] is {inputs[i]}; token ids must be in [0, {vocabulary}).", nameof(inputs));
+                throw new ArgumentException($"{paramName}[{i}] is {ids[i]}; token ids must be in [0, {vocabulary}).", paramName);
             }
         }
+    }
+
+    /// <summary>
+    /// Checks a sequence-to-sequence call: the batch size, <paramref name="sourceLength"/> ids per source and
+    /// <paramref name="targetLength"/> per target (or decoder input, or output), each id within its vocabulary.
+    /// </summary>
+    public static void Sequences(ReadOnlySpan<int> sources, ReadOnlySpan<int> targets, int batchSize, int sourceLength, int targetLength,
+        int sourceVocabulary, int targetVocabulary, string targetsName = "targets")
+    {
+        BatchSize(batchSize);
+        PerSample(sources.Length, batchSize, sourceLength, "sources", "SourceLength");
+        PerSample(targets.Length, batchSize, targetLength, targetsName, "TargetLength");
+        Tokens(sources, sourceVocabulary, "sources");
+        Tokens(targets, targetVocabulary, targetsName);
+    }
+
+    /// <summary>Checks the sizes of a call that writes <paramref name="perSample"/> values per sample of a batch into <paramref name="paramName"/>.</summary>
+    public static void Output(int length, int batchSize, int perSample, string paramName, string sizeName)
+    {
+        BatchSize(batchSize);
+        PerSample(length, batchSize, perSample, paramName, sizeName);
     }
 
     /// <summary>Targets valid for <paramref name="loss"/>: finite; class indices in range for the sparse loss.</summary>

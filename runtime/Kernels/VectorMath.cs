@@ -150,4 +150,18 @@ public static class VectorMath
             g[i] = y[i] * (g[i] - dot);
         }
     }
+
+    /// <summary>The index of the largest value (the first one on a tie): greedy decoding's choice of token.</summary>
+    public static int ArgMax(ReadOnlySpan<float> values)
+    {
+        int best = 0;
+        for (int i = 1; i < values.Length; i++)
+        {
+            if (values[i] > values[best])
+            {
+                best = i;
+            }
+        }
+        return best;
+    }
 }

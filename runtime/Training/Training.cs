@@ -3,6 +3,19 @@ using System.Runtime.CompilerServices;
 
 namespace StaticRnn;
 
+/// <summary>One kind of samples for the shared training loop: how to gather a batch, train on it, and evaluate a range.</summary>
+internal interface IFitData
+{
+    /// <summary>Copies sample <paramref name="sample"/> into slot <paramref name="slot"/> of the batch.</summary>
+    void Gather(int slot, int sample);
+
+    /// <summary>One optimizer step on the first <paramref name="count"/> slots; returns the batch loss.</summary>
+    float TrainStep(int count, IOptimizer optimizer);
+
+    /// <summary>Mean loss over samples [first, first + count), in batches of <paramref name="batchSize"/>.</summary>
+    float Evaluate(int first, int count, int batchSize);
+}
+
 /// <summary>The Keras-style training loop behind every generated network's <c>Fit</c> and <c>Evaluate</c>.</summary>
 public static class Training
 {
@@ -36,16 +49,7 @@ public static class Training
         int samples = CountSamples<TNet>(inputs, targets);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(epochs);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
-        if (!(validationSplit >= 0 && validationSplit < 1))
-        {
-            throw new ArgumentOutOfRangeException(nameof(validationSplit), validationSplit, "validationSplit must be in [0, 1).");
-        }
-        int trainCount = (int)Math.Floor(samples * (1.0 - validationSplit));
-        int validationCount = samples - trainCount;
-        if (trainCount == 0 || (validationSplit > 0 && validationCount == 0))
-        {
-            throw new ArgumentException($"{samples} samples are too few to split into training and validation sets with validationSplit = {validationSplit}.", nameof(validationSplit));
-        }
+        int trainCount = TrainCount(samples, validationSplit);
         if (TNet.Vocabulary > 0)
         {
             Kernels.Guard.Tokens(inputs, TNet.Vocabulary);
@@ -55,13 +59,19 @@ public static class Training
             Losses.ValidateInputs(inputs, nameof(inputs));
         }
         Losses.ValidateTargets(TNet.Loss, targets, TNet.OutputShape[^1], nameof(targets));
+        var data = new NetworkBatches<TNet>(network, inputs, targets, Math.Min(batchSize, trainCount));
+        return Loop(network, ref data, trainCount, samples - trainCount, epochs, batchSize, optimizer, shuffle, verbose, log, seed);
+    }
+
+    /// <summary>The epochs of <c>Fit</c> over any kind of samples: shuffling, batching, progress lines and the validation loss.</summary>
+    internal static History Loop<TData>(object network, ref TData data, int trainCount, int validationCount, int epochs, int batchSize,
+        IOptimizer? optimizer, bool shuffle, int verbose, TextWriter? log, int? seed)
+        where TData : IFitData, allows ref struct
+    {
         optimizer ??= s_defaultOptimizers.GetValue(network, static _ => new RmsProp());
         int fitCall = s_fitCalls.GetOrCreateValue(network).Value++;
         log ??= Console.Out;
-        int inSize = TNet.InputSize, tSize = TNet.TargetSize;
         int batch = Math.Min(batchSize, trainCount);
-        var batchX = new float[batch * inSize];
-        var batchY = new float[batch * tSize];
         var order = new int[trainCount];
         for (int i = 0; i < order.Length; i++)
         {
@@ -84,11 +94,9 @@ public static class Training
                 int count = Math.Min(batch, trainCount - first);
                 for (int k = 0; k < count; k++)
                 {
-                    int s = order[first + k];
-                    inputs.Slice(s * inSize, inSize).CopyTo(batchX.AsSpan(k * inSize));
-                    targets.Slice(s * tSize, tSize).CopyTo(batchY.AsSpan(k * tSize));
+                    data.Gather(k, order[first + k]);
                 }
-                float loss = network.TrainStep(batchX.AsSpan(0, count * inSize), batchY.AsSpan(0, count * tSize), count, optimizer);
+                float loss = data.TrainStep(count, optimizer);
                 if (!float.IsFinite(loss))
                 {
                     throw new InvalidOperationException($"Epoch {epoch}, step {step + 1}: the loss became {loss}. Lower the learning rate or check the data.");
@@ -96,9 +104,7 @@ public static class Training
                 lossSum += (double)loss * count;
             }
             float epochLoss = (float)(lossSum / trainCount);
-            float? validationLoss = validationCount > 0
-                ? Evaluate(network, inputs[(trainCount * inSize)..], targets[(trainCount * tSize)..], batchSize)
-                : null;
+            float? validationLoss = validationCount > 0 ? data.Evaluate(trainCount, validationCount, batchSize) : null;
             history.Add(epochLoss, validationLoss);
             if (verbose > 0)
             {
@@ -108,6 +114,27 @@ public static class Training
             }
         }
         return history;
+    }
+
+    /// <summary>The samples <c>Fit</c> trains a network on: float rows of inputs and targets.</summary>
+    private ref struct NetworkBatches<TNet>(TNet network, ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int batch) : IFitData
+        where TNet : IStaticNetwork<TNet>
+    {
+        private readonly ReadOnlySpan<float> _inputs = inputs, _targets = targets;
+        private readonly float[] _batchX = new float[batch * TNet.InputSize], _batchY = new float[batch * TNet.TargetSize];
+
+        public readonly void Gather(int slot, int sample)
+        {
+            int inSize = TNet.InputSize, tSize = TNet.TargetSize;
+            _inputs.Slice(sample * inSize, inSize).CopyTo(_batchX.AsSpan(slot * inSize));
+            _targets.Slice(sample * tSize, tSize).CopyTo(_batchY.AsSpan(slot * tSize));
+        }
+
+        public readonly float TrainStep(int count, IOptimizer optimizer)
+            => network.TrainStep(_batchX.AsSpan(0, count * TNet.InputSize), _batchY.AsSpan(0, count * TNet.TargetSize), count, optimizer);
+
+        public readonly float Evaluate(int first, int count, int batchSize)
+            => Training.Evaluate(network, _inputs.Slice(first * TNet.InputSize, count * TNet.InputSize), _targets.Slice(first * TNet.TargetSize, count * TNet.TargetSize), batchSize);
     }
 
     /// <summary>Mean loss over all samples (batches weighted by their size), like Keras <c>model.evaluate</c>.</summary>
@@ -136,6 +163,24 @@ public static class Training
             result[i] = targets[i];
         }
         return result;
+    }
+
+    /// <summary>
+    /// The samples that train: Keras holds out the last <paramref name="validationSplit"/> (taken before shuffling, the
+    /// <c>floor</c> of the rest trains); both parts must be non-empty.
+    /// </summary>
+    internal static int TrainCount(int samples, double validationSplit)
+    {
+        if (!(validationSplit >= 0 && validationSplit < 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(validationSplit), validationSplit, "validationSplit must be in [0, 1).");
+        }
+        int trainCount = (int)Math.Floor(samples * (1.0 - validationSplit));
+        if (trainCount == 0 || (validationSplit > 0 && samples - trainCount == 0))
+        {
+            throw new ArgumentException($"{samples} samples are too few to split into training and validation sets with validationSplit = {validationSplit}.", nameof(validationSplit));
+        }
+        return trainCount;
     }
 
     private static int CountSamples<TNet>(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets) where TNet : IStaticNetwork<TNet>

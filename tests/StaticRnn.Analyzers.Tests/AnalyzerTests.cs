@@ -231,17 +231,166 @@ public class AnalyzerTests
         new DiagnosticResult("SRNN003", DiagnosticSeverity.Error).WithLocation(0)
             .WithArguments("Layer 1 'transformer_encoder' (TransformerEncoder): 2 × 20000 × 20000 attention weights per sample (800000000 floats) pass the limit of 268435456; shorten the sequence"));
 
-    [Fact]
-    public Task Srnn009Seq2SeqIsNotGeneratedYet() => Verify.Analyzer("""
-        [{|#0:Seq2Seq|}]
-        public partial class Translator
-        {
+    private const string Encoder = """
+            [Sequential(12)]
+            [Embedding(30, 16, MaskZero = true)]
+            [Lstm(8, ReturnSequences = true, Bidirectional = true)]
             public partial class Encoder;
+        """;
+
+    [Fact]
+    public Task ValidSeq2SeqHasNoDiagnosticsButItsSummary() => Verify.Analyzer($$"""
+        [{|#0:Seq2Seq(StartToken = 1, EndToken = 2)|}]
+        public partial class Speller
+        {
+        {{Encoder}}
+            [{|#1:Sequential(10)|}]
+            [Embedding(40, 16, MaskZero = true)]
+            [Lstm(16, ReturnSequences = true)]
+            [Attention(ConcatenateQuery = true)]
+            [Dense(40, Activation = Activation.Softmax)]
+            public partial class Decoder;
+        }
+        """, true,
+        new DiagnosticResult("SRNN100", DiagnosticSeverity.Info).WithLocation(0)
+            .WithArguments("'Speller': 6152 parameters, encoder 2080 (embedding 480, bidirectional 1600) + decoder 4072 (embedding_1 640, lstm_1 2112, attention 0, dense 1320)"),
+        new DiagnosticResult("SRNN100", DiagnosticSeverity.Info).WithSpan(5, 6, 5, 20)
+            .WithArguments("'Encoder': 2080 parameters (embedding 480, bidirectional 1600); input (12,), output (12, 16)"),
+        new DiagnosticResult("SRNN100", DiagnosticSeverity.Info).WithLocation(1)
+            .WithArguments("'Decoder': 4072 parameters (embedding_1 640, lstm_1 2112, attention 0, dense 1320); input (10,), output (10, 40)"));
+
+    [Fact]
+    public Task Srnn010MissingDecoderStack() => Verify.Analyzer($$"""
+        [{|#0:Seq2Seq|}]
+        public partial class Speller
+        {
+        {{Encoder}}
+        }
+        """, false,
+        new DiagnosticResult("SRNN010", DiagnosticSeverity.Error).WithLocation(0)
+            .WithArguments("'Speller' has no nested class Decoder; declare its stack inside 'Speller', e.g. [Sequential(targetLength)] [Embedding(targetVocabulary, 64, MaskZero = true)] [Lstm(128, ReturnSequences = true)] [Attention] [Dense(targetVocabulary, Activation = Activation.Softmax)] public partial class Decoder;"));
+
+    [Fact]
+    public Task Srnn011StateSizeNamesBothLayersAndTheUnits() => Verify.Analyzer($$"""
+        [Seq2Seq]
+        public partial class Speller
+        {
+        {{Encoder}}
+            [Sequential(10)]
+            [Embedding(40, 16)]
+            [{|#0:Lstm(12, ReturnSequences = true)|}]
+            [Dense(40, Activation = Activation.Softmax)]
             public partial class Decoder;
         }
         """, false,
-        new DiagnosticResult("SRNN009", DiagnosticSeverity.Error).WithLocation(0)
-            .WithArguments("'Translator': sequence-to-sequence models ([Seq2Seq]) are not generated yet; declare the encoder and decoder as [Sequential] networks for now"));
+        new DiagnosticResult("SRNN011", DiagnosticSeverity.Error).WithLocation(0)
+            .WithArguments("Layer 2 'lstm_1' (LSTM) has 12 units but starts from the final states of the encoder's layer 2 'bidirectional' (Bidirectional), which are 16 wide (both directions of 8, concatenated); give it 16 units"));
+
+    [Fact]
+    public Task Srnn011StateKindsDiffer() => Verify.Analyzer($$"""
+        [Seq2Seq]
+        public partial class Speller
+        {
+        {{Encoder}}
+            [Sequential(10)]
+            [Embedding(40, 16)]
+            [{|#0:Gru(16, ReturnSequences = true)|}]
+            [Attention]
+            [Dense(40, Activation = Activation.Softmax)]
+            public partial class Decoder;
+        }
+        """, false,
+        new DiagnosticResult("SRNN011", DiagnosticSeverity.Error).WithLocation(0)
+            .WithArguments("Layer 2 'gru' (GRU) starts from the final states of the encoder's layer 2 'bidirectional' (Bidirectional), but an LSTM carries h and c while a GRU carries only h; use the same kind of layer on both sides (LSTM with LSTM; GRU or SimpleRNN with GRU or SimpleRNN)"));
+
+    [Fact]
+    public Task Srnn011AttentionWidthsDiffer() => Verify.Analyzer("""
+        [Seq2Seq]
+        public partial class Speller
+        {
+            [Sequential(12)]
+            [Embedding(30, 16)]
+            [Gru(24, ReturnSequences = true)]
+            public partial class Encoder;
+
+            [Sequential(10)]
+            [Embedding(40, 16)]
+            [{|#0:Attention|}]
+            [Dense(40, Activation = Activation.Softmax)]
+            public partial class Decoder;
+        }
+        """, false,
+        new DiagnosticResult("SRNN011", DiagnosticSeverity.Error).WithLocation(0)
+            .WithArguments("Layer 2 'attention' (Attention) attends over the encoder's output of 24 features with queries of 16 features; dot scores need equal widths: give the layer before it 24 units, or the encoder's last layer 16"));
+
+    [Fact]
+    public Task Srnn012AttentionOverAnEncoderThatReturnsItsLastState() => Verify.Analyzer("""
+        [Seq2Seq]
+        public partial class Speller
+        {
+            [Sequential(12)]
+            [Embedding(30, 16)]
+            [Gru(24)]
+            public partial class Encoder;
+
+            [Sequential(10)]
+            [Embedding(40, 16)]
+            [Gru(24, ReturnSequences = true)]
+            [{|#0:Attention|}]
+            [Dense(40, Activation = Activation.Softmax)]
+            public partial class Decoder;
+        }
+        """, false,
+        new DiagnosticResult("SRNN012", DiagnosticSeverity.Error).WithLocation(0)
+            .WithArguments("Layer 3 'attention' (Attention) attends over the encoder's output sequence, but the encoder's layer 2 'gru' (GRU) returns only its last state (None, 24); set ReturnSequences = true on it"));
+
+    [Fact]
+    public Task Srnn012TransformerDecoderOutsideASeq2SeqModel() => Verify.Analyzer("""
+        [Sequential(10)]
+        [Embedding(40, 16)]
+        [{|#0:TransformerDecoder(2, 8, 32)|}]
+        public partial class Alone;
+        """, false,
+        new DiagnosticResult("SRNN012", DiagnosticSeverity.Error).WithLocation(0)
+            .WithArguments("Layer 2 'transformer_decoder' (TransformerDecoder) attends over an encoder's output, so it belongs in the Decoder of a [Seq2Seq] model; in a [Sequential] network use [TransformerEncoder(..., Causal = true)]"));
+
+    [Fact]
+    public Task Srnn013DecoderWithoutPerStepClasses() => Verify.Analyzer($$"""
+        [Seq2Seq]
+        public partial class Speller
+        {
+        {{Encoder}}
+            [Sequential(10)]
+            [Embedding(40, 16)]
+            [Lstm(16, ReturnSequences = true)]
+            [Attention]
+            [{|#0:Dense(39, Activation = Activation.Softmax)|}]
+            public partial class Decoder;
+        }
+        """, false,
+        new DiagnosticResult("SRNN013", DiagnosticSeverity.Error).WithLocation(0)
+            .WithArguments("Layer 4 'dense' (Dense) ends the decoder with (None, 10, 39), but each step predicts one of the 40 target tokens that Layer 1 'embedding_1' (Embedding) reads; end the decoder with [Dense(40, Activation = Activation.Softmax)] after layers that return every step"));
+
+    [Fact]
+    public Task Srnn014BidirectionalDecoderLayer() => Verify.Analyzer($$"""
+        [Seq2Seq]
+        public partial class Speller
+        {
+            [Sequential(12)]
+            [Embedding(30, 16)]
+            [Gru(16, ReturnSequences = true)]
+            public partial class Encoder;
+
+            [Sequential(10)]
+            [Embedding(40, 16)]
+            [{|#0:Gru(8, ReturnSequences = true, Bidirectional = true)|}]
+            [Attention]
+            [Dense(40, Activation = Activation.Softmax)]
+            public partial class Decoder;
+        }
+        """, false,
+        new DiagnosticResult("SRNN014", DiagnosticSeverity.Error).WithLocation(0)
+            .WithArguments("Layer 2 'bidirectional' (Bidirectional) cannot be in a decoder: its backward direction reads the steps after each one; remove Bidirectional = true. Each decoder step may depend only on the steps before it, because decoding produces the target one step at a time"));
 
     [Fact]
     public Task Srnn009StatefulBidirectionalIsNotGeneratedYet() => Verify.Analyzer("""

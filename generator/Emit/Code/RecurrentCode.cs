@@ -62,13 +62,37 @@ internal static partial class Code
     /// Start of a recurrent backward pass: dh holds the gradient flowing into the last step, which is the output's
     /// gradient when only the last step is returned, else zero (each step's own output gradient is added per step).
     /// </summary>
-    internal static void InitialDh(SourceWriter w, bool sequence, int blocks)
+    internal static void InitialDh(SourceWriter w, RecurrentSpec layer, int blocks)
     {
+        bool sequence = layer.ReturnSequences, seeds = layer.StateLink == StateLink.SeedsDecoder;
+        if (seeds)
+        {
+            w.Line($"// The final state also seeds the decoder: its gradient from there starts the way back.");
+        }
         for (int k = 0; k < blocks; k++)
         {
+            string fromDecoder = $"Vector256.LoadUnsafe(ref {Names.StateGradient}, {8 * k})";
             w.Line(sequence
-                ? $"Vector256<float>.Zero.StoreUnsafe(ref dh, {8 * k});"
-                : $"Vector256.LoadUnsafe(ref dy, {8 * k}).StoreUnsafe(ref dh, {8 * k}); // only the last step is an output");
+                ? (seeds ? $"{fromDecoder}.StoreUnsafe(ref dh, {8 * k});" : $"Vector256<float>.Zero.StoreUnsafe(ref dh, {8 * k});")
+                : $"{(seeds ? $"({fromDecoder} + Vector256.LoadUnsafe(ref dy, {8 * k}))" : $"Vector256.LoadUnsafe(ref dy, {8 * k})")}.StoreUnsafe(ref dh, {8 * k}); // only the last step is an output");
+        }
+    }
+
+    /// <summary>
+    /// After the time loop of the decoder's first recurrent layer: dh (and dc) now hold d loss / d its initial states, which
+    /// are the encoder's final states; they go to the state gradient rows.
+    /// </summary>
+    internal static void InitialStateGradient(SourceWriter w, RecurrentSpec layer, int stride, bool cell)
+    {
+        if (layer.StateLink != StateLink.SeededByEncoder)
+        {
+            return;
+        }
+        w.Line("// The initial state is the encoder's final state: its gradient goes back there.");
+        w.Line($"MemoryMarshal.CreateReadOnlySpan(ref dh, {stride}).CopyTo(MemoryMarshal.CreateSpan(ref {Names.StateGradient}, {stride}));");
+        if (cell)
+        {
+            w.Line($"MemoryMarshal.CreateReadOnlySpan(ref dc, {stride}).CopyTo(MemoryMarshal.CreateSpan(ref Unsafe.Add(ref {Names.StateGradient}, {stride}), {stride}));");
         }
     }
 
@@ -148,7 +172,7 @@ internal static partial class Code
     /// </summary>
     internal static SourceWriter.Scope RecurrentBackwardStart(SourceWriter w, RecurrentSpec layer, string method, bool needsInputGradient)
     {
-        SourceWriter.Scope scope = w.Block(Names.BackwardSignature(method, needsInputGradient, region: "h", mask: layer.BackwardUsesMask));
+        SourceWriter.Scope scope = w.Block(Names.BackwardSignature(method, layer, needsInputGradient, region: "h"));
         if (needsInputGradient)
         {
             w.Line($"ref float W = ref Unsafe.Add(ref p, {layer.Kernel.Offset});");

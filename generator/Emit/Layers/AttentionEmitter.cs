@@ -4,9 +4,10 @@ using static StaticRnn.Generator.Emit.Code;
 namespace StaticRnn.Generator.Emit;
 
 /// <summary>
-/// Keras <c>Attention</c> as self-attention (query = key = value = x). Dot scores are one product x·xᵀ; concat scores,
-/// <c>w · Σ tanh(c · (x_i + x_j))</c>, come from the runtime's <c>Scores.Concat</c>. The softmax rows are max-subtracted with
-/// the causal mask first; the output is the weights times x.
+/// Keras <c>Attention</c>: self-attention (queries, keys and values all x), or in a Seq2Seq decoder attention over the
+/// encoder's output (queries x, keys and values the encoder's rows). Dot scores are one product q·kᵀ; concat scores,
+/// <c>w · Σ tanh(c · (q_i + k_j))</c>, come from the runtime's <c>Scores.Concat</c>. The softmax rows are max-subtracted with
+/// the causal and padding masks first; the output is the weights times the values, then the query with <c>ConcatenateQuery</c>.
 /// </summary>
 internal sealed class AttentionEmitter : LayerEmitter<AttentionSpec>
 {
@@ -15,35 +16,41 @@ internal sealed class AttentionEmitter : LayerEmitter<AttentionSpec>
         SourceWriter w = ctx.Writer;
         LayerPlan plan = ctx.Plan;
         AttentionSpec.Layout g = layer.Geometry(plan);
-        int t = g.Steps, d = g.Features;
-        bool concat = layer.ScoreMode == ScoreModeKind.Concat;
+        int tq = g.Queries, tk = g.Keys, d = g.Features;
+        bool concat = layer.ScoreMode == ScoreModeKind.Concat, cross = layer.UsesMemory;
+        string k = cross ? "k" : "x";
         string scores = concat
-            ? $"{(layer.ConcatScoreWeight is null ? "" : "w · ")}Σ tanh({(layer.UseScale ? "scale · " : "")}(x_i + x_j))"
-            : $"{(layer.UseScale ? "scale · " : "")}x_i·x_j";
-        w.Line($"/// <summary>Layer {layer.Position + 1} '{layer.Name}' (Attention, {t} steps of {d}{(layer.Causal ? ", causal" : "")}): a = softmax over j of {scores}; y = a·x.</summary>");
-        w.Line($"/// <remarks>Region: y ({t} rows of {g.Stride}), the attention weights ({t} rows of {g.StepStride}), xᵀ{(g.CopiesInput ? ", a padded copy of x" : "")}.</remarks>");
-        using (w.Block(Names.ForwardSignature(ctx.Method, mask: layer.UsesMask)))
+            ? $"{(layer.ConcatScoreWeight is null ? "" : "w · ")}Σ tanh({(layer.UseScale ? "scale · " : "")}(x_i + {k}_j))"
+            : $"{(layer.UseScale ? "scale · " : "")}x_i·{k}_j";
+        string what = cross ? $"over the encoder's {tk} steps" : $"{tq} steps of {d}";
+        w.Line($"/// <summary>Layer {layer.Position + 1} '{layer.Name}' (Attention{(cross ? "" : ", self")}, {what}{(layer.Causal ? ", causal" : "")}): a = softmax over j of {scores}; y = {(layer.ConcatenateQuery ? $"[a·{k}, x]" : $"a·{k}")}{(cross ? ", k the encoder's rows" : "")}.</summary>");
+        w.Line($"/// <remarks>Region: y ({tq} rows of {g.Stride}), the attention weights ({tq} rows of {g.StepStride}), {k}ᵀ{(g.CopiesInput ? ", a padded copy of x" : "")}.</remarks>");
+        using (w.Block(Names.ForwardSignature(ctx.Method, layer)))
         {
             Refs(w, layer, plan, g);
             if (g.CopiesInput)
             {
-                w.Line($"Rows.Copy(ref x, {plan.InputStride}, ref xs, {g.Stride}, {t}, {d}); // the network input, padded");
+                w.Line($"Rows.Copy(ref x, {plan.InputStride}, ref xs, {g.FeatureStride}, {tq}, {d}); // the network input, padded");
             }
-            w.Line($"Matrix.Transpose(ref xs, {XStride(plan, g)}, ref xT, {g.StepStride}, {t}, {d});");
+            w.Line($"Matrix.Transpose(ref ks, {g.KeyStride}, ref kT, {g.StepStride}, {tk}, {d});");
             if (concat)
             {
-                w.Line($"Scores.Concat(ref xs, {XStride(plan, g)}, {t}, {d}, {ScaleValue(layer)}, {WeightValue(layer)}, ref weights, {g.StepStride}, causal: {Bool(layer.Causal)});");
-                w.Line($"Rows.Softmax(ref weights, {g.StepStride}, {t}, {t}, 1f, causal: {Bool(layer.Causal)}{MaskArgument(layer)});");
+                w.Line($"Scores.Concat(ref xs, {XStride(plan, g)}, {tq}, ref ks, {g.KeyStride}, {tk}, {d}, {ScaleValue(layer)}, {WeightValue(layer)}, ref weights, {g.StepStride}, causal: {Bool(layer.Causal)});");
+                w.Line($"Rows.Softmax(ref weights, {g.StepStride}, {tq}, {tk}, 1f, causal: {Bool(layer.Causal)}{KeyMask(layer)});");
             }
             else
             {
-                w.Line($"Matrix.Multiply(ref xs, {XStride(plan, g)}, ref xT, {g.StepStride}, ref weights, {g.StepStride}, {t}, {d}, {t}, accumulate: false); // x·xᵀ");
-                w.Line($"Rows.Softmax(ref weights, {g.StepStride}, {t}, {t}, {ScaleValue(layer)}, causal: {Bool(layer.Causal)}{MaskArgument(layer)});");
+                w.Line($"Matrix.Multiply(ref xs, {XStride(plan, g)}, ref kT, {g.StepStride}, ref weights, {g.StepStride}, {tq}, {d}, {tk}, accumulate: false); // x·{k}ᵀ");
+                w.Line($"Rows.Softmax(ref weights, {g.StepStride}, {tq}, {tk}, {ScaleValue(layer)}, causal: {Bool(layer.Causal)}{KeyMask(layer)});");
             }
-            w.Line($"Matrix.Multiply(ref weights, {g.StepStride}, ref xs, {XStride(plan, g)}, ref y, {g.Stride}, {t}, {t}, {d}, accumulate: false); // a·x");
+            w.Line($"Matrix.Multiply(ref weights, {g.StepStride}, ref ks, {g.KeyStride}, ref y, {g.Stride}, {tq}, {tk}, {d}, accumulate: false); // a·{k}");
+            if (layer.ConcatenateQuery)
+            {
+                w.Line($"Rows.Copy(ref x, {plan.InputStride}, ref Unsafe.Add(ref y, {d}), {g.Stride}, {tq}, {layer.InputFeatures}); // the query after the context");
+            }
             if (layer.InputMasked)
             {
-                ZeroPaddedRows(w, "y", g.Stride, t);
+                ZeroPaddedRows(w, "y", g.Stride, tq);
             }
         }
     }
@@ -53,13 +60,13 @@ internal sealed class AttentionEmitter : LayerEmitter<AttentionSpec>
         SourceWriter w = ctx.Writer;
         LayerPlan plan = ctx.Plan;
         AttentionSpec.Layout g = layer.Geometry(plan);
-        int t = g.Steps, d = g.Features;
-        bool dx = ctx.NeedsInputGradient, concat = layer.ScoreMode == ScoreModeKind.Concat;
+        int tq = g.Queries, tk = g.Keys, d = g.Features;
+        bool dx = ctx.NeedsInputGradient, concat = layer.ScoreMode == ScoreModeKind.Concat, cross = layer.UsesMemory;
         string xs = XStride(plan, g);
-        w.Line($"/// <summary>Layer {layer.Position + 1} '{layer.Name}' backward: through the value path, the softmax and the scores{(layer.Weights.Count > 0 ? ", into the scalar weights" : "")}{(dx ? "; dx from all three uses of x" : "")}.</summary>");
-        using (w.Block(Names.BackwardSignature(ctx.Method, dx, mask: layer.BackwardUsesMask)))
+        w.Line($"/// <summary>Layer {layer.Position + 1} '{layer.Name}' backward: through the value path, the softmax and the scores{(layer.Weights.Count > 0 ? ", into the scalar weights" : "")}{(cross ? "; the encoder's rows get the key and value paths" : dx ? "; dx from all three uses of x" : "")}.</summary>");
+        using (w.Block(Names.BackwardSignature(ctx.Method, layer, dx)))
         {
-            if (!dx && layer.Weights.Count == 0)
+            if (!dx && layer.Weights.Count == 0 && !cross)
             {
                 w.Line("// The first layer, and no weights: nothing to compute.");
                 return;
@@ -67,19 +74,34 @@ internal sealed class AttentionEmitter : LayerEmitter<AttentionSpec>
             Refs(w, layer, plan, g);
             if (layer.InputMasked)
             {
-                ZeroPaddedRows(w, "dy", g.Stride, t);
+                ZeroPaddedRows(w, "dy", g.Stride, tq);
             }
             w.Line($"ref float dWeights = ref Unsafe.Add(ref work, {g.WeightsGradient});");
-            w.Line($"Matrix.Multiply(ref dy, {g.Stride}, ref xT, {g.StepStride}, ref dWeights, {g.StepStride}, {t}, {d}, {t}, accumulate: false); // d a = dy·xᵀ");
-            if (dx)
+            w.Line($"Matrix.Multiply(ref dy, {g.Stride}, ref kT, {g.StepStride}, ref dWeights, {g.StepStride}, {tq}, {d}, {tk}, accumulate: false); // d a = dy·vᵀ");
+            if (cross)
             {
-                w.Line($"Matrix.MultiplyTransposedA(ref weights, {g.StepStride}, ref dy, {g.Stride}, ref dx, {plan.InputStride}, {t}, {t}, {d}, accumulate: false); // value path: aᵀ·dy");
+                w.Line($"Matrix.MultiplyTransposedA(ref weights, {g.StepStride}, ref dy, {g.Stride}, ref {Names.MemoryGradient}, {g.KeyStride}, {tk}, {tq}, {d}, accumulate: true); // value path: aᵀ·dy");
+                if (dx)
+                {
+                    w.Line(layer.ConcatenateQuery
+                        ? $"Rows.Copy(ref Unsafe.Add(ref dy, {d}), {g.Stride}, ref dx, {plan.InputStride}, {tq}, {layer.InputFeatures}); // the query's own gradient"
+                        : $"MemoryMarshal.CreateSpan(ref dx, {tq * plan.InputStride}).Clear();");
+                }
             }
-            w.Line($"Rows.SoftmaxBackward(ref weights, {g.StepStride}, ref dWeights, {g.StepStride}, {t}, {t}, 1f, causal: {Bool(layer.Causal)}); // d scores");
+            else if (dx)
+            {
+                w.Line($"Matrix.MultiplyTransposedA(ref weights, {g.StepStride}, ref dy, {g.Stride}, ref dx, {plan.InputStride}, {tq}, {tq}, {d}, accumulate: false); // value path: aᵀ·dy");
+                if (layer.ConcatenateQuery)
+                {
+                    w.Line($"Rows.AddScaled(ref Unsafe.Add(ref dy, {d}), {g.Stride}, ref dx, {plan.InputStride}, {tq}, {d}, 1f); // the query's own gradient");
+                }
+            }
+            w.Line($"Rows.SoftmaxBackward(ref weights, {g.StepStride}, ref dWeights, {g.StepStride}, {tq}, {tk}, 1f, causal: {Bool(layer.Causal)}); // d scores");
+            string keyGradient = cross ? Names.MemoryGradient : dx ? "dx" : "work";
             if (concat)
             {
-                w.Line($"Scores.ConcatBackward(ref xs, {xs}, {t}, {d}, {ScaleValue(layer)}, {WeightValue(layer)}, ref dWeights, {g.StepStride}, causal: {Bool(layer.Causal)}, "
-                    + $"ref {(dx ? "dx" : "work")}, {plan.InputStride}, inputGradient: {Bool(dx)}, out double scaleGradient, out double weightGradient);");
+                w.Line($"Scores.ConcatBackward(ref xs, {xs}, {tq}, ref ks, {g.KeyStride}, {tk}, {d}, {ScaleValue(layer)}, {WeightValue(layer)}, ref dWeights, {g.StepStride}, causal: {Bool(layer.Causal)},");
+                w.Line($"    ref {(dx ? "dx" : "work")}, {plan.InputStride}, queryGradient: {Bool(dx)}, ref {keyGradient}, {(cross ? g.KeyStride : plan.InputStride)}, keyGradient: {Bool(dx || cross)}, out double scaleGradient, out double weightGradient);");
                 if (layer.Scale is not null)
                 {
                     w.Line($"Unsafe.Add(ref g, {layer.Scale.Offset}) += (float)scaleGradient; // {layer.Scale.Name}");
@@ -90,31 +112,40 @@ internal sealed class AttentionEmitter : LayerEmitter<AttentionSpec>
                 }
                 return;
             }
-            w.Line($"ref float left = ref Unsafe.Add(ref work, {g.Left}); // d scores · x");
-            w.Line($"Matrix.Multiply(ref dWeights, {g.StepStride}, ref xs, {xs}, ref left, {g.Stride}, {t}, {t}, {d}, accumulate: false);");
+            w.Line($"ref float left = ref Unsafe.Add(ref work, {g.Left}); // d scores · k");
+            w.Line($"Matrix.Multiply(ref dWeights, {g.StepStride}, ref ks, {g.KeyStride}, ref left, {g.FeatureStride}, {tq}, {tk}, {d}, accumulate: false);");
             if (layer.Scale is not null)
             {
-                w.Line($"Unsafe.Add(ref g, {layer.Scale.Offset}) += (float)Rows.Dot(ref xs, {xs}, ref left, {g.Stride}, {t}, {d}); // {layer.Scale.Name}: Σ d scores ⊙ x·xᵀ");
+                w.Line($"Unsafe.Add(ref g, {layer.Scale.Offset}) += (float)Rows.Dot(ref xs, {xs}, ref left, {g.FeatureStride}, {tq}, {d}); // {layer.Scale.Name}: Σ d scores ⊙ x·kᵀ");
             }
             if (dx)
             {
+                w.Line($"Rows.AddScaled(ref left, {g.FeatureStride}, ref dx, {plan.InputStride}, {tq}, {d}, {ScaleValue(layer)}); // query path");
+            }
+            if (dx || cross)
+            {
                 w.Line($"ref float right = ref Unsafe.Add(ref work, {g.Right}); // d scoresᵀ · x");
-                w.Line($"Matrix.MultiplyTransposedA(ref dWeights, {g.StepStride}, ref xs, {xs}, ref right, {g.Stride}, {t}, {t}, {d}, accumulate: false);");
-                w.Line($"Rows.AddScaled(ref left, {g.Stride}, ref dx, {plan.InputStride}, {t}, {d}, {ScaleValue(layer)}); // query path");
-                w.Line($"Rows.AddScaled(ref right, {g.Stride}, ref dx, {plan.InputStride}, {t}, {d}, {ScaleValue(layer)}); // key path");
+                w.Line($"Matrix.MultiplyTransposedA(ref dWeights, {g.StepStride}, ref xs, {xs}, ref right, {g.FeatureStride}, {tk}, {tq}, {d}, accumulate: false);");
+                w.Line($"Rows.AddScaled(ref right, {g.FeatureStride}, ref {keyGradient}, {(cross ? g.KeyStride : plan.InputStride)}, {tk}, {d}, {ScaleValue(layer)}); // key path");
             }
         }
     }
 
-    /// <summary>Refs to the attention weights, xᵀ, and <c>xs</c>: x itself, or its padded copy when x is the network input.</summary>
+    /// <summary>
+    /// Refs to the attention weights, the keys transposed, <c>xs</c> (x itself, or its padded copy when x is the network
+    /// input) and <c>ks</c>, the keys and values: the encoder's rows, or xs.
+    /// </summary>
     private static void Refs(SourceWriter w, AttentionSpec layer, LayerPlan plan, AttentionSpec.Layout g)
     {
         w.Line($"ref float weights = ref Unsafe.Add(ref y, {g.Weights}); // the attention weights");
-        w.Line($"ref float xT = ref Unsafe.Add(ref y, {g.InputTransposed});");
+        w.Line($"ref float kT = ref Unsafe.Add(ref y, {g.KeysTransposed}); // the keys transposed");
         w.Line(g.CopiesInput ? $"ref float xs = ref Unsafe.Add(ref y, {g.InputCopy});" : "ref float xs = ref x;");
+        w.Line(layer.UsesMemory ? $"ref float ks = ref {Names.Memory}; // keys and values: the encoder's output" : "ref float ks = ref xs; // keys and values: x");
     }
 
-    private static string MaskArgument(AttentionSpec layer) => layer.InputMasked ? ", ref mask" : "";
+    /// <summary>The key mask of the softmax: the encoder's padding for attention over it, else x's own.</summary>
+    private static string KeyMask(AttentionSpec layer)
+        => layer.UsesMemory ? (layer.MemoryMasked ? $", ref {Names.MemoryMask}" : "") : layer.InputMasked ? ", ref mask" : "";
 
     /// <summary>Keras zeroes the output of a padded query: those rows (and so their gradients) are 0.</summary>
     private static void ZeroPaddedRows(SourceWriter w, string rows, int stride, int steps)
@@ -125,7 +156,7 @@ internal sealed class AttentionEmitter : LayerEmitter<AttentionSpec>
         }
     }
 
-    private static string XStride(LayerPlan plan, AttentionSpec.Layout g) => (g.CopiesInput ? g.Stride : plan.InputStride).ToString(System.Globalization.CultureInfo.InvariantCulture);
+    private static string XStride(LayerPlan plan, AttentionSpec.Layout g) => (g.CopiesInput ? g.FeatureStride : plan.InputStride).ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     private static string ScaleValue(AttentionSpec layer) => layer.Scale is null ? "1f" : $"Unsafe.Add(ref p, {layer.Scale.Offset})";
 

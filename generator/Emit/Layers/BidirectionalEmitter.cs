@@ -123,7 +123,7 @@ internal sealed class BidirectionalEmitter : LayerEmitter<BidirectionalSpec>
         MergeKind merge = layer.Merge;
         w.Line($"/// <summary>Layer {layer.Position + 1} '{layer.Name}' backward: the merged gradient split between the directions, each direction back through time{(needsInputGradient ? ", and their input gradients added" : "")}.</summary>");
         string mask = layer.BackwardUsesMask ? ", ref mask" : "";
-        using (w.Block(Names.BackwardSignature(method, needsInputGradient, mask: layer.BackwardUsesMask)))
+        using (w.Block(Names.BackwardSignature(method, layer, needsInputGradient)))
         {
             w.Line($"ref float df = ref Unsafe.Add(ref y, {g.Scratch}); // d loss / d forward output");
             w.Line($"ref float db = ref Unsafe.Add(ref y, {g.Scratch + rows * s}); // d loss / d backward output, in its processing order");
@@ -162,8 +162,10 @@ internal sealed class BidirectionalEmitter : LayerEmitter<BidirectionalSpec>
             });
             string dx = needsInputGradient ? ", ref dx" : "";
             string dx2 = needsInputGradient ? ", ref dx2" : "";
-            w.Line($"{Names.Backward(method + Fw)}(ref p, ref x, ref y, ref df, ref g{dx}, ref work{mask});");
-            w.Line($"{Names.Backward(method + Bw)}(ref p, ref x, ref Unsafe.Add(ref y, {g.BackwardRegion}), ref db, ref g{dx2}, ref work{mask});");
+            string fwState = layer.StateLink != StateLink.None ? $", ref {Names.StateGradient}" : "";
+            string bwState = layer.StateLink != StateLink.None ? $", ref Unsafe.Add(ref {Names.StateGradient}, {layer.DirectionStateLength})" : "";
+            w.Line($"{Names.Backward(method + Fw)}(ref p, ref x, ref y, ref df, ref g{dx}, ref work{mask}{fwState});");
+            w.Line($"{Names.Backward(method + Bw)}(ref p, ref x, ref Unsafe.Add(ref y, {g.BackwardRegion}), ref db, ref g{dx2}, ref work{mask}{bwState});");
             if (needsInputGradient)
             {
                 using (w.Block($"for (int i = 0; i < {g.Steps * ctx.Plan.InputStride}; i += 8)"))

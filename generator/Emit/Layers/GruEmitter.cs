@@ -159,7 +159,7 @@ internal sealed class GruEmitter : LayerEmitter<GruSpec>
             {
                 w.Line($"Vector256<float> tail = VectorMath.FirstLanes({units % 8}); // the last block's real lanes");
             }
-            InitialDh(w, sequence, blocks);
+            InitialDh(w, layer, blocks);
             using (w.Block($"for (int t = {steps - 1}; t >= 0; t--)"))
             {
                 StepRefs(w, layer, plan, needsInputGradient, inputRows: false);
@@ -220,6 +220,7 @@ internal sealed class GruEmitter : LayerEmitter<GruSpec>
                 w.Line($"// Pass {(after ? 2 : 3)}: the delta flowing to the previous step through U.");
                 DotRows(w, "dh", "U", units, new GateRun(0, 0, after ? 3 : 2), layer, stride, "dzt", accumulate: true);
             }
+            InitialStateGradient(w, layer, stride, cell: false);
             w.Line("// Over all steps at once: the weight gradients (and each step's input gradient).");
             if (after)
             {

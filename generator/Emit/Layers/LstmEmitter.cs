@@ -120,10 +120,12 @@ internal sealed class LstmEmitter : LayerEmitter<LstmSpec>
             {
                 w.Line($"Vector256<float> tail = VectorMath.FirstLanes({units % 8}); // the last block's real lanes");
             }
-            InitialDh(w, sequence, blocks);
+            InitialDh(w, layer, blocks);
             for (int k = 0; k < blocks; k++)
             {
-                w.Line($"Vector256<float>.Zero.StoreUnsafe(ref dc, {8 * k});");
+                w.Line(layer.StateLink == StateLink.SeedsDecoder
+                    ? $"Vector256.LoadUnsafe(ref {Names.StateGradient}, {stride + 8 * k}).StoreUnsafe(ref dc, {8 * k}); // the final cell state's gradient from the decoder"
+                    : $"Vector256<float>.Zero.StoreUnsafe(ref dc, {8 * k});");
             }
             using (w.Block($"for (int t = {steps - 1}; t >= 0; t--)"))
             {
@@ -166,6 +168,7 @@ internal sealed class LstmEmitter : LayerEmitter<LstmSpec>
                 w.Line("// Pass 2: the delta flowing to the previous step.");
                 DotRows(w, "dh", "U", units, new GateRun(0, 0, 4), layer, stride, "dzt", accumulate: false);
             }
+            InitialStateGradient(w, layer, stride, cell: true);
             w.Line("// Over all steps at once: the weight gradients (and each step's input gradient).");
             InputSideProducts(w, layer, plan, needsInputGradient, 4 * stride, new GateRun(0, 0, 4));
             OuterProducts(w, "gU", "h", stride, units, new GateRun(0, 0, 4), layer, stride, 4 * stride);

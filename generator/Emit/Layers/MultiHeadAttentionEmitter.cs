@@ -4,7 +4,7 @@ using static StaticRnn.Generator.Emit.Code;
 namespace StaticRnn.Generator.Emit;
 
 /// <summary>
-/// MultiHeadAttention (self-attention): the projections and the per-head products as calls into the runtime's
+/// MultiHeadAttention (self-attention, or cross-attention over the encoder's output as a part of a Transformer decoder): the projections and the per-head products as calls into the runtime's
 /// register-blocked <c>Matrix</c> kernels, every dimension a literal; the softmax rows (max-subtracted, causal mask first)
 /// by <c>Rows.Softmax</c>. The scale 1 / sqrt(keyDim) is applied to the scores, which equals Keras's scaling of the queries.
 /// </summary>
@@ -15,24 +15,28 @@ internal sealed class MultiHeadAttentionEmitter : LayerEmitter<MultiHeadAttentio
         SourceWriter w = ctx.Writer;
         LayerPlan plan = ctx.Plan;
         MultiHeadAttentionSpec.Layout g = layer.Geometry;
-        int t = g.Steps, d = g.Features, h = g.Heads, kd = g.KeyDim, vd = g.ValueDim;
-        w.Line($"/// <summary>Layer {layer.Position + 1} '{layer.Name}' (MultiHeadAttention, {h} head{(h == 1 ? "" : "s")} of {kd}{(vd != kd ? $" (values {vd})" : "")}, {t} steps of {d}{(layer.Causal ? ", causal" : "")}):");
-        w.Line($"/// q, k, v = x·W{(layer.UseBias ? " + b" : "")}; per head a = softmax(q·kᵀ / sqrt({kd})) · v; y = [a_1 … a_{h}]·W_o{(layer.UseBias ? " + b_o" : "")}.</summary>");
-        w.Line($"/// <remarks>Region: y ({t} rows of {g.OutputStride}), q, k ({t} rows of {g.QueryStride}), v ({t} rows of {g.ValueStride}), the attention weights ({h} × {t} rows of {g.StepStride}), the heads' outputs, one head's kᵀ.</remarks>");
-        using (w.Block(Names.ForwardSignature(ctx.Method, mask: layer.UsesMask)))
+        int t = g.Steps, tk = g.KeySteps, d = g.Features, dk = g.KeyFeatures, h = g.Heads, kd = g.KeyDim, vd = g.ValueDim;
+        bool cross = layer.UsesMemory;
+        string source = cross ? Names.Memory : "x";
+        int sourceStride = cross ? LayerPlan.RoundUp(dk) : plan.InputStride;
+        string keyMask = cross ? (layer.MemoryMasked ? $", ref {Names.MemoryMask}" : "") : layer.InputMasked ? ", ref mask" : "";
+        w.Line($"/// <summary>Layer {layer.Position + 1} '{layer.Name}' (MultiHeadAttention, {h} head{(h == 1 ? "" : "s")} of {kd}{(vd != kd ? $" (values {vd})" : "")}, {t} steps of {d}{(cross ? $" over the encoder's {tk} steps of {dk}" : "")}{(layer.Causal ? ", causal" : "")}):");
+        w.Line($"/// q = x·W_q{(layer.UseBias ? " + b_q" : "")}, k, v = {(cross ? "enc" : "x")}·W{(layer.UseBias ? " + b" : "")}; per head a = softmax(q·kᵀ / sqrt({kd})) · v; y = [a_1 … a_{h}]·W_o{(layer.UseBias ? " + b_o" : "")}.</summary>");
+        w.Line($"/// <remarks>Region: y ({t} rows of {g.OutputStride}), q ({t} rows of {g.QueryStride}), k ({tk} rows), v ({tk} rows of {g.ValueStride}), the attention weights ({h} × {t} rows of {g.StepStride}), the heads' outputs, one head's kᵀ.</remarks>");
+        using (w.Block(Names.ForwardSignature(ctx.Method, layer)))
         {
             Refs(w, g);
             w.Line($"ref float keysT = ref Unsafe.Add(ref y, {g.KeysTransposed});");
             w.Line("// The projections, all heads at once.");
             Projection(w, layer.QueryKernel, layer.QueryBias, "q", g.QueryStride, h * kd, plan.InputStride, t, d);
-            Projection(w, layer.KeyKernel, layer.KeyBias, "k", g.QueryStride, h * kd, plan.InputStride, t, d);
-            Projection(w, layer.ValueKernel, layer.ValueBias, "v", g.ValueStride, h * vd, plan.InputStride, t, d);
+            Projection(w, layer.KeyKernel, layer.KeyBias, "k", g.QueryStride, h * kd, sourceStride, tk, dk, source);
+            Projection(w, layer.ValueKernel, layer.ValueBias, "v", g.ValueStride, h * vd, sourceStride, tk, dk, source);
             using (w.Block($"for (int head = 0; head < {h}; head++)"))
             {
                 w.Line($"ref float a = ref Unsafe.Add(ref weights, head * {g.HeadWeights}); // this head's attention weights");
-                w.Line($"Matrix.MultiplyTransposedB(ref Unsafe.Add(ref q, head * {kd}), {g.QueryStride}, ref Unsafe.Add(ref k, head * {kd}), {g.QueryStride}, ref a, {g.StepStride}, {t}, {kd}, {t}, accumulate: false, ref keysT); // q·kᵀ");
-                w.Line($"Rows.Softmax(ref a, {g.StepStride}, {t}, {t}, {Float(1 / System.Math.Sqrt(kd))}, causal: {Bool(layer.Causal)}{(layer.InputMasked ? ", ref mask" : "")});{(layer.InputMasked ? " // padded keys get weight 0" : "")}");
-                w.Line($"Matrix.Multiply(ref a, {g.StepStride}, ref Unsafe.Add(ref v, head * {vd}), {g.ValueStride}, ref Unsafe.Add(ref context, head * {vd}), {g.ValueStride}, {t}, {t}, {vd}, accumulate: false); // a·v");
+                w.Line($"Matrix.MultiplyTransposedB(ref Unsafe.Add(ref q, head * {kd}), {g.QueryStride}, ref Unsafe.Add(ref k, head * {kd}), {g.QueryStride}, ref a, {g.StepStride}, {t}, {kd}, {tk}, accumulate: false, ref keysT); // q·kᵀ");
+                w.Line($"Rows.Softmax(ref a, {g.StepStride}, {t}, {tk}, {Float(1 / System.Math.Sqrt(kd))}, causal: {Bool(layer.Causal)}{keyMask});{(keyMask.Length > 0 ? " // padded keys get weight 0" : "")}");
+                w.Line($"Matrix.Multiply(ref a, {g.StepStride}, ref Unsafe.Add(ref v, head * {vd}), {g.ValueStride}, ref Unsafe.Add(ref context, head * {vd}), {g.ValueStride}, {t}, {tk}, {vd}, accumulate: false); // a·v");
             }
             w.Line("// The output projection.");
             Projection(w, layer.OutputKernel, layer.OutputBias, "y", g.OutputStride, d, g.ValueStride, t, h * vd, input: "context");
@@ -45,9 +49,12 @@ internal sealed class MultiHeadAttentionEmitter : LayerEmitter<MultiHeadAttentio
         LayerPlan plan = ctx.Plan;
         bool dx = ctx.NeedsInputGradient;
         MultiHeadAttentionSpec.Layout g = layer.Geometry;
-        int t = g.Steps, d = g.Features, h = g.Heads, kd = g.KeyDim, vd = g.ValueDim;
-        w.Line($"/// <summary>Layer {layer.Position + 1} '{layer.Name}' backward: the output projection, then per head the softmax and the two products, then the three projections{(dx ? " and dx" : "")}.</summary>");
-        using (w.Block(Names.BackwardSignature(ctx.Method, dx)))
+        int t = g.Steps, tk = g.KeySteps, d = g.Features, dk = g.KeyFeatures, h = g.Heads, kd = g.KeyDim, vd = g.ValueDim;
+        bool cross = layer.UsesMemory;
+        string source = cross ? Names.Memory : "x";
+        int sourceStride = cross ? LayerPlan.RoundUp(dk) : plan.InputStride;
+        w.Line($"/// <summary>Layer {layer.Position + 1} '{layer.Name}' backward: the output projection, then per head the softmax and the two products, then the three projections{(dx ? " and dx" : "")}{(cross ? "; the encoder's rows get the key and value paths" : "")}.</summary>");
+        using (w.Block(Names.BackwardSignature(ctx.Method, layer, dx)))
         {
             Refs(w, g);
             w.Line($"ref float dContext = ref Unsafe.Add(ref work, {g.ContextGradient});");
@@ -63,22 +70,30 @@ internal sealed class MultiHeadAttentionEmitter : LayerEmitter<MultiHeadAttentio
             {
                 w.Line($"ref float a = ref Unsafe.Add(ref weights, head * {g.HeadWeights});");
                 w.Line($"ref float dContextHead = ref Unsafe.Add(ref dContext, head * {vd});");
-                w.Line($"Matrix.MultiplyTransposedB(ref dContextHead, {g.ValueStride}, ref Unsafe.Add(ref v, head * {vd}), {g.ValueStride}, ref dWeights, {g.StepStride}, {t}, {vd}, {t}, accumulate: false, ref transposed); // d a = dcontext·vᵀ");
-                w.Line($"Matrix.MultiplyTransposedA(ref a, {g.StepStride}, ref dContextHead, {g.ValueStride}, ref Unsafe.Add(ref dv, head * {vd}), {g.ValueStride}, {t}, {t}, {vd}, accumulate: false); // dv = aᵀ·dcontext");
-                w.Line($"Rows.SoftmaxBackward(ref a, {g.StepStride}, ref dWeights, {g.StepStride}, {t}, {t}, {Float(1 / System.Math.Sqrt(kd))}, causal: {Bool(layer.Causal)}); // d(q·kᵀ)");
-                w.Line($"Matrix.Multiply(ref dWeights, {g.StepStride}, ref Unsafe.Add(ref k, head * {kd}), {g.QueryStride}, ref Unsafe.Add(ref dq, head * {kd}), {g.QueryStride}, {t}, {t}, {kd}, accumulate: false); // dq = d(q·kᵀ)·k");
-                w.Line($"Matrix.MultiplyTransposedA(ref dWeights, {g.StepStride}, ref Unsafe.Add(ref q, head * {kd}), {g.QueryStride}, ref Unsafe.Add(ref dk, head * {kd}), {g.QueryStride}, {t}, {t}, {kd}, accumulate: false); // dk = d(q·kᵀ)ᵀ·q");
+                w.Line($"Matrix.MultiplyTransposedB(ref dContextHead, {g.ValueStride}, ref Unsafe.Add(ref v, head * {vd}), {g.ValueStride}, ref dWeights, {g.StepStride}, {t}, {vd}, {tk}, accumulate: false, ref transposed); // d a = dcontext·vᵀ");
+                w.Line($"Matrix.MultiplyTransposedA(ref a, {g.StepStride}, ref dContextHead, {g.ValueStride}, ref Unsafe.Add(ref dv, head * {vd}), {g.ValueStride}, {tk}, {t}, {vd}, accumulate: false); // dv = aᵀ·dcontext");
+                w.Line($"Rows.SoftmaxBackward(ref a, {g.StepStride}, ref dWeights, {g.StepStride}, {t}, {tk}, {Float(1 / System.Math.Sqrt(kd))}, causal: {Bool(layer.Causal)}); // d(q·kᵀ)");
+                w.Line($"Matrix.Multiply(ref dWeights, {g.StepStride}, ref Unsafe.Add(ref k, head * {kd}), {g.QueryStride}, ref Unsafe.Add(ref dq, head * {kd}), {g.QueryStride}, {t}, {tk}, {kd}, accumulate: false); // dq = d(q·kᵀ)·k");
+                w.Line($"Matrix.MultiplyTransposedA(ref dWeights, {g.StepStride}, ref Unsafe.Add(ref q, head * {kd}), {g.QueryStride}, ref Unsafe.Add(ref dk, head * {kd}), {g.QueryStride}, {tk}, {t}, {kd}, accumulate: false); // dk = d(q·kᵀ)ᵀ·q");
             }
-            w.Line("// Projections: dW += xᵀ·d, db += Σ d.");
+            w.Line($"// Projections: dW += {(cross ? "inputᵀ" : "xᵀ")}·d, db += Σ d.");
             ProjectionBackward(w, layer.QueryKernel, layer.QueryBias, "dq", g.QueryStride, h * kd, "x", plan.InputStride, t, d);
-            ProjectionBackward(w, layer.KeyKernel, layer.KeyBias, "dk", g.QueryStride, h * kd, "x", plan.InputStride, t, d);
-            ProjectionBackward(w, layer.ValueKernel, layer.ValueBias, "dv", g.ValueStride, h * vd, "x", plan.InputStride, t, d);
+            ProjectionBackward(w, layer.KeyKernel, layer.KeyBias, "dk", g.QueryStride, h * kd, source, sourceStride, tk, dk);
+            ProjectionBackward(w, layer.ValueKernel, layer.ValueBias, "dv", g.ValueStride, h * vd, source, sourceStride, tk, dk);
             if (dx)
             {
-                w.Line("// dx = dq·W_qᵀ + dk·W_kᵀ + dv·W_vᵀ.");
+                w.Line(cross ? "// dx = dq·W_qᵀ." : "// dx = dq·W_qᵀ + dk·W_kᵀ + dv·W_vᵀ.");
                 w.Line($"Matrix.MultiplyTransposedB(ref dq, {g.QueryStride}, {Ref("p", layer.QueryKernel.Offset)}, {h * kd}, ref dx, {plan.InputStride}, {t}, {h * kd}, {d}, accumulate: false, ref transposed);");
-                w.Line($"Matrix.MultiplyTransposedB(ref dk, {g.QueryStride}, {Ref("p", layer.KeyKernel.Offset)}, {h * kd}, ref dx, {plan.InputStride}, {t}, {h * kd}, {d}, accumulate: true, ref transposed);");
-                w.Line($"Matrix.MultiplyTransposedB(ref dv, {g.ValueStride}, {Ref("p", layer.ValueKernel.Offset)}, {h * vd}, ref dx, {plan.InputStride}, {t}, {h * vd}, {d}, accumulate: true, ref transposed);");
+            }
+            if (dx || cross)
+            {
+                string target = cross ? Names.MemoryGradient : "dx";
+                if (cross)
+                {
+                    w.Line($"// d enc += dk·W_kᵀ + dv·W_vᵀ.");
+                }
+                w.Line($"Matrix.MultiplyTransposedB(ref dk, {g.QueryStride}, {Ref("p", layer.KeyKernel.Offset)}, {h * kd}, ref {target}, {sourceStride}, {tk}, {h * kd}, {dk}, accumulate: true, ref transposed);");
+                w.Line($"Matrix.MultiplyTransposedB(ref dv, {g.ValueStride}, {Ref("p", layer.ValueKernel.Offset)}, {h * vd}, ref {target}, {sourceStride}, {tk}, {h * vd}, {dk}, accumulate: true, ref transposed);");
             }
         }
     }

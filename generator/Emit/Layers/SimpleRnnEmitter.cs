@@ -99,7 +99,7 @@ internal sealed class SimpleRnnEmitter : LayerEmitter<SimpleRnnSpec>
             {
                 w.Line($"Vector256<float> tail = VectorMath.FirstLanes({units % 8}); // the last block's real lanes");
             }
-            InitialDh(w, sequence, Blocks(units));
+            InitialDh(w, layer, Blocks(units));
             using (w.Block($"for (int t = {steps - 1}; t >= 0; t--)"))
             {
                 StepRefs(w, layer, plan, needsInputGradient, inputRows: false);
@@ -139,6 +139,7 @@ internal sealed class SimpleRnnEmitter : LayerEmitter<SimpleRnnSpec>
                     }
                 }
             }
+            InitialStateGradient(w, layer, stride, cell: false);
             w.Line("// Over all steps at once: the weight gradients.");
             InputSideProducts(w, layer, plan, needsInputGradient: false, stride, new GateRun(0, 0, 1));
             OuterProducts(w, "gU", "h", stride, units, new GateRun(0, 0, 1), layer, stride, stride);

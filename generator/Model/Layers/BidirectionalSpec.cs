@@ -23,6 +23,8 @@ internal sealed record BidirectionalSpec(RecurrentSpec Inner, MergeKind Merge) :
     public override string AutoNamePrefix => "bidirectional";
     public override bool CanReturnSequences => true;
     public override bool ReadsMask => true;
+    public override bool IsRecurrent => true;
+    public override string? LooksAhead => "its backward direction reads the steps after each one; remove Bidirectional = true";
 
     public override LayerSpec WithNames(KerasNamer namer)
     {
@@ -69,6 +71,9 @@ internal sealed record BidirectionalSpec(RecurrentSpec Inner, MergeKind Merge) :
 
     public override string? NotGenerated(NetworkSpec network)
         => network.Stateful ? "a stateful Bidirectional layer is not generated yet; use one direction, or Stateful = false" : null;
+
+    /// <summary>Floats of one direction's state-gradient rows (h, and c for an LSTM, each padded): where the backward direction's start.</summary>
+    public int DirectionStateLength => (Inner is LstmSpec ? 2 : 1) * Inner.Stride;
 
     /// <summary>Where the scratch rows start in the region: the forward and backward output gradients, then the backward direction's input gradient.</summary>
     public int ScratchStart(LayerPlan plan) => plan.OutputOffset - plan.RegionOffset + plan.OutputRows * plan.Stride;

@@ -10,6 +10,7 @@ internal sealed record GlobalAveragePooling1DSpec : LayerSpec
 
     /// <summary>With a mask, the mean is over the steps that are not padding (Keras).</summary>
     public override bool ReadsMask => true;
+    public override string? LooksAhead => "it averages over every step";
 
     public override int[]? InferOutputShape(ShapeChecks check) => check.Sequence() ? new[] { check.Features } : null;
 }

@@ -1,10 +1,12 @@
 namespace StaticRnn.Generator.Model;
 
 /// <summary>
-/// Keras <c>MultiHeadAttention(num_heads, key_dim)</c> as self-attention on a (timesteps, d) sequence: per head
-/// <c>softmax(q·kᵀ / sqrt(keyDim)) · v</c> with <c>q, k, v = x·W + b</c>, the heads concatenated and projected back to d.
-/// Weights in Keras order: <c>query/kernel (d, h, kd)</c>, <c>query/bias (h, kd)</c>, key, value (valueDim), then
-/// <c>attention_output/kernel (h, vd, d)</c> and <c>attention_output/bias (d)</c>.
+/// Keras <c>MultiHeadAttention(num_heads, key_dim)</c> on a (timesteps, d) sequence: per head
+/// <c>softmax(q·kᵀ / sqrt(keyDim)) · v</c> with <c>q = x·W_q + b_q</c> and <c>k, v</c> projected from x (self-attention) or, as
+/// the cross-attention part of a Transformer decoder, from the encoder's output (<see cref="LayerSpec.MemoryShape"/>); the
+/// heads concatenated and projected back to d. Weights in Keras order: <c>query/kernel (d, h, kd)</c>,
+/// <c>query/bias (h, kd)</c>, key and value (from the keys' width; valueDim), then <c>attention_output/kernel (h, vd, d)</c>
+/// and <c>attention_output/bias (d)</c>.
 /// </summary>
 internal sealed record MultiHeadAttentionSpec(int NumHeads, int KeyDim, int DeclaredValueDim, bool UseBias, bool Causal) : LayerSpec
 {
@@ -18,6 +20,7 @@ internal sealed record MultiHeadAttentionSpec(int NumHeads, int KeyDim, int Decl
     public override bool BackwardReadsMask => false;
 
     public override string AutoNamePrefix => "multi_head_attention";
+    public override string? LooksAhead => Causal || UsesMemory ? null : "its self-attention sees every step; set Causal = true";
 
     /// <summary>Size of each head for value: <c>ValueDim</c>, or <see cref="KeyDim"/> when 0.</summary>
     public int ValueDim => DeclaredValueDim == 0 ? KeyDim : DeclaredValueDim;
@@ -32,14 +35,20 @@ internal sealed record MultiHeadAttentionSpec(int NumHeads, int KeyDim, int Decl
         }
     }
 
-    public override int[]? InferOutputShape(ShapeChecks check) => check.Sequence() && check.AttentionFits(NumHeads) ? check.Input : null;
+    public override int[]? InferOutputShape(ShapeChecks check) => check.Sequence() && check.AttentionFits(NumHeads, UsesMemory ? MemoryShape[0] : check.Input[0]) ? check.Input : null;
+
+    /// <summary>Steps of the keys and values: the encoder's output for cross-attention, else the input's.</summary>
+    public int KeySteps => UsesMemory ? MemoryShape[0] : InputShape[0];
+
+    /// <summary>Width of the rows keys and values are projected from.</summary>
+    public int KeyFeatures => UsesMemory ? MemoryShape[1] : InputShape[1];
 
     public override void DeclareWeights(WeightList weights)
     {
         int d = InputFeatures;
-        foreach (var (name, dim) in new[] { ("query", KeyDim), ("key", KeyDim), ("value", ValueDim) })
+        foreach (var (name, dim, from) in new[] { ("query", KeyDim, d), ("key", KeyDim, KeyFeatures), ("value", ValueDim, KeyFeatures) })
         {
-            weights.Add(name + "/kernel", WeightInit.GlorotUniform, d, NumHeads, dim);
+            weights.Add(name + "/kernel", WeightInit.GlorotUniform, from, NumHeads, dim);
             if (UseBias)
             {
                 weights.Add(name + "/bias", WeightInit.Zeros, NumHeads, dim);
@@ -57,13 +66,16 @@ internal sealed record MultiHeadAttentionSpec(int NumHeads, int KeyDim, int Decl
     /// padded: queries and keys to <see cref="QueryStride"/> (all heads side by side, head j at column j·keyDim), values
     /// and the context to <see cref="ValueStride"/>, attention weights to <see cref="StepStride"/>.
     /// </summary>
-    internal sealed record Layout(int Steps, int OutputStride, int QueryStride, int ValueStride, int StepStride, int KeyDim, int ValueDim, int Heads, int Features)
+    /// <param name="Steps">Query steps.</param>
+    /// <param name="KeySteps">Key and value steps (the encoder's for cross-attention).</param>
+    /// <param name="KeyFeatures">Width of the rows keys and values are projected from.</param>
+    internal sealed record Layout(int Steps, int KeySteps, int OutputStride, int QueryStride, int ValueStride, int StepStride, int KeyDim, int ValueDim, int Heads, int Features, int KeyFeatures)
     {
         public int Queries => Steps * OutputStride;
         public int Keys => Queries + Steps * QueryStride;
-        public int Values => Keys + Steps * QueryStride;
+        public int Values => Keys + KeySteps * QueryStride;
         /// <summary>The softmax weights of every head: <see cref="Heads"/> blocks of T rows of <see cref="StepStride"/>.</summary>
-        public int Weights => Values + Steps * ValueStride;
+        public int Weights => Values + KeySteps * ValueStride;
         public int HeadWeights => Steps * StepStride;
         public int Context => Weights + Heads * HeadWeights;
         /// <summary>One head's keys transposed (keyDim rows of <see cref="StepStride"/>), the forward pass's scratch.</summary>
@@ -75,15 +87,15 @@ internal sealed record MultiHeadAttentionSpec(int NumHeads, int KeyDim, int Decl
         public int WeightsGradient => ContextGradient + Steps * ValueStride;
         public int QueryGradient => WeightsGradient + Steps * StepStride;
         public int KeyGradient => QueryGradient + Steps * QueryStride;
-        public int ValueGradient => KeyGradient + Steps * QueryStride;
+        public int ValueGradient => KeyGradient + KeySteps * QueryStride;
         /// <summary>Room for the largest matrix a product transposes: a head's values, or a projection kernel.</summary>
-        public int Transposed => ValueGradient + Steps * ValueStride;
+        public int Transposed => ValueGradient + KeySteps * ValueStride;
         public int WorkLength => Transposed + System.Math.Max(System.Math.Max(ValueDim * StepStride, Features * ValueStride),
-            System.Math.Max(Heads * KeyDim, Heads * ValueDim) * LayerPlan.RoundUp(Features)) + 8;
+            System.Math.Max(Heads * KeyDim, Heads * ValueDim) * LayerPlan.RoundUp(System.Math.Max(Features, KeyFeatures))) + 8;
     }
 
-    public Layout Geometry => new(InputSteps, LayerPlan.RoundUp(InputFeatures), LayerPlan.RoundUp(NumHeads * KeyDim), LayerPlan.RoundUp(NumHeads * ValueDim),
-        LayerPlan.RoundUp(InputSteps), KeyDim, ValueDim, NumHeads, InputFeatures);
+    public Layout Geometry => new(InputSteps, KeySteps, LayerPlan.RoundUp(InputFeatures), LayerPlan.RoundUp(NumHeads * KeyDim), LayerPlan.RoundUp(NumHeads * ValueDim),
+        LayerPlan.RoundUp(KeySteps), KeyDim, ValueDim, NumHeads, InputFeatures, KeyFeatures);
 
     /// <summary>Output rows, queries, keys, values, attention weights, context and a transpose scratch; backward scratch for all their gradients.</summary>
     public override LayerPlan Plan(int offset, TapeInput input)

@@ -14,6 +14,10 @@ internal abstract record RecurrentSpec(int Units, ActivationKind Activation, Act
 
     public override bool CanReturnSequences => true;
 
+    public override bool IsRecurrent => true;
+
+    public override string? LooksAhead => GoBackwards ? "it reads the sequence from the end (GoBackwards = true); remove GoBackwards" : null;
+
     /// <summary>A padded step is skipped: the state (and the output) of the step before carry over.</summary>
     public override bool ReadsMask => true;
 

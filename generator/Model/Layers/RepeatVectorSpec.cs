@@ -7,6 +7,7 @@ internal sealed record RepeatVectorSpec(int N) : LayerSpec
 
     public override string KerasType => "RepeatVector";
     public override string AutoNamePrefix => "repeat_vector";
+    public override string? LooksAhead => "it repeats one vector over every step";
 
     public override void Validate(LayerChecks check) => check.Positive("n", N);
 

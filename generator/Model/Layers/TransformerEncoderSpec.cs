@@ -23,6 +23,7 @@ internal sealed record TransformerEncoderSpec(int NumHeads, int KeyDim, int Feed
     public override bool BackwardReadsMask => false;
 
     public override string AutoNamePrefix => "transformer_encoder";
+    public override string? LooksAhead => Causal ? null : "its self-attention sees every step; set Causal = true, or use [TransformerDecoder], which also attends over the encoder";
     public override bool UsesRandom => DropoutRate > 0;
 
     /// <summary>

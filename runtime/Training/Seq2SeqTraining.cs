@@ -1,0 +1,88 @@
+namespace StaticRnn;
+
+/// <summary>The Keras-style training loop behind every generated sequence-to-sequence model's <c>Fit</c> and <c>Evaluate</c>.</summary>
+public static class Seq2SeqTraining
+{
+    /// <summary>
+    /// Trains <paramref name="model"/> with teacher forcing, as <see cref="Training.Fit{TNet}"/> trains a network: the last
+    /// <paramref name="validationSplit"/> of the pairs is held out, the rest shuffled each epoch and cut into batches; one
+    /// progress line per epoch. All ids are checked before the first step, so bad data changes no parameter.
+    /// </summary>
+    /// <param name="model">The model; its parameters are updated in place.</param>
+    /// <param name="sources">Source sequences, <c>SourceLength</c> ids each (0 is padding).</param>
+    /// <param name="targets">Target sequences, <c>TargetLength</c> ids each, normally ending with <c>EndToken</c>, then 0.</param>
+    /// <param name="epochs">Passes over the training pairs.</param>
+    /// <param name="batchSize">Pairs per step.</param>
+    /// <param name="optimizer">The optimizer; default an <see cref="RmsProp"/> kept with the model across calls.</param>
+    /// <param name="validationSplit">Fraction in [0, 1) held out for <c>val_loss</c>.</param>
+    /// <param name="shuffle">Shuffle the training pairs before each epoch.</param>
+    /// <param name="verbose">0 silent, 1 one line per epoch.</param>
+    /// <param name="log">Where progress goes; default <see cref="Console.Out"/>.</param>
+    /// <param name="seed">Seed of the shuffling; by default each call on a model continues a fixed sequence (0, 1, 2, ...).</param>
+    public static History Fit<TNet>(TNet model, ReadOnlySpan<int> sources, ReadOnlySpan<int> targets, int epochs = 1, int batchSize = 32,
+        IOptimizer? optimizer = null, double validationSplit = 0, bool shuffle = true, int verbose = 1, TextWriter? log = null, int? seed = null)
+        where TNet : ISeq2SeqNetwork<TNet>
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        int samples = CountPairs<TNet>(sources, targets);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(epochs);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
+        int trainCount = Training.TrainCount(samples, validationSplit);
+        Kernels.Guard.Sequences(sources, targets, samples, TNet.SourceLength, TNet.TargetLength, TNet.SourceVocabulary, TNet.TargetVocabulary);
+        var data = new PairBatches<TNet>(model, sources, targets, Math.Min(batchSize, trainCount));
+        return Training.Loop(model, ref data, trainCount, samples - trainCount, epochs, batchSize, optimizer, shuffle, verbose, log, seed);
+    }
+
+    /// <summary>Teacher-forced mean loss over all pairs (batches weighted by their size), like Keras <c>model.evaluate</c>.</summary>
+    public static float Evaluate<TNet>(TNet model, ReadOnlySpan<int> sources, ReadOnlySpan<int> targets, int batchSize = 32)
+        where TNet : ISeq2SeqNetwork<TNet>
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
+        int samples = CountPairs<TNet>(sources, targets);
+        int s = TNet.SourceLength, t = TNet.TargetLength;
+        double sum = 0;
+        for (int first = 0; first < samples; first += batchSize)
+        {
+            int count = Math.Min(batchSize, samples - first);
+            sum += (double)model.ComputeLoss(sources.Slice(first * s, count * s), targets.Slice(first * t, count * t), count) * count;
+        }
+        return (float)(sum / samples);
+    }
+
+    private static int CountPairs<TNet>(ReadOnlySpan<int> sources, ReadOnlySpan<int> targets) where TNet : ISeq2SeqNetwork<TNet>
+    {
+        int s = TNet.SourceLength, t = TNet.TargetLength;
+        if (sources.Length == 0 || sources.Length % s != 0)
+        {
+            throw new ArgumentException($"sources has {sources.Length} ids; expected a positive multiple of SourceLength = {s}.", nameof(sources));
+        }
+        int samples = sources.Length / s;
+        if (targets.Length != (long)samples * t)
+        {
+            throw new ArgumentException($"targets has {targets.Length} ids; expected {(long)samples * t} ({samples} pairs × TargetLength {t}).", nameof(targets));
+        }
+        return samples;
+    }
+
+    /// <summary>The pairs <c>Fit</c> trains on: rows of source and target ids.</summary>
+    private ref struct PairBatches<TNet>(TNet model, ReadOnlySpan<int> sources, ReadOnlySpan<int> targets, int batch) : IFitData
+        where TNet : ISeq2SeqNetwork<TNet>
+    {
+        private readonly ReadOnlySpan<int> _sources = sources, _targets = targets;
+        private readonly int[] _batchSources = new int[batch * TNet.SourceLength], _batchTargets = new int[batch * TNet.TargetLength];
+
+        public readonly void Gather(int slot, int sample)
+        {
+            int s = TNet.SourceLength, t = TNet.TargetLength;
+            _sources.Slice(sample * s, s).CopyTo(_batchSources.AsSpan(slot * s));
+            _targets.Slice(sample * t, t).CopyTo(_batchTargets.AsSpan(slot * t));
+        }
+
+        public readonly float TrainStep(int count, IOptimizer optimizer)
+            => model.TrainStep(_batchSources.AsSpan(0, count * TNet.SourceLength), _batchTargets.AsSpan(0, count * TNet.TargetLength), count, optimizer);
+
+        public readonly float Evaluate(int first, int count, int batchSize)
+            => Seq2SeqTraining.Evaluate(model, _sources.Slice(first * TNet.SourceLength, count * TNet.SourceLength), _targets.Slice(first * TNet.TargetLength, count * TNet.TargetLength), batchSize);
+    }
+}
