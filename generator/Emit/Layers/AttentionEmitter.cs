@@ -50,7 +50,7 @@ internal sealed class AttentionEmitter : LayerEmitter<AttentionSpec>
             }
             if (layer.InputMasked)
             {
-                ZeroPaddedRows(w, "y", g.Stride, tq);
+                ZeroPaddedRows(w, "y", g.Stride, tq, ContextWidth(layer, g));
             }
         }
     }
@@ -74,7 +74,7 @@ internal sealed class AttentionEmitter : LayerEmitter<AttentionSpec>
             Refs(w, layer, plan, g);
             if (layer.InputMasked)
             {
-                ZeroPaddedRows(w, "dy", g.Stride, tq);
+                ZeroPaddedRows(w, "dy", g.Stride, tq, ContextWidth(layer, g));
             }
             w.Line($"ref float dWeights = ref Unsafe.Add(ref work, {g.WeightsGradient});");
             w.Line($"Matrix.Multiply(ref dy, {g.Stride}, ref kT, {g.StepStride}, ref dWeights, {g.StepStride}, {tq}, {d}, {tk}, accumulate: false); // d a = dy·vᵀ");
@@ -147,14 +147,21 @@ internal sealed class AttentionEmitter : LayerEmitter<AttentionSpec>
     private static string KeyMask(AttentionSpec layer)
         => layer.UsesMemory ? (layer.MemoryMasked ? $", ref {Names.MemoryMask}" : "") : layer.InputMasked ? ", ref mask" : "";
 
-    /// <summary>Keras zeroes the output of a padded query: those rows (and so their gradients) are 0.</summary>
-    private static void ZeroPaddedRows(SourceWriter w, string rows, int stride, int steps)
+    /// <summary>
+    /// Keras zeroes the attention's output for a padded query: the first <paramref name="width"/> floats of those rows (and
+    /// so their gradients) are 0. With <c>ConcatenateQuery</c> that is the context only; the query after it stays, as it
+    /// does after Keras's <c>Concatenate()([context, query])</c>.
+    /// </summary>
+    private static void ZeroPaddedRows(SourceWriter w, string rows, int stride, int steps, int width)
     {
         using (w.Block($"for (int t = 0; t < {steps}; t++)"))
         {
-            w.Line($"if (Unsafe.Add(ref mask, t) == 0) MemoryMarshal.CreateSpan(ref Unsafe.Add(ref {rows}, t * {stride}), {stride}).Clear(); // a padded query");
+            w.Line($"if (Unsafe.Add(ref mask, t) == 0) MemoryMarshal.CreateSpan(ref Unsafe.Add(ref {rows}, t * {stride}), {width}).Clear(); // a padded query{(width < stride ? "'s context" : "")}");
         }
     }
+
+    /// <summary>Floats of a row that a padded query clears: the context with <c>ConcatenateQuery</c>, else the whole padded row.</summary>
+    private static int ContextWidth(AttentionSpec layer, AttentionSpec.Layout g) => layer.ConcatenateQuery ? g.Features : g.Stride;
 
     private static string XStride(LayerPlan plan, AttentionSpec.Layout g) => (g.CopiesInput ? g.FeatureStride : plan.InputStride).ToString(System.Globalization.CultureInfo.InvariantCulture);
 
