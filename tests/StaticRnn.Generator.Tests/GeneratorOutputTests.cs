@@ -78,6 +78,53 @@ public class GeneratorOutputTests
     }
 
     [Fact]
+    public void Seq2SeqModelMatchesBaseline() => AssertBaselines("Seq2Seq", """
+        using StaticRnn;
+
+        namespace Demo;
+
+        [Seq2Seq(StartToken = 1, EndToken = 2)]
+        public partial class Speller
+        {
+            [Sequential(6)]
+            [Embedding(12, 4, MaskZero = true)]
+            [Lstm(4, ReturnSequences = true, Bidirectional = true)]
+            public partial class Encoder;
+
+            [Sequential(5)]
+            [Embedding(10, 4, MaskZero = true)]
+            [Lstm(8, ReturnSequences = true)]
+            [Attention(ConcatenateQuery = true)]
+            [Dense(10, Activation = Activation.Softmax)]
+            public partial class Decoder;
+        }
+        """);
+
+    [Theory]
+    [InlineData("[Embedding(12, 6, MaskZero = true)] [Dropout(0.2)] [Gru(8, ReturnSequences = true)]",
+        "[Embedding(9, 6)] [Gru(8, ReturnSequences = true)] [Dropout(0.1)] [Attention(ScoreMode = ScoreMode.Concat)] [Dense(9, Activation = Activation.Softmax)]")]
+    [InlineData("[Embedding(12, 6)] [SimpleRnn(5)]", "[Embedding(9, 6, MaskZero = true)] [Gru(5, ReturnSequences = true)] [Dense(9, Activation = Activation.Softmax)]")]
+    [InlineData("[TokenAndPositionEmbedding(12, 7, 8, MaskZero = true)] [TransformerEncoder(2, 4, 8)]",
+        "[TokenAndPositionEmbedding(9, 5, 8, MaskZero = true)] [TransformerDecoder(2, 4, 8)] [TransformerDecoder(2, 4, 8, NormalizeFirst = true)] [Dense(9, Activation = Activation.Softmax)]")]
+    [InlineData("[Embedding(12, 6)] [Lstm(8, ReturnSequences = true, Bidirectional = true, Merge = MergeMode.Sum)]",
+        "[TokenAndPositionEmbedding(9, 5, 12)] [TransformerDecoder(3, 4, 10, DropoutRate = 0)] [LayerNormalization] [Dense(9, Activation = Activation.Softmax)]")]
+    public void Seq2SeqCodeCompilesWithoutWarnings(string encoder, string decoder)
+    {
+        var (files, diagnostics) = GeneratorTestHelper.Run($$"""
+            using StaticRnn;
+            [Seq2Seq]
+            public partial class Model
+            {
+                [Sequential(7)] {{encoder}} public partial class Encoder;
+                [Sequential(5)] {{decoder}} public partial class Decoder;
+            }
+            """);
+        Assert.Single(files);
+        string[] problems = diagnostics.Where(d => d.Severity >= DiagnosticSeverity.Warning).Select(d => d.ToString()).ToArray();
+        Assert.True(problems.Length == 0, string.Join("\n", problems));
+    }
+
+    [Fact]
     public void GeneratedCodeSurvivesUserNamesThatShadowOurs()
     {
         // Namespaces and types named like the runtime's, members named like its classes, a keyword class name, and
