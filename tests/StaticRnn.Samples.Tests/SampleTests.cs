@@ -1,5 +1,6 @@
 using StaticRnn.Samples;
 using StaticRnn.Samples.Addition;
+using StaticRnn.Samples.G2P;
 using StaticRnn.Samples.NameGender;
 using StaticRnn.Samples.SpamFilter;
 using StaticRnn.Samples.SpamTransformer;
@@ -49,6 +50,39 @@ public class SampleTests
         Assert.True(float.IsFinite(r.Loss[0]));
         Assert.Contains(" Total params: 657,758 (2.51 MB)", log.ToString());
         Assert.Matches(@"test accuracy: \d+\.\d%", log.ToString());
+    }
+
+    [Fact]
+    public void G2PRunsEndToEndOnAReducedSet()
+    {
+        var log = new StringWriter();
+        G2PApp.Result r = G2PApp.Train(NpmDataset.DefaultCache("G2P"), epochs: 1, beam: 1, limit: 2700, log);
+        Assert.Equal(2700, r.TrainWords);
+        Assert.True(r.TrainPairs > 2700, "words with several pronunciations give several pairs");
+        Assert.Equal(300, r.TestWords);
+        Assert.InRange(r.WordErrorRate, 0, 1);
+        Assert.InRange(r.PhonemeErrorRate, 0, 2);
+        Assert.True(float.IsFinite(r.Loss[0]));
+        string text = log.ToString();
+        Assert.Contains("CMUdict: 123,857 words (132,565 pronunciations) kept", text);
+        Assert.Contains(" Total params: 194,583 (760.09 KB)", text);
+        Assert.Matches(@"WER: \d+\.\d%", text);
+        Assert.Matches(@"PER: \d+\.\d%", text);
+    }
+
+    [Fact]
+    public void G2PSpellsWordsAndMeasuresEditDistances()
+    {
+        var row = new int[6];
+        Assert.True(CmuDict.Spell("don't", row));
+        Assert.Equal([4, 15, 14, 27, 20, 0], row);
+        Assert.False(CmuDict.Spell("A.B", row));
+        Assert.False(CmuDict.Spell("TOOLONGWORD", row));
+        Assert.Equal(0, CmuDict.EditDistance([5, 6, 7], [5, 6, 7]));
+        Assert.Equal(1, CmuDict.EditDistance([5, 6, 7], [5, 7]));      // a deletion
+        Assert.Equal(1, CmuDict.EditDistance([5, 6, 7], [5, 9, 7]));   // a substitution
+        Assert.Equal(2, CmuDict.EditDistance([5, 6], [6, 5]));
+        Assert.Equal(3, CmuDict.EditDistance([], [1, 2, 3]));
     }
 
     [Fact]

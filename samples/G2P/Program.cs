@@ -1,0 +1,3 @@
+using StaticRnn.Samples.G2P;
+
+return G2PApp.Run(args, Console.Out);
