@@ -17,6 +17,7 @@ The BenchmarkDotNet methods read (type: method -> case, op, implementation):
   StreamingBenchmarks [Hidden=8|16|32|64] (f, batch 1): Step / StepScalar, time per time step (OperationsPerInvoke)
   TransformerClassifierBenchmarks (g, batch 32): PredictGenerated, TrainStepGenerated
   MultiHeadAttentionBenchmarks (h): PredictGeneratedBatch1 (batch 1), TrainStepGenerated (batch 32)
+  G2PSeq2SeqBenchmarks (i): TrainStepGenerated (batch 64), Generate1000 (greedy decoding of 1,000 words, op "generate")
   PeakFlopsBenchmarks: Fma256, Fma512, time per vector FMA instruction (OperationsPerInvoke)
 """
 import datetime
@@ -35,7 +36,10 @@ METHODS = {
     "LstmLargeBenchmarks": ("d", 64),
     "EmbeddingLstmBenchmarks": ("e", 32),
     "TransformerClassifierBenchmarks": ("g", 32),
+    "G2PSeq2SeqBenchmarks": ("i", 64),
 }
+# G2PSeq2SeqBenchmarks (case i): greedy decoding of a batch of 1,000 words.
+GENERATE_METHODS = {"Generate1000": ("generate", 1000)}
 # MultiHeadAttentionBenchmarks (case h): method -> (op, batch).
 ATTENTION_METHODS = {"PredictGeneratedBatch1": ("predict", 1), "TrainStepGenerated": ("train", 32)}
 PLAIN_METHODS = {
@@ -89,11 +93,19 @@ def macs_per_sample(case, hidden):
     if case == "h":
         t, d, h, k = 64, 64, 4, 16
         return 3 * t * d * h * k + h * t * t * k * 2 + t * h * k * d
+    if case == "i":
+        # 8 letters, 7 phonemes + the end token: both encoder directions, the decoder LSTM, scores and weights·values of
+        # the attention, the output layer on [context, query] (real steps only).
+        letters, steps = 8, 8
+        return (2 * recurrent_macs(4, 64, 64, letters) + recurrent_macs(4, 64, 128, steps) + 2 * steps * letters * 128
+                + steps * 256 * 87)
     raise ValueError(case)
 
 
 def flops(case, op, batch, hidden):
-    """2 x multiply-adds of the products: the forward once (predict, step), three times for train."""
+    """2 x multiply-adds of the products: the forward once (predict, step), three times for train; not counted for generate."""
+    if op == "generate":
+        return None
     return 2 * macs_per_sample(case, hidden) * batch * (3 if op == "train" else 1)
 
 
@@ -106,6 +118,7 @@ MODELS = {
     "f": "stateful (1, 1) → Lstm({hidden}) → Dense(1)",
     "g": "(200 tokens) → TokenAndPositionEmbedding(20000, 200, 32) → TransformerEncoder(2, 32, 32) → pool → Dense(20) → Dense(2, softmax)",
     "h": "(64, 64) → MultiHeadAttention(4, 16), MSE",
+    "i": "G2P seq2seq: 18 letters → Embedding(28, 64) → BiLSTM(64) ⇒ 19 steps of Embedding(87, 64) → LSTM(128) → Attention → Dense(87, softmax)",
 }
 
 # (case, op, batch, hidden) -> [(peer, minimum ratio)]; every row with a scalar baseline also wants >= 5x over it.
@@ -122,9 +135,10 @@ TARGETS = {
     ("f", "step", 1, 32): [("ONNX Runtime", 30)],
     ("g", "train", 32, None): [("PyTorch", 3)],
     ("g", "predict", 32, None): [("ONNX Runtime", 1.5)],
+    ("i", "train", 64, None): [("PyTorch", 3)],
 }
 SCALAR_TARGET = 5
-OP_ORDER = {"predict": 0, "train": 1, "step": 2}
+OP_ORDER = {"predict": 0, "train": 1, "step": 2, "generate": 3}
 
 
 def parameter(params, name):
@@ -163,6 +177,10 @@ def read_bdn(directory):
                 op, batch = ATTENTION_METHODS[method]
                 impl = GENERATED
                 key = ("h", op, batch, None)
+            elif kind == "G2PSeq2SeqBenchmarks" and method in GENERATE_METHODS:
+                op, batch = GENERATE_METHODS[method]
+                impl = GENERATED
+                key = ("i", op, batch, None)
             elif kind == "StreamingBenchmarks" and method in STREAM_METHODS:
                 impl = STREAM_METHODS[method]
                 key = ("f", "step", 1, parameter(params, "Hidden"))
@@ -258,7 +276,8 @@ def main():
         mine, allocated = ours.get(key, {}).get(GENERATED, (None, None))
         scalar = ours.get(key, {}).get(SCALAR, (None, None))[0]
         theirs_torch, theirs_onnx = torch.get(key), onnx.get(key)
-        gflops = flops(case, op, batch, hidden) / mine if mine else None
+        work = flops(case, op, batch, hidden)
+        gflops = work / mine if mine and work else None
         targets = []
         for peer, minimum in TARGETS.get(key, []):
             targets.append(verdict(peer, minimum, theirs_torch if peer == "PyTorch" else theirs_onnx, mine))
@@ -281,7 +300,7 @@ def main():
         "≥ 100x PyTorch; b and c TrainStep batch 32 ≥ 10x PyTorch; b Predict batch 1 / 32 ≥ 5x / 1.5x ONNX Runtime; "
         "d TrainStep ≥ 1.5x PyTorch; e TrainStep ≥ 2x PyTorch; f streaming step (LSTM(32)) ≥ 30x ONNX Runtime; "
         "every case ≥ 5x the scalar baseline; g (the Transformer classifier) TrainStep ≥ 3x PyTorch and Predict ≥ 1.5x "
-        "ONNX Runtime; h is compared without a target. For g and h the GFLOP/s also count the attention's two products "
+        "ONNX Runtime; h is compared without a target; i (samples/G2P's encoder-decoder) TrainStep ≥ 3x PyTorch, and its greedy decoding of 1,000 words (one batch; PyTorch decodes all words step by step in one batch) without a target. For g and h the GFLOP/s also count the attention's two products "
         "per head (scores and weights·values), not the softmax. \"–\" means a number is missing from this run.",
         "",
         "On a shared 2-core machine the small-model timings move by tens of percent between runs minutes apart "

@@ -16,6 +16,12 @@ backward + Adam step in train mode) for the three benchmark models:
      embeddings (32) -> TransformerEncoderLayer(32, 2 heads, feed-forward 32, post-norm, dropout 0.1) -> mean over
      time -> Dropout -> Linear(32, 20) relu -> Dropout -> Linear(20, 2); CrossEntropyLoss; predict and train
   h: (batch, 64, 64) -> MultiheadAttention(64, 4 heads) self-attention; predict batch 1, train batch 32, MSE
+  i: samples/G2P's encoder-decoder: 18 letter ids -> Embedding(28, 64) -> bidirectional LSTM(64, 64) on a packed
+     sequence, whose final states (directions concatenated) start the decoder: 19 phoneme ids -> Embedding(87, 64) ->
+     LSTM(64, 128) -> dot attention over the encoder's outputs (padded letters masked) -> Linear(256, 87) on
+     [context, query]; every word 8 letters and 7 phonemes + the end token. op "train": a teacher-forced step at batch
+     64, CrossEntropyLoss(ignore_index=0), Adam; op "generate": greedy decoding of 1,000 words as one batch, one
+     decoder step at a time for all of them (the carried LSTM state), until every word has its end token
   f: streaming, op "step": LSTM(1, H) -> Linear(H, 1) for H = 8, 16, 32, 64,
      batch 1, one time step per call under no_grad, the (h, c) state carried
      from call to call, inputs cycling through a fixed noisy signal
@@ -26,7 +32,7 @@ per call (for f, per time step).
 Each case runs with torch.set_num_threads(1) and (2); the JSON and the table
 report both and the better of the two.
 
-Usage: python3 torch_bench.py [--out FILE] [--quick]
+Usage: python3 torch_bench.py [--out FILE] [--quick] [--cases LETTERS]
 Default output: ../results/peers-torch.json relative to this file; --quick writes
 no file unless --out is given.
 """
@@ -116,6 +122,64 @@ class TransformerClassifier(nn.Module):
         return logits if self.training else torch.softmax(logits, dim=-1)
 
 
+class G2P(nn.Module):
+    """Case i: samples/G2P's model (StaticRnn's G2PModel), in PyTorch's idiom: a packed bidirectional encoder, the
+    decoder LSTM started from its final states, dot attention with the padded letters masked, logits on [context, query]."""
+
+    SOURCE, TARGET, LETTERS, PHONEMES, START, END = 18, 19, 28, 87, 1, 2
+
+    def __init__(self):
+        super().__init__()
+        self.letters = nn.Embedding(self.LETTERS, 64, padding_idx=0)
+        self.encoder = nn.LSTM(64, 64, batch_first=True, bidirectional=True)
+        self.phonemes = nn.Embedding(self.PHONEMES, 64, padding_idx=0)
+        self.decoder = nn.LSTM(64, 128, batch_first=True)
+        self.out = nn.Linear(256, self.PHONEMES)
+
+    def encode(self, sources):
+        lengths = (sources != 0).sum(dim=1)
+        packed = nn.utils.rnn.pack_padded_sequence(self.letters(sources), lengths, batch_first=True, enforce_sorted=False)
+        outputs, (h, c) = self.encoder(packed)
+        memory, _ = nn.utils.rnn.pad_packed_sequence(outputs, batch_first=True, total_length=self.SOURCE)
+        state = (torch.cat([h[0], h[1]], dim=-1).unsqueeze(0), torch.cat([c[0], c[1]], dim=-1).unsqueeze(0))
+        return memory, (sources == 0).unsqueeze(1), state
+
+    def decode(self, inputs, memory, padded, state):
+        query, state = self.decoder(self.phonemes(inputs), state)
+        scores = torch.bmm(query, memory.transpose(1, 2)).masked_fill(padded, float("-inf"))
+        context = torch.bmm(torch.softmax(scores, dim=-1), memory)
+        return self.out(torch.cat([context, query], dim=-1)), state
+
+    def forward(self, sources, decoder_inputs):
+        memory, padded, state = self.encode(sources)
+        return self.decode(decoder_inputs, memory, padded, state)[0]
+
+    def generate(self, sources):
+        memory, padded, state = self.encode(sources)
+        batch = sources.shape[0]
+        token = torch.full((batch, 1), self.START, dtype=torch.int64)
+        outputs = torch.zeros(batch, self.TARGET, dtype=torch.int64)
+        done = torch.zeros(batch, dtype=torch.bool)
+        for step in range(self.TARGET):
+            logits, state = self.decode(token, memory, padded, state)
+            token = logits[:, -1, 1:].argmax(dim=-1, keepdim=True) + 1  # never 0, the padding id
+            outputs[:, step] = torch.where(done, 0, token[:, 0])
+            done |= token[:, 0] == self.END
+            if bool(done.all()):
+                break
+        return outputs
+
+
+def g2p_pairs(g, count):
+    """Sources of 8 letter ids in 1..27 and targets of 7 phoneme ids in 3..86, then the end token, padded with 0."""
+    sources = torch.zeros(count, G2P.SOURCE, dtype=torch.int64)
+    targets = torch.zeros(count, G2P.TARGET, dtype=torch.int64)
+    sources[:, :8] = torch.randint(1, 28, (count, 8), generator=g)
+    targets[:, :7] = torch.randint(3, 87, (count, 7), generator=g)
+    targets[:, 7] = G2P.END
+    return sources, targets
+
+
 class SelfAttention(nn.Module):
     """Case h: one nn.MultiheadAttention(64, 4) (head size 16) as self-attention over (64, 64)."""
 
@@ -142,6 +206,8 @@ def make_model(case):
         return TransformerClassifier()
     if case == "h":
         return SelfAttention()
+    if case == "i":
+        return G2P()
     raise ValueError(case)
 
 
@@ -156,6 +222,7 @@ RUNS = ([(case, batch, op, None) for case, batch in [("a", 32), ("b", 1), ("b", 
          for op in ("predict", "train")]
         + [("e", 32, "train", None)]
         + [("g", 32, "predict", None), ("g", 32, "train", None), ("h", 1, "predict", None), ("h", 32, "train", None)]
+        + [("i", 64, "train", None), ("i", 1000, "generate", None)]
         + [("f", 1, "step", hidden) for hidden in STREAM_HIDDEN])
 
 
@@ -169,6 +236,8 @@ def make_callable(case, batch, op, hidden=None):
         return make_stream_step(hidden)
     model = make_model(case).float()
     g = torch.Generator().manual_seed(4321)
+    if case == "i":
+        return make_g2p_callable(model, g, batch, op)
     if case == "e":
         x = torch.randint(0, VOCABULARY, (batch, STEPS[case]), generator=g, dtype=torch.int64)
         y = torch.randint(0, 2, (batch, 1), generator=g).float()
@@ -198,6 +267,33 @@ def make_callable(case, batch, op, hidden=None):
     def train_step():
         opt.zero_grad()
         loss = loss_fn(model(x), y)
+        loss.backward()
+        opt.step()
+        return loss
+
+    return train_step
+
+
+def make_g2p_callable(model, g, batch, op):
+    """Case i: a teacher-forced train step (the target shifted right behind the start token), or greedy decoding."""
+    sources, targets = g2p_pairs(g, batch)
+    if op == "generate":
+        model.eval()
+
+        def generate():
+            with torch.no_grad():
+                return model.generate(sources)
+
+        return generate
+    model.train()
+    inputs = torch.cat([torch.full((batch, 1), G2P.START, dtype=torch.int64), targets[:, :-1]], dim=1)
+    loss_fn = nn.CrossEntropyLoss(ignore_index=0)
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3, betas=(0.9, 0.999), eps=1e-7)
+
+    def train_step():
+        opt.zero_grad()
+        logits = model(sources, inputs)
+        loss = loss_fn(logits.reshape(-1, G2P.PHONEMES), targets.reshape(-1))
         loss.backward()
         opt.step()
         return loss
@@ -312,6 +408,7 @@ def main():
     here = os.path.dirname(os.path.abspath(__file__))
     ap.add_argument("--out", help="JSON file to write (default ../results/peers-torch.json; --quick writes only to an explicit --out)")
     ap.add_argument("--quick", action="store_true", help="short smoke run (not for results)")
+    ap.add_argument("--cases", help="only these cases, e.g. 'i' or 'gh' (default: all)")
     args = ap.parse_args()
     out_path = args.out or os.path.join(here, "..", "results", "peers-torch.json")
 
@@ -333,6 +430,8 @@ def main():
 
     results = []
     for case, batch, op, hidden in RUNS:
+        if args.cases and case not in args.cases:
+            continue
         row = {"case": case, "batch": batch, "op": op}
         if hidden is not None:
             row["hidden"] = hidden
@@ -362,7 +461,8 @@ def main():
                    f"after {warmup} warm-up calls (at most {WARMUP_MAX_S}s); time.perf_counter_ns; float32; "
                    "predict = eval() + no_grad() forward; train = zero_grad + forward + MSELoss(mean) "
                    "(case e: BCELoss on sigmoid outputs) + backward + Adam(lr=1e-3, betas=(0.9,0.999), eps=1e-7).step(); "
-                   "step (case f) = one eval() + no_grad() LSTM step of one sample with the (h, c) state carried over"),
+                   "step (case f) = one eval() + no_grad() LSTM step of one sample with the (h, c) state carried over; "
+                   "case i: train = teacher-forced CrossEntropyLoss(ignore_index=0), generate = greedy decoding of 1,000 words in one batch"),
         "loadavg_start": [round(v, 2) for v in load_start],
         "loadavg_end": [round(v, 2) for v in load_end],
         "cases": results,

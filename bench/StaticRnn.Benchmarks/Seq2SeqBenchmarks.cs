@@ -1,0 +1,82 @@
+using BenchmarkDotNet.Attributes;
+using BenchmarkDotNet.Configs;
+
+namespace StaticRnn.Benchmarks;
+
+/// <summary>
+/// Case i: samples/G2P's model. 18 letter ids → Embedding(28, 64) → Bidirectional(LSTM(64)), whose final states seed
+/// 19 phoneme steps of Embedding(87, 64) → LSTM(128) → Attention([context, query]) → Dense(87, softmax); teacher-forced
+/// sparse crossentropy over the non-padding targets, Adam.
+/// </summary>
+[Seq2Seq(StartToken = 1, EndToken = 2, ExpectedParameters = 194_583)]
+public partial class G2PCase
+{
+    [Sequential(18)]
+    [Embedding(28, 64, MaskZero = true)]
+    [Lstm(64, ReturnSequences = true, Bidirectional = true)]
+    public partial class Encoder;
+
+    [Sequential(19)]
+    [Embedding(87, 64, MaskZero = true)]
+    [Lstm(128, ReturnSequences = true)]
+    [Attention(ConcatenateQuery = true)]
+    [Dense(87, Activation = Activation.Softmax)]
+    public partial class Decoder;
+}
+
+/// <summary>
+/// Case i: a teacher-forced train step at batch 64 and greedy decoding of 1,000 words. Every word has 8 letters and 7
+/// phonemes (then the end token), CMUdict's means, as in the PyTorch peer (bench/peers/torch_bench.py).
+/// </summary>
+[MemoryDiagnoser]
+[CategoriesColumn]
+[GroupBenchmarksBy(BenchmarkLogicalGroupRule.ByCategory)]
+public class G2PSeq2SeqBenchmarks
+{
+    public const int Batch = 64, Words = 1000, Letters = 8, Phonemes = 7;
+    private G2PCase _model = null!;
+    private Adam _adam = null!;
+    private int[] _sources = [], _targets = [], _words = [], _generated = [];
+
+    /// <summary><paramref name="count"/> sources of <see cref="Letters"/> ids in 1..27 and targets of <see cref="Phonemes"/> ids in 3..86, then the end token.</summary>
+    public static (int[] Sources, int[] Targets) Pairs(SeededRandom random, int count)
+    {
+        var sources = new int[count * G2PCase.SourceLength];
+        var targets = new int[count * G2PCase.TargetLength];
+        for (int p = 0; p < count; p++)
+        {
+            for (int i = 0; i < Letters; i++)
+            {
+                sources[p * G2PCase.SourceLength + i] = 1 + random.NextInt(27);
+            }
+            for (int i = 0; i < Phonemes; i++)
+            {
+                targets[p * G2PCase.TargetLength + i] = 3 + random.NextInt(84);
+            }
+            targets[p * G2PCase.TargetLength + Phonemes] = G2PCase.EndToken;
+        }
+        return (sources, targets);
+    }
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        var r = new SeededRandom(9);
+        (_sources, _targets) = Pairs(r, Batch);
+        (_words, _) = Pairs(r, Words);
+        _generated = new int[Words * G2PCase.TargetLength];
+        _model = new G2PCase();
+        _adam = new Adam();
+        // A few steps on these pairs, so that decoding runs a trained-looking model rather than uniform outputs.
+        for (int i = 0; i < 20; i++)
+        {
+            _model.TrainStep(_sources, _targets, Batch, _adam);
+        }
+    }
+
+    [Benchmark, BenchmarkCategory("i TrainStep")]
+    public float TrainStepGenerated() => _model.TrainStep(_sources, _targets, Batch, _adam);
+
+    [Benchmark, BenchmarkCategory("i Generate")]
+    public void Generate1000() => _model.Generate(_words, _generated, Words);
+}
