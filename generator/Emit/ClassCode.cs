@@ -71,7 +71,7 @@ internal static class ClassCode
     /// (<paramref name="callFields"/> adds its own lines after them), the dropout generators when <paramref name="random"/>,
     /// and the constructor of <paramref name="name"/>.
     /// </summary>
-    public static void StateAndShards(SourceWriter w, string name, string what, int length, int seed, bool random, string modes, Action callFields)
+    public static void StateAndShards(SourceWriter w, string name, string what, int length, long multiplyAdds, int seed, bool random, string modes, Action callFields)
     {
         w.Line();
         w.Line("// Everything the passes touch, allocated once: parameters and gradient (each with 8 spare floats, so that");
@@ -79,24 +79,47 @@ internal static class ClassCode
         w.Line("// The passes allocate nothing. An instance is not thread-safe: use one per thread.");
         w.Line($"private readonly float[] _state = new float[{length}];");
         w.Line();
-        w.Line("// A batch runs as ShardCount shards (fewer for a smaller batch), each with its own scratch buffer (shard 0 uses");
-        w.Line("// _state), reduced in shard order: the same result whatever ShardRunner.Threads is.");
-        w.Line("private const int ShardCount = 2;");
-        w.Line("private readonly float[][] _scratch;");
-        w.Line("private readonly double[] _shardLoss = new double[ShardCount];");
+        w.Line("// A batch runs as ShardCount(batchSize) shards, a number that depends on the batch size, the parameter count and");
+        w.Line("// the multiply-adds per sample, never on the thread count. Each shard has its own scratch buffer (shard 0 uses");
+        w.Line("// _state; the others are allocated when a batch first needs them), and shards are reduced in shard order: the");
+        w.Line("// same result whatever ShardRunner.Threads is.");
+        w.Line($"private const long MultiplyAddsPerSample = {multiplyAdds};");
+        w.Line($"private readonly float[][] _scratch = new float[{Rt}.Kernels.ShardRunner.MaxShards][];");
+        w.Line($"private readonly double[] _shardLoss = new double[{Rt}.Kernels.ShardRunner.MaxShards];");
         w.Line($"private int _callBatch, _callMode; // the current call: its batch size; {modes}");
         callFields();
         if (random)
         {
             w.Line($"private readonly {Rt}.SeededRandom _dropout = new({seed}L ^ 0x5EED_D80F); // dropout masks, reproducible from Seed");
-            w.Line($"private readonly {Rt}.SeededRandom[] _shardDropout = [new(0), new(0)];");
+            w.Line($"private readonly {Rt}.SeededRandom[] _shardDropout = new {Rt}.SeededRandom[{Rt}.Kernels.ShardRunner.MaxShards];");
         }
         w.Line();
         w.Line($"/// <summary>Creates the {what} with Keras default initializers seeded by <c>Seed = {seed}</c>.</summary>");
         using (w.Block($"public {name}()"))
         {
-            w.Line($"_scratch = [_state, new float[{length}]];");
+            w.Line("_scratch[0] = _state;");
+            if (random)
+            {
+                using (w.Block("for (int s = 0; s < _shardDropout.Length; s++)"))
+                {
+                    w.Line("_shardDropout[s] = new(0);");
+                }
+            }
             w.Line($"InitializeWeights({seed});");
+        }
+        w.Line();
+        w.Line("/// <summary>How many shards a batch of <paramref name=\"batchSize\"/> samples runs as.</summary>");
+        w.Line($"private static int ShardCount(int batchSize) => {Rt}.Kernels.ShardRunner.Shards(batchSize, MultiplyAddsPerSample, ParameterCount);");
+        w.Line();
+        w.Line("/// <summary>The shards of a batch, each with its scratch buffer (allocated the first time a batch needs it).</summary>");
+        using (w.Block("private int Shards(int batchSize)"))
+        {
+            w.Line("int shards = ShardCount(batchSize);");
+            using (w.Block("for (int s = 1; s < shards; s++)"))
+            {
+                w.Line($"_scratch[s] ??= new float[{length}];");
+            }
+            w.Line("return shards;");
         }
     }
 

@@ -123,7 +123,7 @@ internal static class NetworkEmitter
 
     private static void EmitStateAndWeights(SourceWriter w, NetworkSpec spec, StateLayout state, string name, string kernels)
     {
-        ClassCode.StateAndShards(w, name, "network", state.Length, spec.Seed, spec.UsesRandom, "0 predict, 1 loss, 2 loss and gradient", () =>
+        ClassCode.StateAndShards(w, name, "network", state.Length, spec.MultiplyAdds, spec.Seed, spec.UsesRandom, "0 predict, 1 loss, 2 loss and gradient", () =>
         {
             if (spec.OutputMasked)
             {
@@ -188,7 +188,7 @@ internal static class NetworkEmitter
         string Inputs(string type) => type == "float" ? "inputs, default" : "default, inputs";
         string Targets(string type) => type == "float" ? "targets, default" : "default, targets";
         string AsFloats(string type, string name) => type == "float" ? name : $"{Rt}.Training.ToFloats({name})";
-        string shards = "global::System.Math.Min(ShardCount, batchSize)";
+        string shards = "Shards(batchSize)";
 
         foreach (string input in inputTypes)
         {
@@ -270,7 +270,7 @@ internal static class NetworkEmitter
             {
                 w.Line("States(batchSize); // fixes or checks the batch size of the carried state");
             }
-            w.Line("int shards = global::System.Math.Min(ShardCount, batchSize);");
+            w.Line("int shards = Shards(batchSize);");
             if (dropout)
             {
                 ClassCode.ReseedDropout(w);
@@ -288,7 +288,7 @@ internal static class NetworkEmitter
         w.Line("/// <summary>One shard of the current call: its contiguous share of the batch, on its own scratch buffer.</summary>");
         using (w.Block($"void {Rt}.Kernels.IShardWork.RunShard(int shard, {Span("float")} inputs, {Span("int")} tokens, {Span("float")} targets, {Span("int")} classes, {Sys}.Span<float> outputs)"))
         {
-            w.Line("int shards = global::System.Math.Min(ShardCount, _callBatch);");
+            w.Line("int shards = ShardCount(_callBatch);");
             w.Line("int first = shard * _callBatch / shards, count = (shard + 1) * _callBatch / shards - first;");
             string statesArgument = "";
             if (spec.Stateful)

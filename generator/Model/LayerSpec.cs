@@ -92,6 +92,24 @@ internal abstract record LayerSpec
     /// <summary>Vector multiply-adds of the largest product one step unrolls; past the budget it is emitted as loops (SRNN008).</summary>
     public virtual int VectorOps => 0;
 
+    /// <summary>
+    /// About how many multiply-adds one sample's forward pass spends in this layer's matrix products: every weight matrix
+    /// once per input step (attention's score products are not counted). Sizes the shards of a batch
+    /// (<c>ShardRunner.Shards</c>); table lookups override it with 0.
+    /// </summary>
+    public virtual long MultiplyAdds
+    {
+        get
+        {
+            long sum = 0;
+            foreach (WeightSpec weight in Weights)
+            {
+                sum += weight.Shape.Count >= 2 ? (long)weight.Length * InputSteps : 0;
+            }
+            return sum;
+        }
+    }
+
     /// <summary>Why code for this (valid) layer cannot be generated in this network (SRNN009), or null.</summary>
     public virtual string? NotGenerated(NetworkSpec network) => null;
 

@@ -58,6 +58,20 @@ internal sealed record NetworkSpec(
     public int InputSize => Product(InputShape);
     public int OutputSize => Product(OutputShape);
 
+    /// <summary>About how many multiply-adds one sample's forward pass spends in matrix products (see <see cref="LayerSpec.MultiplyAdds"/>).</summary>
+    public long MultiplyAdds
+    {
+        get
+        {
+            long sum = 0;
+            foreach (LayerSpec layer in Layers)
+            {
+                sum += layer.MultiplyAdds;
+            }
+            return sum;
+        }
+    }
+
     /// <summary>Whether the input is token ids (the first layer looks tokens up).</summary>
     public bool TakesTokens => Layers.Count > 0 && Layers[0].TakesTokens;
 

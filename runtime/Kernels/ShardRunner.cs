@@ -10,36 +10,82 @@ public interface IShardWork
 }
 
 /// <summary>
-/// Runs the shards of a batch on the calling thread (even shards) and one persistent worker thread (odd shards: the
-/// machine's second core), allocation-free after warm-up. What each shard computes does not depend on the thread that
-/// runs it, and the networks reduce shard results in shard order, so results are bit-identical whatever
-/// <see cref="Threads"/> is.
-/// One call at a time uses the worker; a concurrent call (another network on another thread) runs its shards itself.
+/// Runs the shards of a batch on the calling thread and up to <see cref="Threads"/> - 1 persistent worker threads,
+/// allocation-free after warm-up. The number of shards comes from the batch and the network (<see cref="Shards"/>), never
+/// from the thread count; what a shard computes does not depend on the thread that runs it; and the networks reduce
+/// shard results in shard order. So results are bit-identical whatever <see cref="Threads"/> is.
+/// <para>
+/// Shards are claimed, not assigned: the caller and every worker take the next unclaimed shard until none is left, and
+/// the caller then waits only for shards a worker has already started. A worker that the operating system does not
+/// schedule (another process holds its core) claims nothing, and the caller runs the batch alone, so a call never waits
+/// for a thread that is not running.
+/// </para>
+/// One call at a time uses the workers; a concurrent call (another network on another thread) runs its shards itself.
 /// </summary>
 public static unsafe class ShardRunner
 {
-    // 1 while a call uses the worker. An Interlocked flag rather than a lock: a contended Monitor inflates into a
+    /// <summary>The most shards a batch is cut into; a network keeps one scratch buffer per shard it has used.</summary>
+    public const int MaxShards = 16;
+
+    // 1 while a call uses the workers. An Interlocked flag rather than a lock: a contended Monitor inflates into a
     // managed lock object, an allocation on whichever thread lost the race.
     private static int s_busy;
-    private static Worker? s_worker;
+    private static Worker[] s_workers = [];
+    private static readonly Call s_call = new();
 
-    /// <summary>Threads used for a batch: 1 runs every shard on the caller. Default: 2 when the machine has 2 cores or more.</summary>
+    /// <summary>Threads used for a batch, the caller included: 1 runs every shard on the caller. Default: the machine's processor count.</summary>
     public static int Threads
     {
         get;
         set => field = value >= 1 ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "Threads must be at least 1.");
-    } = Math.Min(Environment.ProcessorCount, 2);
+    } = Environment.ProcessorCount;
 
-    /// <summary>Shards the worker thread has run since the process started (diagnostics and tests).</summary>
-    public static long WorkerShards => s_worker?.Shards ?? 0;
+    /// <summary>Shards the worker threads have run since the process started (diagnostics and tests).</summary>
+    public static long WorkerShards
+    {
+        get
+        {
+            long sum = 0;
+            foreach (Worker w in Volatile.Read(ref s_workers)) sum += Volatile.Read(ref w.Shards);
+            return sum;
+        }
+    }
 
-    /// <summary>Bytes the worker thread has allocated since the process started (diagnostics and tests).</summary>
-    public static long WorkerAllocatedBytes => s_worker?.AllocatedBytes ?? 0;
+    /// <summary>Bytes the worker threads have allocated since the process started (diagnostics and tests).</summary>
+    public static long WorkerAllocatedBytes
+    {
+        get
+        {
+            long sum = 0;
+            foreach (Worker w in Volatile.Read(ref s_workers)) sum += Volatile.Read(ref w.AllocatedBytes);
+            return sum;
+        }
+    }
+
+    /// <summary>
+    /// How many shards a batch of <paramref name="batchSize"/> samples runs as, for a network of
+    /// <paramref name="parameters"/> parameters whose matrix products take about <paramref name="multiplyAddsPerSample"/>
+    /// multiply-adds per sample. At most <see cref="MaxShards"/>; at least four samples per shard beyond two shards (the
+    /// kernels run samples in groups of four); and few enough that adding the shards' gradients (one pass over the
+    /// parameters per extra shard, memory-bound) stays small beside the products (about 1/64 of their multiply-adds).
+    /// Depends on nothing else, in particular not on <see cref="Threads"/>.
+    /// </summary>
+    public static int Shards(int batchSize, long multiplyAddsPerSample, int parameters)
+    {
+        if (batchSize <= 1)
+        {
+            return 1;
+        }
+        long byGroups = Math.Max(batchSize / 4, 2);
+        long byReduction = 1 + (long)batchSize * Math.Max(multiplyAddsPerSample, 0) / (64L * Math.Max(parameters, 1));
+        return (int)Math.Min(Math.Min(byGroups, byReduction), Math.Min(batchSize, MaxShards));
+    }
 
     /// <summary>Runs shards 0 .. <paramref name="shards"/> - 1 of <paramref name="work"/> and returns when all are done.</summary>
     public static void Run(IShardWork work, int shards, ReadOnlySpan<float> inputs, ReadOnlySpan<int> tokens, ReadOnlySpan<float> targets, ReadOnlySpan<int> classes, Span<float> outputs)
     {
-        if (shards <= 1 || Threads < 2 || Interlocked.CompareExchange(ref s_busy, 1, 0) != 0)
+        int helpers = Math.Min(Threads, shards) - 1;
+        if (helpers <= 0 || Interlocked.CompareExchange(ref s_busy, 1, 0) != 0)
         {
             for (int s = 0; s < shards; s++)
             {
@@ -49,31 +95,59 @@ public static unsafe class ShardRunner
         }
         try
         {
+            Worker[] workers = Workers(helpers);
             fixed (float* i = inputs, g = targets, o = outputs)
             fixed (int* t = tokens, c = classes)
             {
-                Worker worker = s_worker ??= new Worker();
-                worker.Begin(work, shards, i, inputs.Length, t, tokens.Length, g, targets.Length, c, classes.Length, o, outputs.Length);
-                // Static assignment: the caller runs the even shards, the worker the odd ones. Whatever happens on
-                // this thread, the worker is waited for before the spans are unpinned and the gate opens.
+                s_call.Begin(work, shards, helpers, i, inputs.Length, t, tokens.Length, g, targets.Length, c, classes.Length, o, outputs.Length);
+                for (int w = 0; w < helpers; w++)
+                {
+                    workers[w].Wake();
+                }
+                // Whatever happens on this thread, the shards workers started are waited for before the spans are
+                // unpinned and the gate opens.
+                bool running = false;
                 try
                 {
-                    for (int s = 0; s < shards; s += 2)
+                    for (int s; (s = s_call.Claim()) >= 0;)
                     {
+                        running = true;
                         work.RunShard(s, inputs, tokens, targets, classes, outputs);
+                        running = false;
+                        s_call.Completed(1);
                     }
                 }
                 finally
                 {
-                    worker.Wait();
+                    // After a failure here, the failed shard and the unclaimed ones count as done.
+                    s_call.Completed((running ? 1 : 0) + s_call.CloseClaims());
+                    s_call.WaitAll();
                 }
-                worker.ThrowIfFailed();
+                s_call.ThrowIfFailed();
             }
         }
         finally
         {
             Volatile.Write(ref s_busy, 0);
         }
+    }
+
+    /// <summary>The workers, at least <paramref name="count"/> of them (started once; allocates only when more are needed).</summary>
+    private static Worker[] Workers(int count)
+    {
+        Worker[] workers = s_workers;
+        if (workers.Length < count)
+        {
+            var more = new Worker[count];
+            workers.CopyTo(more, 0);
+            for (int w = workers.Length; w < count; w++)
+            {
+                more[w] = new Worker(s_call, w);
+            }
+            Volatile.Write(ref s_workers, more);
+            workers = more;
+        }
+        return workers;
     }
 
     /// <summary>The part of a whole-batch span that samples [first, first + count) own; empty stays empty.</summary>
@@ -99,35 +173,33 @@ public static unsafe class ShardRunner
     }
 
     /// <summary>
-    /// The worker thread. Hand-offs use a volatile generation counter, spun on briefly (back-to-back batches never
-    /// block) and then waited for on kernel events. No Monitor-based primitive is involved: a contended Monitor, also
-    /// the one inside SemaphoreSlim, can inflate into a managed object, an allocation in the middle of training.
+    /// The call in progress: its work and pinned spans, and one 64-bit claim word (the call's generation in the high
+    /// half, the next unclaimed shard in the low half), so a worker that wakes late can claim nothing of a finished call.
     /// </summary>
-    private sealed class Worker
+    private sealed class Call
     {
         private const int Spins = 4000;
-        private readonly AutoResetEvent _wake = new(false), _finished = new(false);
+        private readonly AutoResetEvent _finished = new(false);
         private IShardWork? _work;
-        private int _shards, _generation, _done;
+        private int _shards, _helpers, _completed, _waiting;
+        private long _claim;
         private float* _inputs, _targets, _outputs;
         private int* _tokens, _classes;
         private int _inputLength, _tokenLength, _targetLength, _classLength, _outputLength;
         private ExceptionDispatchInfo? _error;
 
-        public long Shards;
-        public long AllocatedBytes;
+        /// <summary>The current call's generation; workers sleep until it changes.</summary>
+        public int Generation => (int)(Volatile.Read(ref _claim) >> 32);
 
-        public Worker()
-        {
-            var thread = new Thread(Loop) { IsBackground = true, Name = "StaticRnn shard worker" };
-            thread.Start();
-        }
+        /// <summary>Workers with an index below this take part in the current call.</summary>
+        public int Helpers => Volatile.Read(ref _helpers);
 
-        public void Begin(IShardWork work, int shards, float* inputs, int inputLength, int* tokens, int tokenLength, float* targets, int targetLength,
+        public void Begin(IShardWork work, int shards, int helpers, float* inputs, int inputLength, int* tokens, int tokenLength, float* targets, int targetLength,
             int* classes, int classLength, float* outputs, int outputLength)
         {
             _work = work;
             _shards = shards;
+            _helpers = helpers;
             _inputs = inputs;
             _inputLength = inputLength;
             _tokens = tokens;
@@ -139,16 +211,61 @@ public static unsafe class ShardRunner
             _outputs = outputs;
             _outputLength = outputLength;
             _error = null;
-            Interlocked.Increment(ref _generation); // publishes the fields above
-            _wake.Set();
+            _completed = 0;
+            long generation = (Volatile.Read(ref _claim) >> 32) + 1;
+            Interlocked.Exchange(ref _claim, generation << 32); // publishes the fields above
         }
 
-        public void ThrowIfFailed() => _error?.Throw();
-
-        public void Wait()
+        /// <summary>The next unclaimed shard of the current call, or -1 when none is left.</summary>
+        public int Claim()
         {
-            int generation = Volatile.Read(ref _generation);
-            for (int spin = 0; Volatile.Read(ref _done) != generation; spin++)
+            while (true)
+            {
+                long claim = Volatile.Read(ref _claim);
+                int next = (int)claim;
+                if (next >= Volatile.Read(ref _shards))
+                {
+                    return -1;
+                }
+                if (Interlocked.CompareExchange(ref _claim, claim + 1, claim) == claim)
+                {
+                    return next;
+                }
+            }
+        }
+
+        /// <summary>Claims every shard left (after a failure on the caller) and returns how many there were.</summary>
+        public int CloseClaims()
+        {
+            while (true)
+            {
+                long claim = Volatile.Read(ref _claim);
+                int next = (int)claim, left = _shards - next;
+                if (left <= 0)
+                {
+                    return 0;
+                }
+                if (Interlocked.CompareExchange(ref _claim, claim + left, claim) == claim)
+                {
+                    return left;
+                }
+            }
+        }
+
+        public void Completed(int shards)
+        {
+            // The event is set only when the caller sleeps on it (the full fences of Add and Exchange order the flag
+            // against the count), so a call whose shards finish while it spins makes no kernel call.
+            if (shards > 0 && Interlocked.Add(ref _completed, shards) == _shards && Volatile.Read(ref _waiting) == 1)
+            {
+                _finished.Set();
+            }
+        }
+
+        /// <summary>Waits until every shard is done: spins briefly (shards in flight usually finish soon), then sleeps.</summary>
+        public void WaitAll()
+        {
+            for (int spin = 0; Volatile.Read(ref _completed) < _shards; spin++)
             {
                 if (spin < Spins)
                 {
@@ -156,18 +273,81 @@ public static unsafe class ShardRunner
                 }
                 else
                 {
-                    _finished.WaitOne();
+                    Interlocked.Exchange(ref _waiting, 1);
+                    if (Volatile.Read(ref _completed) < _shards)
+                    {
+                        _finished.WaitOne();
+                    }
+                    Volatile.Write(ref _waiting, 0);
                 }
             }
             _work = null;
         }
 
+        public void ThrowIfFailed() => _error?.Throw();
+
+        /// <summary>On a worker: runs shards of the current call until none is left; returns how many it ran.</summary>
+        public int Help()
+        {
+            int ran = 0;
+            for (int s; (s = Claim()) >= 0;)
+            {
+                // A successful claim means the call is still running (the caller waits for this shard), so the fields
+                // read below are the ones its Begin published.
+                try
+                {
+                    _work!.RunShard(s, new ReadOnlySpan<float>(_inputs, _inputLength), new ReadOnlySpan<int>(_tokens, _tokenLength),
+                        new ReadOnlySpan<float>(_targets, _targetLength), new ReadOnlySpan<int>(_classes, _classLength), new Span<float>(_outputs, _outputLength));
+                }
+                catch (Exception e)
+                {
+                    Interlocked.CompareExchange(ref _error, ExceptionDispatchInfo.Capture(e), null);
+                }
+                ran++;
+                Completed(1);
+            }
+            return ran;
+        }
+    }
+
+    /// <summary>
+    /// A worker thread. It spins briefly on the call's generation (back-to-back batches never block), then sleeps on its
+    /// own kernel event. No Monitor-based primitive is involved: a contended Monitor, also the one inside SemaphoreSlim,
+    /// can inflate into a managed object, an allocation in the middle of training.
+    /// </summary>
+    private sealed class Worker
+    {
+        private const int Spins = 4000;
+        private readonly AutoResetEvent _wake = new(false);
+        private readonly Call _call;
+        private readonly int _index;
+        private int _sleeping;
+
+        public long Shards;
+        public long AllocatedBytes;
+
+        public Worker(Call call, int index)
+        {
+            (_call, _index) = (call, index);
+            var thread = new Thread(Loop) { IsBackground = true, Name = $"StaticRnn shard worker {index + 1}" };
+            thread.Start();
+        }
+
+        /// <summary>Wakes the worker if it sleeps (called after the call's generation is published); a spinning one sees the generation.</summary>
+        public void Wake()
+        {
+            if (Volatile.Read(ref _sleeping) == 1)
+            {
+                _wake.Set();
+            }
+        }
+
         private void Loop()
         {
-            int seen = 0;
+            int seen = _call.Generation;
             while (true)
             {
-                for (int spin = 0; Volatile.Read(ref _generation) == seen; spin++)
+                for (int spin = 0; _call.Generation == seen; spin++)
                 {
                     if (spin < Spins)
                     {
@@ -175,26 +355,20 @@ public static unsafe class ShardRunner
                     }
                     else
                     {
-                        _wake.WaitOne();
+                        Interlocked.Exchange(ref _sleeping, 1);
+                        if (_call.Generation == seen)
+                        {
+                            _wake.WaitOne();
+                        }
+                        Volatile.Write(ref _sleeping, 0);
                     }
                 }
-                seen = Volatile.Read(ref _generation);
-                try
+                seen = _call.Generation;
+                if (_index < _call.Helpers)
                 {
-                    for (int s = 1; s < _shards; s += 2)
-                    {
-                        _work!.RunShard(s, new ReadOnlySpan<float>(_inputs, _inputLength), new ReadOnlySpan<int>(_tokens, _tokenLength),
-                            new ReadOnlySpan<float>(_targets, _targetLength), new ReadOnlySpan<int>(_classes, _classLength), new Span<float>(_outputs, _outputLength));
-                        Shards++;
-                    }
+                    Volatile.Write(ref Shards, Shards + _call.Help());
                 }
-                catch (Exception e)
-                {
-                    _error = ExceptionDispatchInfo.Capture(e);
-                }
-                AllocatedBytes = GC.GetAllocatedBytesForCurrentThread();
-                Volatile.Write(ref _done, seen);
-                _finished.Set();
+                Volatile.Write(ref AllocatedBytes, GC.GetAllocatedBytesForCurrentThread());
             }
         }
     }

@@ -7,8 +7,9 @@ namespace StaticRnn.Numerics.Tests;
 public sealed class SerialCollection;
 
 /// <summary>
-/// Batches run as two shards on both cores. The shards are fixed by the batch, not by the thread count, and are
-/// reduced in order, so one thread and two give bit-identical training; the worker thread allocates nothing.
+/// Batches run as shards that any thread may claim. The shards are fixed by the batch and the network, not by the thread
+/// count, and are reduced in order, so one, two and four threads give bit-identical training (four on this 2-core
+/// machine oversubscribes it, which changes which thread runs which shard); the worker threads allocate nothing.
 /// These tests run alone (ShardRunner.Threads is process-wide).
 /// </summary>
 [Collection(nameof(ParallelTests))]
@@ -42,19 +43,21 @@ public class ParallelTests
     private static void Identical<TNet>(int batch) where TNet : IStaticNetwork<TNet>, new()
     {
         float[] one = Train<TNet>(1, batch, 15);
-        long shardsBefore = ShardRunner.WorkerShards;
-        float[] two = Train<TNet>(2, batch, 15);
-        Assert.True(ShardRunner.WorkerShards > shardsBefore, "the worker thread ran shards");
-        Assert.Equal(one.Select(BitConverter.SingleToInt32Bits), two.Select(BitConverter.SingleToInt32Bits));
+        foreach (int threads in new[] { 2, 4 })
+        {
+            float[] more = Train<TNet>(threads, batch, 15);
+            Assert.Equal(one.Select(BitConverter.SingleToInt32Bits), more.Select(BitConverter.SingleToInt32Bits));
+        }
     }
 
-    [Fact] public void SeedModelTrainsBitIdenticallyOnOneAndTwoThreads() => Identical<SeedModel>(17);
-    [Fact] public void LstmStackTrainsBitIdenticallyOnOneAndTwoThreads() => Identical<FdLstmStack>(8);
-    [Fact] public void DropoutNetworkTrainsBitIdenticallyOnOneAndTwoThreads() => Identical<WithDropout>(12);
-    [Fact] public void TokenBidirectionalNetworkTrainsBitIdenticallyOnOneAndTwoThreads() => Identical<EmbeddingBidiGruPool>(6);
-    [Fact] public void TransformerWithDropoutTrainsBitIdenticallyOnOneAndTwoThreads() => Identical<TransformerWithDropout>(7);
-    [Fact] public void TokenTransformerTrainsBitIdenticallyOnOneAndTwoThreads() => Identical<FdTokenTransformer>(5);
-    [Fact] public void AttentionNetworksTrainBitIdenticallyOnOneAndTwoThreads()
+    [Fact] public void SeedModelTrainsBitIdenticallyOnOneTwoAndFourThreads() => Identical<SeedModel>(17);
+    [Fact] public void SixteenShardsTrainBitIdenticallyOnOneTwoAndFourThreads() => Identical<SeedModel>(64);
+    [Fact] public void LstmStackTrainsBitIdenticallyOnOneTwoAndFourThreads() => Identical<FdLstmStack>(8);
+    [Fact] public void DropoutNetworkTrainsBitIdenticallyOnOneTwoAndFourThreads() => Identical<WithDropout>(12);
+    [Fact] public void TokenBidirectionalNetworkTrainsBitIdenticallyOnOneTwoAndFourThreads() => Identical<EmbeddingBidiGruPool>(6);
+    [Fact] public void TransformerWithDropoutTrainsBitIdenticallyOnOneTwoAndFourThreads() => Identical<TransformerWithDropout>(7);
+    [Fact] public void TokenTransformerTrainsBitIdenticallyOnOneTwoAndFourThreads() => Identical<FdTokenTransformer>(5);
+    [Fact] public void AttentionNetworksTrainBitIdenticallyOnOneTwoAndFourThreads()
     {
         Identical<FdMultiHeadCausalValueDim>(5);
         Identical<FdAttentionConcatScaled>(3);
@@ -84,7 +87,7 @@ public class ParallelTests
             net.TrainStep(x, y, 32, adam);
             net.Predict(x, outputs, 32);
         }
-        Assert.True(ShardRunner.WorkerShards - shards >= 2000, "the worker ran its shards");
+        Assert.True(ShardRunner.WorkerShards - shards > 0, "the worker ran shards");
         // 2,000 calls of each kind: one allocation per call, even the smallest object (24 bytes), would add 48,000
         // bytes or more. The runtime itself has been seen to allocate a few hundred bytes once in such a window on
         // either thread (wait-handle and tiering bookkeeping), so the bound is 1,024 bytes, not 0.

@@ -14,6 +14,7 @@ internal sealed record EmbeddingSpec(int InputDim, int OutputDim) : LayerSpec
 
     public override bool ProducesMask => MaskZero;
     public override int Vocabulary => InputDim;
+    public override long MultiplyAdds => 0; // a table lookup
 
     public override void Validate(LayerChecks check)
     {

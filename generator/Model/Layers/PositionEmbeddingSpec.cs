@@ -10,6 +10,7 @@ internal sealed record PositionEmbeddingSpec(int SequenceLength) : LayerSpec
 
     public override string KerasType => "PositionEmbedding";
     public override string AutoNamePrefix => "position_embedding";
+    public override long MultiplyAdds => 0; // a table lookup
 
     /// <summary>Rows of the table.</summary>
     public int TableRows => SequenceLength == 0 ? InputSteps : SequenceLength;

@@ -20,6 +20,7 @@ internal sealed record TokenAndPositionEmbeddingSpec(int VocabularySize, int Seq
 
     public override bool ProducesMask => MaskZero;
     public override int Vocabulary => VocabularySize;
+    public override long MultiplyAdds => 0; // a table lookup
 
     /// <summary>The token table part, placed.</summary>
     public EmbeddingSpec? Tokens { get; init; }
