@@ -65,9 +65,10 @@ public static unsafe class ShardRunner
     /// <summary>
     /// How many shards a batch of <paramref name="batchSize"/> samples runs as, for a network of
     /// <paramref name="parameters"/> parameters whose matrix products take about <paramref name="multiplyAddsPerSample"/>
-    /// multiply-adds per sample. At most <see cref="MaxShards"/>; at least four samples per shard beyond two shards (the
-    /// kernels run samples in groups of four); and few enough that adding the shards' gradients (one pass over the
-    /// parameters per extra shard, memory-bound) stays small beside the products (about 1/64 of their multiply-adds).
+    /// multiply-adds per sample. At most <see cref="MaxShards"/>; at least eight samples per shard beyond two shards
+    /// (fewer, larger shards cost less to hand out and keep each thread in fewer scratch buffers); and few enough that
+    /// adding the shards' gradients (one pass over the parameters per extra shard, memory-bound) stays small beside the
+    /// products (about 1/64 of their multiply-adds).
     /// Depends on nothing else, in particular not on <see cref="Threads"/>.
     /// </summary>
     public static int Shards(int batchSize, long multiplyAddsPerSample, int parameters)
@@ -76,7 +77,7 @@ public static unsafe class ShardRunner
         {
             return 1;
         }
-        long byGroups = Math.Max(batchSize / 4, 2);
+        long byGroups = Math.Max(batchSize / 8, 2);
         long byReduction = 1 + (long)batchSize * Math.Max(multiplyAddsPerSample, 0) / (64L * Math.Max(parameters, 1));
         return (int)Math.Min(Math.Min(byGroups, byReduction), Math.Min(batchSize, MaxShards));
     }

@@ -101,9 +101,9 @@ public class ShardRunnerTests
     [InlineData(1, 1_000_000, 100, 1)]
     [InlineData(2, 1_000_000, 100, 2)]       // small batches still use two shards
     [InlineData(7, 1_000_000, 100, 2)]
-    [InlineData(32, 51_000, 1_300, 8)]       // at least four samples per shard
-    [InlineData(64, 3_500_000, 70_000, 16)]  // at most MaxShards
-    [InlineData(1000, 3_500_000, 70_000, 16)]
+    [InlineData(32, 51_000, 1_300, 4)]       // at least eight samples per shard
+    [InlineData(64, 3_500_000, 70_000, 8)]
+    [InlineData(1000, 3_500_000, 70_000, 16)] // at most MaxShards
     [InlineData(32, 3_300_000, 673_000, 3)]  // a large embedding: adding gradients costs, so few shards
     [InlineData(32, 2_000_000, 657_758, 2)]
     [InlineData(4, 1_000, 1_000_000, 1)]     // not worth a second gradient buffer
