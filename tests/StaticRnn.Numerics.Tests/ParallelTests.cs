@@ -63,6 +63,46 @@ public class ParallelTests
         Identical<FdAttentionConcatScaled>(3);
     }
 
+    /// <summary>Trains a Seq2Seq model, then decodes greedily; returns the parameters and the decoded ids.</summary>
+    private static (float[] Parameters, int[] Decoded) TrainAndDecode<TNet>(int threads, int batch, int steps) where TNet : ISeq2SeqNetwork<TNet>, new()
+    {
+        int saved = ShardRunner.Threads;
+        try
+        {
+            ShardRunner.Threads = threads;
+            var net = new TNet();
+            var r = new SeededRandom(11);
+            var sources = new int[batch * TNet.SourceLength];
+            var targets = new int[batch * TNet.TargetLength];
+            for (int i = 0; i < sources.Length; i++) sources[i] = 1 + r.NextInt(TNet.SourceVocabulary - 1);
+            for (int i = 0; i < targets.Length; i++) targets[i] = 1 + r.NextInt(TNet.TargetVocabulary - 1);
+            var adam = new Adam(0.01f);
+            for (int s = 0; s < steps; s++)
+            {
+                net.TrainStep(sources, targets, batch, adam);
+            }
+            var decoded = new int[batch * TNet.TargetLength];
+            net.Generate(sources, decoded, batch);
+            return (net.Parameters.ToArray(), decoded);
+        }
+        finally
+        {
+            ShardRunner.Threads = saved;
+        }
+    }
+
+    [Fact]
+    public void Seq2SeqTrainsAndDecodesBitIdenticallyOnOneTwoAndFourThreads()
+    {
+        var one = TrainAndDecode<S2sLstmAttention>(1, 40, 10);
+        foreach (int threads in new[] { 2, 4 })
+        {
+            var more = TrainAndDecode<S2sLstmAttention>(threads, 40, 10);
+            Assert.Equal(one.Parameters.Select(BitConverter.SingleToInt32Bits), more.Parameters.Select(BitConverter.SingleToInt32Bits));
+            Assert.Equal(one.Decoded, more.Decoded);
+        }
+    }
+
     [Fact]
     public void TheWorkerThreadAllocatesNothing()
     {
