@@ -3,7 +3,20 @@ using BenchmarkDotNet.Running;
 using StaticRnn;
 using StaticRnn.Benchmarks;
 
+if (args is ["--memory", ..])
+{
+    // Not a benchmark: the bytes each training case holds (MemoryReport), written to bench/results/memory.md.
+    string results = args.Length > 1 ? args[1] : Path.Combine("bench", "results");
+    if (!Directory.Exists(results))
+    {
+        Console.Error.WriteLine($"error: no folder {results}; run from the repository root or pass the results folder after --memory");
+        return 1;
+    }
+    MemoryReport.Run(results);
+    return 0;
+}
 BenchmarkSwitcher.FromAssembly(typeof(SeedModelBenchmarks).Assembly).Run(args);
+return 0;
 
 namespace StaticRnn.Benchmarks
 {

@@ -403,13 +403,67 @@ def loaded_blas():
     return desc
 
 
+# (case, batch) of the memory report: every training row.
+MEMORY_RUNS = [("a", 32), ("b", 32), ("c", 32), ("d", 64), ("e", 32), ("g", 32), ("h", 32), ("i", 64)]
+MEMORY_STEPS = 20
+
+
+def peak_rss_kib():
+    """Peak resident set size of this process so far (Linux ru_maxrss is in KiB)."""
+    import resource
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+def memory_case(case, batch):
+    """In a fresh process: peak RSS growth from before the model exists to after MEMORY_STEPS train steps."""
+    torch.set_num_threads(1)
+    torch.mm(torch.randn(4, 4), torch.randn(4, 4))  # BLAS mapped before the first reading
+    before = peak_rss_kib()
+    fn = make_callable(case, batch, "train")
+    for _ in range(MEMORY_STEPS):
+        fn()
+    params = sum(p.numel() for p in make_model(case).parameters())
+    print(json.dumps({"case": case, "batch": batch, "parameters": params, "rss_growth_bytes": (peak_rss_kib() - before) * 1024}))
+
+
+def memory_report(out_path):
+    """Runs memory_case for every training row, each in its own interpreter, and writes the rows as JSON."""
+    rows = []
+    for case, batch in MEMORY_RUNS:
+        done = subprocess.run([sys.executable, os.path.abspath(__file__), "--memory-case", f"{case},{batch}"],
+                              check=True, capture_output=True, text=True)
+        row = json.loads(done.stdout.strip().splitlines()[-1])
+        print(f"  case {case} batch {batch:>2}: {row['parameters']:>9,} parameters, peak RSS growth "
+              f"{row['rss_growth_bytes'] / 2**20:8.2f} MiB")
+        sys.stdout.flush()
+        rows.append(row)
+    doc = {"torch_version": torch.__version__, "date": datetime.date.today().isoformat(),
+           "method": f"fresh interpreter per case, 1 intra-op thread; ru_maxrss after {MEMORY_STEPS} train steps "
+                     "(model, data, Adam) minus ru_maxrss before the model is built",
+           "cases": rows}
+    with open(out_path, "w") as f:
+        json.dump(doc, f, indent=2)
+    print(f"wrote {out_path}")
+
+
 def main():
     ap = argparse.ArgumentParser()
     here = os.path.dirname(os.path.abspath(__file__))
     ap.add_argument("--out", help="JSON file to write (default ../results/peers-torch.json; --quick writes only to an explicit --out)")
     ap.add_argument("--quick", action="store_true", help="short smoke run (not for results)")
     ap.add_argument("--cases", help="only these cases, e.g. 'i' or 'gh' (default: all)")
+    ap.add_argument("--memory", action="store_true", help="peak resident-memory growth of each training case instead of times "
+                    "(writes ../results/peers-torch-memory.json unless --out)")
+    ap.add_argument("--memory-case", help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.memory_case:
+        case, batch = args.memory_case.split(",")
+        memory_case(case, int(batch))
+        return
+    if args.memory:
+        here_results = os.path.join(here, "..", "results", "peers-torch-memory.json")
+        memory_report(args.out or here_results)
+        return
     out_path = args.out or os.path.join(here, "..", "results", "peers-torch.json")
 
     rounds, warmup, target = (ROUNDS, WARMUP_CALLS, ROUND_TARGET_S)
