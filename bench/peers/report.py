@@ -300,7 +300,7 @@ def main():
         "≥ 100x PyTorch; b and c TrainStep batch 32 ≥ 10x PyTorch; b Predict batch 1 / 32 ≥ 5x / 1.5x ONNX Runtime; "
         "d TrainStep ≥ 1.5x PyTorch; e TrainStep ≥ 2x PyTorch; f streaming step (LSTM(32)) ≥ 30x ONNX Runtime; "
         "every case ≥ 5x the scalar baseline; g (the Transformer classifier) TrainStep ≥ 3x PyTorch and Predict ≥ 1.5x "
-        "ONNX Runtime; h is compared without a target; i (samples/G2P's encoder-decoder) TrainStep ≥ 3x PyTorch, and its greedy decoding of 1,000 words (one batch; PyTorch decodes all words step by step in one batch) without a target. For g and h the GFLOP/s also count the attention's two products "
+        "ONNX Runtime; h is compared without a target; i (samples/G2P's encoder-decoder) TrainStep ≥ 3x PyTorch, and its greedy decoding of 1,000 words, every word all 19 steps (the end token suppressed; PyTorch decodes all words step by step in one batch) without a target. For g and h the GFLOP/s also count the attention's two products "
         "per head (scores and weights·values), not the softmax. \"–\" means a number is missing from this run.",
         "",
         "On a shared 2-core machine the small-model timings move by tens of percent between runs minutes apart "

@@ -21,7 +21,8 @@ backward + Adam step in train mode) for the three benchmark models:
      LSTM(64, 128) -> dot attention over the encoder's outputs (padded letters masked) -> Linear(256, 87) on
      [context, query]; every word 8 letters and 7 phonemes + the end token. op "train": a teacher-forced step at batch
      64, CrossEntropyLoss(ignore_index=0), Adam; op "generate": greedy decoding of 1,000 words as one batch, one
-     decoder step at a time for all of them (the carried LSTM state), until every word has its end token
+     decoder step at a time for all of them (the carried LSTM state); the end token's output bias is set to -1e4 so
+     every word runs all 19 steps, as in the .NET benchmark
   f: streaming, op "step": LSTM(1, H) -> Linear(H, 1) for H = 8, 16, 32, 64,
      batch 1, one time step per call under no_grad, the (h, c) state carried
      from call to call, inputs cycling through a fixed noisy signal
@@ -279,6 +280,8 @@ def make_g2p_callable(model, g, batch, op):
     sources, targets = g2p_pairs(g, batch)
     if op == "generate":
         model.eval()
+        with torch.no_grad():
+            model.out.bias[G2P.END] = -1e4  # every word runs all TARGET steps, as in the .NET benchmark
 
         def generate():
             with torch.no_grad():
