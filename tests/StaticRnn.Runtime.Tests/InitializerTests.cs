@@ -29,6 +29,51 @@ public class InitializerTests
         }
     }
 
+    /// <summary>The textbook left-looking modified Gram-Schmidt on a row-major (max, min) matrix of normals.</summary>
+    private static float[] TextbookOrthogonal(int rows, int cols, int seed)
+    {
+        var random = new SeededRandom(seed);
+        int n = Math.Max(rows, cols), m = Math.Min(rows, cols);
+        var a = new double[n * m];
+        for (int i = 0; i < a.Length; i++) a[i] = random.NextNormal();
+        for (int j = 0; j < m; j++)
+        {
+            for (int k = 0; k < j; k++)
+            {
+                double dot = 0;
+                for (int i = 0; i < n; i++) dot += a[i * m + j] * a[i * m + k];
+                for (int i = 0; i < n; i++) a[i * m + j] -= dot * a[i * m + k];
+            }
+            double norm = 0;
+            for (int i = 0; i < n; i++) norm += a[i * m + j] * a[i * m + j];
+            norm = Math.Sqrt(norm);
+            for (int i = 0; i < n; i++) a[i * m + j] /= norm;
+        }
+        var w = new float[rows * cols];
+        for (int r = 0; r < rows; r++)
+        {
+            for (int c = 0; c < cols; c++) w[r * cols + c] = (float)(rows >= cols ? a[r * m + c] : a[c * m + r]);
+        }
+        return w;
+    }
+
+    [Theory]
+    [InlineData(5, 5)]
+    [InlineData(12, 4)]
+    [InlineData(4, 16)]
+    [InlineData(6, 24)]    // six columns: a full block and a partial one
+    [InlineData(33, 33)]
+    [InlineData(64, 256)]  // an LSTM(64)'s recurrent kernel
+    [InlineData(130, 7)]
+    [InlineData(200, 800)] // enough blocks for the shard runner's threads
+    [InlineData(300, 90)]
+    public void OrthogonalEqualsTheTextbookAlgorithmToTheBit(int rows, int cols)
+    {
+        var w = new float[rows * cols];
+        Initializers.Orthogonal(w, rows, cols, new SeededRandom(3));
+        Assert.Equal(TextbookOrthogonal(rows, cols, 3).Select(BitConverter.SingleToInt32Bits), w.Select(BitConverter.SingleToInt32Bits));
+    }
+
     [Fact]
     public void GlorotUniformStaysWithinItsLimitAndFillsIt()
     {
