@@ -26,8 +26,11 @@ public sealed class NetworkCodeFixProvider : CodeFixProvider
     public override ImmutableArray<string> FixableDiagnosticIds { get; } =
         ImmutableArray.Create(DiagnosticIds.NotPartial, DiagnosticIds.WrongRank, DiagnosticIds.ParameterMismatch);
 
-    /// <inheritdoc/>
-    public override FixAllProvider? GetFixAllProvider() => null;
+    /// <summary>
+    /// Fix all (the IDE's "Fix all occurrences", <c>dotnet format --diagnostics</c>): each fix edits its own attribute or
+    /// class modifiers, so the batch fixer merges them; fixes of one kind share an equivalence key.
+    /// </summary>
+    public override FixAllProvider? GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
 
     /// <inheritdoc/>
     public override async Task RegisterCodeFixesAsync(CodeFixContext context)
