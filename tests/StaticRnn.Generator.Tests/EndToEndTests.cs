@@ -61,29 +61,5 @@ public sealed class EndToEndTests(ITestOutputHelper output) : IDisposable
         Assert.Contains("Total params: 101 (404.00 B)", text);
     }
 
-    private (int ExitCode, string Output) Dotnet(params string[] args)
-    {
-        var start = new ProcessStartInfo("dotnet") { WorkingDirectory = _dir, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (string a in args)
-        {
-            start.ArgumentList.Add(a);
-        }
-        // The test host runs under MSBuild/VSTest variables that must not leak into a separate build.
-        foreach (string key in start.Environment.Keys.Where(k => k.StartsWith("MSBUILD", StringComparison.OrdinalIgnoreCase) || k.StartsWith("VSTEST", StringComparison.OrdinalIgnoreCase)).ToList())
-        {
-            start.Environment.Remove(key);
-        }
-        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-        start.Environment["DOTNET_NOLOGO"] = "1";
-        using Process process = Process.Start(start)!;
-        Task<string> stdout = process.StandardOutput.ReadToEndAsync(), stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(TimeSpan.FromMinutes(5)))
-        {
-            process.Kill(entireProcessTree: true);
-            Assert.Fail($"dotnet {string.Join(' ', args)} did not finish in 5 minutes");
-        }
-        string text = stdout.Result + stderr.Result;
-        output.WriteLine(text);
-        return (process.ExitCode, text);
-    }
+    private (int ExitCode, string Output) Dotnet(params string[] args) => DotnetCli.Run(_dir, output, null, args);
 }
