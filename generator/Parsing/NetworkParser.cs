@@ -200,9 +200,16 @@ internal static class NetworkParser
         {
             return $"'{type.Name}' is static; a network has instance state (its weights): remove 'static'";
         }
-        if (type.IsGenericType)
+        if (type.TypeParameters.Length > 0)
         {
             return $"'{type.Name}' is generic; a network's shape is fixed, so declare it as a non-generic partial class";
+        }
+        for (INamedTypeSymbol? outer = type.ContainingType; outer is not null; outer = outer.ContainingType)
+        {
+            if (outer.TypeParameters.Length > 0)
+            {
+                return $"'{type.Name}' is nested in the generic type '{outer.Name}'; a network's shape is fixed, so declare it outside generic types";
+            }
         }
         if (type.IsFileLocal)
         {
@@ -210,7 +217,7 @@ internal static class NetworkParser
         }
         if (!IsPartial(type))
         {
-            return $"'{type.Name}' must be declared 'partial' so that the generator can add the network's members: write 'public partial class {type.Name}'";
+            return $"'{type.Name}' must be declared 'partial' so that the generator can add the network's members: write '{PartialDeclaration(type)}'";
         }
         for (INamedTypeSymbol? outer = type.ContainingType; outer is not null; outer = outer.ContainingType)
         {
@@ -224,6 +231,19 @@ internal static class NetworkParser
             }
         }
         return null;
+    }
+
+    /// <summary>The type's first declaration as it reads with 'partial' added before 'class' (its own modifiers kept).</summary>
+    private static string PartialDeclaration(INamedTypeSymbol type)
+    {
+        var words = new List<string>();
+        if (type.DeclaringSyntaxReferences.Length > 0 && type.DeclaringSyntaxReferences[0].GetSyntax() is TypeDeclarationSyntax declaration)
+        {
+            words.AddRange(declaration.Modifiers.Where(m => !m.IsKind(SyntaxKind.PartialKeyword)).Select(m => m.Text));
+        }
+        words.Add("partial class");
+        words.Add(type.Name);
+        return string.Join(" ", words);
     }
 
     private static bool IsPartial(INamedTypeSymbol type)

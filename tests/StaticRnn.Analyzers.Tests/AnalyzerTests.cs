@@ -37,6 +37,24 @@ public class AnalyzerTests
             .WithArguments("'Plain' must be declared 'partial' so that the generator can add the network's members: write 'public partial class Plain'"));
 
     [Fact]
+    public Task Srnn001AdviceKeepsTheClassModifiersAndNamesAGenericOuterType() => Verify.Analyzer("""
+        [Sequential(4)]
+        [Dense(2)]
+        internal sealed class {|#0:Sealed|};
+
+        public partial class Box<T>
+        {
+            [Sequential(4)]
+            [Dense(2)]
+            public partial class {|#1:Inside|};
+        }
+        """, false,
+        new DiagnosticResult("SRNN001", DiagnosticSeverity.Error).WithLocation(0)
+            .WithArguments("'Sealed' must be declared 'partial' so that the generator can add the network's members: write 'internal sealed partial class Sealed'"),
+        new DiagnosticResult("SRNN001", DiagnosticSeverity.Error).WithLocation(1)
+            .WithArguments("'Inside' is nested in the generic type 'Box'; a network's shape is fixed, so declare it outside generic types"));
+
+    [Fact]
     public Task Srnn001NestedInNonPartialOrGeneric() => Verify.Analyzer("""
         public class Outer
         {
