@@ -177,6 +177,12 @@ internal abstract record LayerSpec
     /// <summary>Whether <c>ReturnSequences = true</c> on this layer gives a time axis (the fix SRNN002 suggests).</summary>
     public virtual bool CanReturnSequences => false;
 
+    /// <summary>
+    /// Whether the layer takes a (features) and a (timesteps, features) input alike, keeping the rank (Dropout,
+    /// LayerNormalization, Dense), so that <c>ReturnSequences</c> on a recurrent layer before it reaches through it.
+    /// </summary>
+    public virtual bool KeepsRank => false;
+
     public int Position => Index;
 
     /// <summary>Size of the last input axis.</summary>

@@ -171,7 +171,9 @@ internal static class NetworkBuilder
             }
             shape = outShape;
             previous = Describe(layer);
-            previousLayer = placed;
+            // SRNN002's fix reaches back through layers that keep the rank (Dropout, LayerNormalization, Dense): after
+            // Gru, Dropout, Gru the first Gru is the one that should return sequences.
+            previousLayer = placed.KeepsRank && previousLayer is { CanReturnSequences: true } ? previousLayer : placed;
             masked = placed.OutputMasked;
         }
 

@@ -82,6 +82,18 @@ public class AnalyzerTests
             .WithArguments("Layer 2 'simple_rnn_1' (SimpleRNN) expects a 3-D input (batch, timesteps, features) but layer 1 'simple_rnn' (SimpleRNN) outputs (None, 5) (Keras: expected ndim=3, found ndim=2); set ReturnSequences = true on layer 1 so that it returns every time step"));
 
     [Fact]
+    public Task Srnn002ReachesBackThroughLayersThatKeepTheRank() => Verify.Analyzer("""
+        [Sequential(10, 8)]
+        [Gru(3)]
+        [Dropout(0.2)]
+        [LayerNormalization]
+        [{|#0:Gru(2)|}]
+        public partial class RankError;
+        """, false,
+        new DiagnosticResult("SRNN002", DiagnosticSeverity.Error).WithLocation(0)
+            .WithArguments("Layer 4 'gru_1' (GRU) expects a 3-D input (batch, timesteps, features) but layer 3 'layer_normalization' (LayerNormalization) outputs (None, 3) (Keras: expected ndim=3, found ndim=2); set ReturnSequences = true on layer 1 so that it returns every time step"));
+
+    [Fact]
     public Task Srnn002InputWithoutTimeAxis() => Verify.Analyzer("""
         [Sequential(8)]
         [{|#0:SimpleRnn(3)|}]

@@ -82,6 +82,21 @@ public class CodeFixTests
         """);
 
     [Fact]
+    public Task SetsReturnSequencesThroughDropout() => Verify.CodeFix("""
+        [Sequential(6, 2)]
+        [Gru(3)]
+        [Dropout(0.2)]
+        [{|SRNN002:Gru(2)|}]
+        public partial class RankError;
+        """, """
+        [Sequential(6, 2)]
+        [Gru(3, ReturnSequences = true)]
+        [Dropout(0.2)]
+        [Gru(2)]
+        public partial class RankError;
+        """);
+
+    [Fact]
     public Task ReplacesExpectedParametersWithTheComputedCount() => Verify.CodeFix("""
         [{|SRNN004:Sequential(10, 8, ExpectedParameters = 140)|}]
         [SimpleRnn(5, ReturnSequences = true)]

@@ -8,6 +8,7 @@ internal sealed record DenseSpec(int Units, ActivationKind Activation, bool UseB
 
     public override string KerasType => "Dense";
     public override string AutoNamePrefix => "dense";
+    public override bool KeepsRank => true;
 
     public override void Validate(LayerChecks check)
     {

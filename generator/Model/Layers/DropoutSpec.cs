@@ -7,6 +7,7 @@ internal sealed record DropoutSpec(double Rate) : LayerSpec
 
     public override string KerasType => "Dropout";
     public override string AutoNamePrefix => "dropout";
+    public override bool KeepsRank => true;
     public override bool UsesRandom => true;
 
     public override void Validate(LayerChecks check) => check.Rate("rate", Rate);

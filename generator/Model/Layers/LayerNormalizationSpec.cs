@@ -10,6 +10,7 @@ internal sealed record LayerNormalizationSpec(double Epsilon) : LayerSpec
 
     public override string KerasType => "LayerNormalization";
     public override string AutoNamePrefix => "layer_normalization";
+    public override bool KeepsRank => true;
 
     public override void Validate(LayerChecks check) => check.PositiveReal("Epsilon", Epsilon);
 
