@@ -37,6 +37,7 @@ internal static class DiagnosticIds
     public const string NothingToAttend = "SRNN012";
     public const string DecoderOutput = "SRNN013";
     public const string DecoderLooksAhead = "SRNN014";
+    public const string ConstructorConflict = "SRNN015";
     public const string Summary = "SRNN100";
 
     /// <summary>Where the help pages live: the repository's docs/diagnostics folder.</summary>
@@ -74,6 +75,8 @@ internal static class DiagnosticIds
             "The decoder predicts one target token per step: it ends in a softmax Dense layer over its own vocabulary, one row per step."),
         new DiagnosticKind(DecoderLooksAhead, "Decoder layer looks at later steps", Shape, ProblemSeverity.Error,
             "Training feeds the decoder the whole target sequence at once and decoding produces it one step at a time, so each step may depend only on the steps before it."),
+        new DiagnosticKind(ConstructorConflict, "Constructor conflicts with the generated one", Usage, ProblemSeverity.Error,
+            "The generator writes the parameterless constructor that allocates the buffers and initializes the weights: the class must not declare one, its base class must have one, and its other constructors must chain ': this()'."),
         new DiagnosticKind(Summary, "Network summary", Parameters, ProblemSeverity.Info,
             "Total and per-layer parameter counts, as Keras model.summary() gives them."),
     };

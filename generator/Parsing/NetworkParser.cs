@@ -25,7 +25,7 @@ internal sealed record HierarchyInfo(string Namespace, string Name, EquatableArr
             }
             parts.AddRange(ContainingTypes.Select(t => t.Substring(t.LastIndexOf(' ') + 1)));
             parts.Add(Name);
-            return string.Join(".", parts) + ".StaticRnn.g.cs";
+            return string.Join(".", parts) + NetworkParser.GeneratedFileSuffix;
         }
     }
 }
@@ -79,6 +79,11 @@ internal static class NetworkParser
             // Only a class that lacks 'partial' itself has the one-keyword fix; static, generic or nested ones need a decision.
             problems.Add(new Problem(DiagnosticIds.NotPartial, ProblemTarget.Class, -1, notPartial,
                 Fix: CanMakePartial(type) ? FixKinds.MakePartial : null));
+        }
+
+        if (notPartial is null && WhyConstructorsConflict(type) is { } conflict)
+        {
+            problems.Add(new Problem(DiagnosticIds.ConstructorConflict, ProblemTarget.Class, -1, conflict));
         }
 
         var layers = LayerAttributes(type);
@@ -229,6 +234,43 @@ internal static class NetworkParser
             {
                 return $"'{type.Name}' is nested in the generic type '{outer.Name}'; declare the network outside generic types";
             }
+        }
+        return null;
+    }
+
+    /// <summary>How the generator's files end (their hint names).</summary>
+    public const string GeneratedFileSuffix = ".StaticRnn.g.cs";
+
+    /// <summary>
+    /// Why the class's constructors or base class conflict with the parameterless constructor the generator writes (it
+    /// allocates the buffers and initializes the weights), or null when they do not.
+    /// </summary>
+    public static string? WhyConstructorsConflict(INamedTypeSymbol type)
+    {
+        foreach (IMethodSymbol constructor in type.InstanceConstructors)
+        {
+            // The analyzers see the generated file too; its constructor is the one the user's must leave alone.
+            if (constructor.IsImplicitlyDeclared || constructor.DeclaringSyntaxReferences.All(r => r.SyntaxTree.FilePath.EndsWith(GeneratedFileSuffix, StringComparison.Ordinal)))
+            {
+                continue;
+            }
+            if (constructor.Parameters.Length == 0)
+            {
+                return $"'{type.Name}' declares a parameterless constructor, but the generator writes that one (it allocates the network's buffers and initializes its weights): remove it, or give it parameters and chain ': this()'";
+            }
+            foreach (SyntaxReference reference in constructor.DeclaringSyntaxReferences)
+            {
+                if (reference.GetSyntax() is ConstructorDeclarationSyntax { Initializer: var initializer } && (initializer is null || !initializer.ThisOrBaseKeyword.IsKind(SyntaxKind.ThisKeyword)))
+                {
+                    string parameters = string.Join(", ", constructor.Parameters.Select(p => p.Type.ToDisplayString(SymbolDisplayFormat.MinimallyQualifiedFormat)));
+                    return $"the constructor '{type.Name}({parameters})' does not call ': this()', so the network's buffers would never be allocated: add ': this()' to it";
+                }
+            }
+        }
+        if (type.BaseType is { SpecialType: not SpecialType.System_Object } baseType
+            && !baseType.InstanceConstructors.Any(c => c.DeclaredAccessibility != Accessibility.Private && c.Parameters.All(p => p.IsOptional || p.IsParams)))
+        {
+            return $"'{type.Name}' derives from '{baseType.Name}', which has no parameterless constructor for the generated one to call: add one to '{baseType.Name}', or derive from another class";
         }
         return null;
     }

@@ -35,6 +35,10 @@ internal static class Seq2SeqParser
             problems.Add(new Problem(DiagnosticIds.NotPartial, ProblemTarget.Class, -1, notPartial.Replace("[Sequential]", "[Seq2Seq]"),
                 Fix: NetworkParser.CanMakePartial(type) ? FixKinds.MakePartial : null));
         }
+        if (notPartial is null && NetworkParser.WhyConstructorsConflict(type) is { } conflict)
+        {
+            problems.Add(new Problem(DiagnosticIds.ConstructorConflict, ProblemTarget.Class, -1, conflict));
+        }
         if (NetworkParser.FindSequential(type) is not null)
         {
             problems.Add(new Problem(DiagnosticIds.Seq2SeqStacks, ProblemTarget.Seq2Seq, -1,

@@ -94,6 +94,61 @@ public class AnalyzerTests
             .WithArguments("Layer 4 'gru_1' (GRU) expects a 3-D input (batch, timesteps, features) but layer 3 'layer_normalization' (LayerNormalization) outputs (None, 3) (Keras: expected ndim=3, found ndim=2); set ReturnSequences = true on layer 1 so that it returns every time step"));
 
     [Fact]
+    public Task Srnn015ConstructorsAndBaseClassThatConflictWithTheGeneratedConstructor() => Verify.Analyzer("""
+        [Sequential(4)]
+        [Dense(2)]
+        public partial class {|#0:OwnConstructor|}
+        {
+            public OwnConstructor() { }
+        }
+
+        [Sequential(4)]
+        [Dense(2)]
+        public partial class {|#1:NoChain|}
+        {
+            private readonly int _tag;
+            public NoChain(int tag) { _tag = tag; }
+            public int Tag => _tag;
+        }
+
+        [Sequential(4)]
+        [Dense(2)]
+        public partial class Chained
+        {
+            private readonly int _tag;
+            public Chained(int tag) : this() { _tag = tag; }
+            public int Tag => _tag;
+        }
+
+        public class Base
+        {
+            protected Base(int size) { }
+        }
+
+        public class Defaulted
+        {
+            protected Defaulted(int size = 3) { }
+        }
+
+        [Sequential(4)]
+        [Dense(2)]
+        public partial class {|#2:Derived|} : Base;
+
+        [Sequential(4)]
+        [Dense(2)]
+        public partial class FromDefaulted : Defaulted;
+        """, false,
+        new DiagnosticResult("SRNN015", DiagnosticSeverity.Error).WithLocation(0)
+            .WithArguments("'OwnConstructor' declares a parameterless constructor, but the generator writes that one (it allocates the network's buffers and initializes its weights): remove it, or give it parameters and chain ': this()'"),
+        new DiagnosticResult("SRNN015", DiagnosticSeverity.Error).WithLocation(1)
+            .WithArguments("the constructor 'NoChain(int)' does not call ': this()', so the network's buffers would never be allocated: add ': this()' to it"),
+        new DiagnosticResult("SRNN015", DiagnosticSeverity.Error).WithLocation(2)
+            .WithArguments("'Derived' derives from 'Base', which has no parameterless constructor for the generated one to call: add one to 'Base', or derive from another class"),
+        DiagnosticResult.CompilerError("CS7036").WithLocation(2).WithArguments("size", "Base.Base(int)"),
+        // Without the generator in this harness, ': this()' has no parameterless constructor to call.
+        DiagnosticResult.CompilerError("CS7036").WithSpan(23, 31, 23, 35).WithArguments("tag", "Chained.Chained(int)"));
+
+    [Fact]
     public Task Srnn002InputWithoutTimeAxis() => Verify.Analyzer("""
         [Sequential(8)]
         [{|#0:SimpleRnn(3)|}]
