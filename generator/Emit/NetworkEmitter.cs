@@ -342,22 +342,8 @@ internal static class NetworkEmitter
         string SampleRow(string index) => $"Unsafe.Add(ref MemoryMarshal.GetReference(inputs), {(index.Contains(" ") ? $"({index})" : index)} * {spec.InputSize})";
         string tokensParameter = tokens ? ", ReadOnlySpan<int> tokens" : "";
         string sampleInput = tokens
-            ? $"ref float x = ref tokens.IsEmpty ? ref Unsafe.Add(ref MemoryMarshal.GetReference(inputs), sample * {spec.InputSize}) : ref TokenRow(ref s, tokens.Slice(sample * {spec.InputSize}, {spec.InputSize}));"
+            ? $"ref float x = ref tokens.IsEmpty ? ref Unsafe.Add(ref MemoryMarshal.GetReference(inputs), sample * {spec.InputSize}) : ref Rows.Tokens(ref Unsafe.Add(ref s, Tokens), tokens.Slice(sample * {spec.InputSize}, {spec.InputSize}));"
             : $"ref float x = ref Unsafe.Add(ref MemoryMarshal.GetReference(inputs), sample * {spec.InputSize});";
-        if (tokens)
-        {
-            w.Line();
-            w.Line("/// <summary>Int token ids of one sample as the floats the kernels read, in the state's token row.</summary>");
-            using (w.Block("private static ref float TokenRow(ref float s, ReadOnlySpan<int> ids)"))
-            {
-                w.Line("ref float row = ref Unsafe.Add(ref s, Tokens);");
-                using (w.Block("for (int t = 0; t < ids.Length; t++)"))
-                {
-                    w.Line("Unsafe.Add(ref row, t) = ids[t];");
-                }
-                w.Line("return ref row;");
-            }
-        }
         w.Line();
         string statesParameter = spec.Stateful ? ", Span<float> states" : "";
         if (spec.Stateful)

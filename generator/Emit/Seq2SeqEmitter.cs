@@ -392,17 +392,6 @@ internal static class Seq2SeqEmitter
         }
 
         w.Line();
-        w.Line("/// <summary>Ids as the floats the embedding kernels read, in the scratch row at <paramref name=\"offset\"/>.</summary>");
-        using (w.Block("private static ref float TokenRow(ref float s, int offset, ReadOnlySpan<int> ids)"))
-        {
-            w.Line("ref float row = ref Unsafe.Add(ref s, offset);");
-            using (w.Block("for (int i = 0; i < ids.Length; i++)"))
-            {
-                w.Line("Unsafe.Add(ref row, i) = ids[i];");
-            }
-            w.Line("return ref row;");
-        }
-        w.Line();
         w.Line("/// <summary>Teacher forcing: the decoder reads the target shifted right by one behind the start token.</summary>");
         using (w.Block("private static ref float ShiftedTarget(ref float s, ReadOnlySpan<int> target)"))
         {
@@ -436,7 +425,7 @@ internal static class Seq2SeqEmitter
         using (w.Block("public static void Encode(float[] parameters, float[] scratch, ReadOnlySpan<int> source)"))
         {
             w.Line("ref float s = ref MemoryMarshal.GetArrayDataReference(scratch);");
-            w.Line($"Encode(ref MemoryMarshal.GetArrayDataReference(parameters), ref s, ref TokenRow(ref s, SourceTokens, source){(spec.Encoder.UsesRandom ? ", null" : "")});");
+            w.Line($"Encode(ref MemoryMarshal.GetArrayDataReference(parameters), ref s, ref Rows.Tokens(ref Unsafe.Add(ref s, SourceTokens), source){(spec.Encoder.UsesRandom ? ", null" : "")});");
         }
 
         w.Line();
@@ -458,7 +447,7 @@ internal static class Seq2SeqEmitter
             using (w.Block("for (int sample = 0; sample < count; sample++)"))
             {
                 w.Line($"ReadOnlySpan<int> target = targets.Slice(sample * {t}, {t});");
-                w.Line($"ref float x = ref TokenRow(ref s, SourceTokens, sources.Slice(sample * {spec.SourceLength}, {spec.SourceLength}));");
+                w.Line($"ref float x = ref Rows.Tokens(ref Unsafe.Add(ref s, SourceTokens), sources.Slice(sample * {spec.SourceLength}, {spec.SourceLength}));");
                 w.Line("ref float xd = ref ShiftedTarget(ref s, target);");
                 string train = m.Random ? "backward ? random : null" : "";
                 w.Line($"Encode(ref p, ref s, ref x{(spec.Encoder.UsesRandom ? $", {train}" : "")});{(m.Random ? " // dropout only in training" : "")}");
@@ -506,8 +495,8 @@ internal static class Seq2SeqEmitter
             Lines(Refs());
             using (w.Block("for (int sample = 0; sample < count; sample++)"))
             {
-                w.Line($"Encode(ref p, ref s, ref TokenRow(ref s, SourceTokens, sources.Slice(sample * {spec.SourceLength}, {spec.SourceLength})){(spec.Encoder.UsesRandom ? ", null" : "")});");
-                w.Line($"ref float xd = ref TokenRow(ref s, DecoderTokens, decoderInputs.Slice(sample * {t}, {t}));");
+                w.Line($"Encode(ref p, ref s, ref Rows.Tokens(ref Unsafe.Add(ref s, SourceTokens), sources.Slice(sample * {spec.SourceLength}, {spec.SourceLength})){(spec.Encoder.UsesRandom ? ", null" : "")});");
+                w.Line($"ref float xd = ref Rows.Tokens(ref Unsafe.Add(ref s, DecoderTokens), decoderInputs.Slice(sample * {t}, {t}));");
                 w.Line($"DecoderForward(ref Unsafe.Add(ref p, DecoderParameters), ref xd, ref dtape, {memory}{(spec.Decoder.UsesRandom ? ", null" : "")});");
                 using (w.Block($"for (int r = 0; r < {t}; r++)"))
                 {
@@ -528,7 +517,7 @@ internal static class Seq2SeqEmitter
             w.Line("ref float xd = ref Unsafe.Add(ref s, DecoderTokens);");
             using (w.Block("for (int sample = 0; sample < count; sample++)"))
             {
-                w.Line($"Encode(ref p, ref s, ref TokenRow(ref s, SourceTokens, sources.Slice(sample * {spec.SourceLength}, {spec.SourceLength})){(spec.Encoder.UsesRandom ? ", null" : "")});");
+                w.Line($"Encode(ref p, ref s, ref Rows.Tokens(ref Unsafe.Add(ref s, SourceTokens), sources.Slice(sample * {spec.SourceLength}, {spec.SourceLength})){(spec.Encoder.UsesRandom ? ", null" : "")});");
                 w.Line($"Span<float> generated = outputs.Slice(sample * {t}, {t});");
                 w.Line("generated.Clear();");
                 w.Line($"MemoryMarshal.CreateSpan(ref xd, {t}).Clear();");
@@ -552,7 +541,7 @@ internal static class Seq2SeqEmitter
         using (w.Block("public static void NextToken(float[] parameters, float[] scratch, ReadOnlySpan<int> decoderInputs, int step, Span<float> probabilities)"))
         {
             Lines(Refs());
-            w.Line($"DecoderForward(ref Unsafe.Add(ref p, DecoderParameters), ref TokenRow(ref s, DecoderTokens, decoderInputs), ref dtape, {memory}{(spec.Decoder.UsesRandom ? ", null" : "")});");
+            w.Line($"DecoderForward(ref Unsafe.Add(ref p, DecoderParameters), ref Rows.Tokens(ref Unsafe.Add(ref s, DecoderTokens), decoderInputs), ref dtape, {memory}{(spec.Decoder.UsesRandom ? ", null" : "")});");
             w.Line($"MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref dtape, DecoderOutput + step * {stride}), {v}).CopyTo(probabilities);");
         }
     }

@@ -293,6 +293,16 @@ public static class Rows
         }
     }
 
+    /// <summary>Token ids as the floats the embedding kernels read, written to <paramref name="row"/>; returns the row.</summary>
+    public static ref float Tokens(ref float row, ReadOnlySpan<int> ids)
+    {
+        for (int i = 0; i < ids.Length; i++)
+        {
+            Unsafe.Add(ref row, i) = ids[i];
+        }
+        return ref row;
+    }
+
     /// <summary>c[i, f] = a[i, f] + b[i, f] for f &lt; features: a residual connection, or a position table added.</summary>
     public static void Add(ref float a, int lda, ref float b, int ldb, ref float c, int ldc, int rows, int features)
     {
