@@ -33,6 +33,9 @@ public static unsafe class ShardRunner
     private static Worker[] s_workers = [];
     private static readonly Call s_call = new();
 
+    // Rounds of Thread.SpinWait(20) a thread spins on a changing counter before it sleeps on an event.
+    private const int Spins = 4000;
+
     /// <summary>Threads used for a batch, the caller included: 1 runs every shard on the caller. Default: the machine's processor count.</summary>
     public static int Threads
     {
@@ -179,7 +182,6 @@ public static unsafe class ShardRunner
     /// </summary>
     private sealed class Call
     {
-        private const int Spins = 4000;
         private readonly AutoResetEvent _finished = new(false);
         private IShardWork? _work;
         private int _shards, _helpers, _completed, _waiting;
@@ -318,7 +320,6 @@ public static unsafe class ShardRunner
     /// </summary>
     private sealed class Worker
     {
-        private const int Spins = 4000;
         private readonly AutoResetEvent _wake = new(false);
         private readonly Call _call;
         private readonly int _index;
