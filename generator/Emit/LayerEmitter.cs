@@ -15,6 +15,73 @@ internal sealed record LayerContext(SourceWriter Writer, LayerSpec Layer, LayerP
 }
 
 /// <summary>
+/// Where the samples of one group are inside <c>ForwardGroup</c> and <c>BackwardGroup</c>: sample k's input at
+/// <c>{InputBase} + InputOffset + k·InputStride</c> (the caller's rows, or an earlier layer's region on the tape), its
+/// region at <c>tape + RegionOffset + k·TapeStride</c>, and in the backward pass its output gradient at <c>{Dy} +
+/// k·DeltaStride</c>, its input gradient at <c>{Dx} + k·DeltaStride</c> (null for the first layer) and its work rows
+/// at <c>work + k·WorkStride</c> (a group kernel's shared scratch after <see cref="Code.GroupSize"/> of them); the group
+/// has <c>count</c> samples.
+/// </summary>
+internal sealed record GroupCall(string InputBase, int InputOffset, int InputStride, int RegionOffset, int TapeStride, string Dy = "", string? Dx = null, int DeltaStride = 0, int WorkStride = 0)
+{
+    /// <summary><c>ref x_k, ref region_k</c> of sample <paramref name="k"/> (an expression).</summary>
+    public string Sample(string k)
+    {
+        string index = Index(k);
+        return $"{At(InputBase, InputOffset, $"{index} * {InputStride}")}, {At("tape", RegionOffset, $"{index} * {TapeStride}")}";
+    }
+
+    /// <summary><c>ref x_k, ref region_k, ref dy_k, ref g[, ref dx_k], ref work</c>: a one-sample backward call's arguments.</summary>
+    public string BackwardSample(string k)
+    {
+        string index = Index(k);
+        string dx = Dx is null ? "" : $", {At(Dx, 0, $"{index} * {DeltaStride}")}";
+        return $"{Sample(k)}, {At(Dy, 0, $"{index} * {DeltaStride}")}, ref g{dx}, ref work";
+    }
+
+    /// <summary><c>ref x_0, inputStride, ref region_0, tapeStride, count</c>: the arguments of a kernel over the whole group.</summary>
+    public string Batch => $"{At(InputBase, InputOffset, null)}, {InputStride}, {At("tape", RegionOffset, null)}, {TapeStride}, count";
+
+    /// <summary>
+    /// <c>ref x_0, inputStride, ref region_0, tapeStride, ref dy_0, ref g[, ref dx_0], deltaStride, ref work, workStride,
+    /// count</c>: the arguments of a backward kernel over the whole group (sample k's work rows at work + k·workStride).
+    /// </summary>
+    public string BackwardBatch => $"{At(InputBase, InputOffset, null)}, {InputStride}, {At("tape", RegionOffset, null)}, {TapeStride}, ref {Dy}, ref g{(Dx is null ? "" : $", ref {Dx}")}, {DeltaStride}, ref work, {WorkStride}, count";
+
+    /// <summary>One forward call per sample of the group.</summary>
+    public void EachSample(SourceWriter w, string method)
+    {
+        using (w.Block("for (int k = 0; k < count; k++)"))
+        {
+            w.Line($"{Names.Forward(method)}(ref {Names.Parameters}, {Sample("k")});");
+        }
+    }
+
+    /// <summary>One backward call per sample of the group, in sample order (so each gradient adds the samples in order).</summary>
+    public void EachSampleBackward(SourceWriter w, string method)
+    {
+        using (w.Block("for (int k = 0; k < count; k++)"))
+        {
+            w.Line($"{Names.Backward(method)}(ref {Names.Parameters}, {BackwardSample("k")});");
+        }
+    }
+
+    private static string Index(string k) => k.Contains(" ") ? $"({k})" : k;
+
+    private static string At(string reference, int offset, string? index)
+    {
+        string sum = (offset, index) switch
+        {
+            (0, null) => "",
+            (0, _) => index!,
+            (_, null) => offset.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            _ => $"{offset} + {index}",
+        };
+        return sum.Length == 0 ? $"ref {reference}" : $"ref Unsafe.Add(ref {reference}, {sum})";
+    }
+}
+
+/// <summary>
 /// Writes one layer kind's kernels: <c>{Method}Forward</c> (one sample, activations kept on the tape) and
 /// <c>{Method}Backward</c> (its gradients), with the signatures of <see cref="Names"/>.
 /// </summary>
@@ -26,16 +93,19 @@ internal abstract class LayerEmitter
     public virtual bool HasGroupKernel(LayerSpec layer) => false;
 
     /// <summary>
-    /// The forward calls of one group of <see cref="Code.GroupSize"/> samples; <paramref name="arguments"/>(k) is
-    /// <c>ref x_k, ref region_k</c> of sample k. Without a group kernel, one forward call per sample.
+    /// The forward calls of one group of samples (<c>count</c> of them, at most <see cref="Code.GroupSize"/>), placed as
+    /// <paramref name="group"/> says. Without a group kernel, one forward call per sample.
     /// </summary>
-    public virtual void EmitGroupCall(SourceWriter w, LayerSpec layer, string method, Func<int, string> arguments)
-    {
-        for (int k = 0; k < Code.GroupSize; k++)
-        {
-            w.Line($"{Names.Forward(method)}(ref {Names.Parameters}, {arguments(k)});");
-        }
-    }
+    public virtual void EmitGroupCall(SourceWriter w, LayerSpec layer, string method, GroupCall group) => group.EachSample(w, method);
+
+    /// <summary>How the group kernel runs the group's samples (for the generated layer table), or null for one by one.</summary>
+    public virtual string? GroupForm(LayerSpec layer) => null;
+
+    /// <summary>The backward calls of one group of samples; without a group kernel, one backward call per sample.</summary>
+    public virtual void EmitGroupBackwardCall(SourceWriter w, LayerSpec layer, string method, GroupCall group) => group.EachSampleBackward(w, method);
+
+    /// <summary>Floats of scratch the group backward kernel needs beyond the samples' own work rows (a packed weight).</summary>
+    public virtual int GroupWork(LayerSpec layer) => 0;
 }
 
 /// <summary>A <see cref="LayerEmitter"/> of one spec type.</summary>
@@ -51,15 +121,27 @@ internal abstract class LayerEmitter<TSpec> : LayerEmitter where TSpec : LayerSp
 
     public sealed override bool HasGroupKernel(LayerSpec layer) => HasGroupKernel((TSpec)layer);
 
-    public sealed override void EmitGroupCall(SourceWriter w, LayerSpec layer, string method, Func<int, string> arguments)
+    public sealed override string? GroupForm(LayerSpec layer) => HasGroupKernel((TSpec)layer) ? GroupForm((TSpec)layer) : null;
+
+    public sealed override void EmitGroupBackwardCall(SourceWriter w, LayerSpec layer, string method, GroupCall group)
+    {
+        if (!EmitGroupBackward(w, (TSpec)layer, method, group))
+        {
+            base.EmitGroupBackwardCall(w, layer, method, group);
+        }
+    }
+
+    public sealed override int GroupWork(LayerSpec layer) => GroupWork((TSpec)layer);
+
+    public sealed override void EmitGroupCall(SourceWriter w, LayerSpec layer, string method, GroupCall group)
     {
         if (HasGroupKernel((TSpec)layer))
         {
-            EmitGroupCall(w, (TSpec)layer, method, arguments);
+            EmitGroupCall(w, (TSpec)layer, method, group);
         }
         else
         {
-            base.EmitGroupCall(w, layer, method, arguments);
+            base.EmitGroupCall(w, layer, method, group);
         }
     }
 
@@ -70,5 +152,12 @@ internal abstract class LayerEmitter<TSpec> : LayerEmitter where TSpec : LayerSp
 
     protected virtual bool HasGroupKernel(TSpec layer) => false;
 
-    protected virtual void EmitGroupCall(SourceWriter w, TSpec layer, string method, Func<int, string> arguments) => throw new NotSupportedException();
+    protected virtual string GroupForm(TSpec layer) => "two samples at a time";
+
+    /// <summary>Writes a group backward call when the layer has one (and returns true); otherwise the samples go one by one.</summary>
+    protected virtual bool EmitGroupBackward(SourceWriter w, TSpec layer, string method, GroupCall group) => false;
+
+    protected virtual int GroupWork(TSpec layer) => 0;
+
+    protected virtual void EmitGroupCall(SourceWriter w, TSpec layer, string method, GroupCall group) => throw new NotSupportedException();
 }

@@ -53,6 +53,9 @@ internal static class Names
     /// <summary>The forward kernel of a pair of samples sharing each weight load.</summary>
     public static string ForwardPair(string method) => method + "ForwardPair";
 
+    /// <summary>The forward kernel of a layer over a whole group of samples at once (batched products).</summary>
+    public static string ForwardBatch(string method) => method + "ForwardBatch";
+
     /// <summary>
     /// The signature of a layer's forward kernel: <c>(ref float p, ref float x, ref float {region})</c>, then the mask row
     /// for a layer that reads or writes it, and the dropout generator for a layer that draws random numbers.

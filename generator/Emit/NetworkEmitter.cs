@@ -22,21 +22,24 @@ internal static class NetworkEmitter
     private const string Rt = ClassCode.Rt, Sys = ClassCode.Sys;
 
     /// <summary>
-    /// State layout: parameters (+8 spare floats), gradient (+8), tape, two delta rows, work, for token networks one row of
-    /// ids, and for networks that run samples in groups (<see cref="Grouped"/>) the tapes of the group's other samples.
+    /// State layout: parameters (+8 spare floats), gradient (+8), tape, two delta rows, work, and for token networks one
+    /// row of ids. Networks that run samples in groups (<see cref="Grouped"/>) hold a tape, two delta rows and a work row
+    /// per sample of a group, each sample's k rows after the first (so a group kernel steps from sample to sample by one
+    /// stride), plus the scratch where their group kernels pack a weight (<see cref="PackedLength"/>).
     /// </summary>
-    private sealed record StateLayout(int Gradient, int Tape, int DeltaA, int DeltaB, int Work, int Tokens, int GroupTapes, int Length)
+    private sealed record StateLayout(int Gradient, int Tape, int DeltaA, int DeltaB, int Work, int Packed, int Tokens, int Length)
     {
         public static StateLayout For(NetworkSpec spec, TapePlan plan)
         {
             int gradient = spec.ParameterCount + 8;
             int tape = gradient + spec.ParameterCount + 8;
-            int deltaA = tape + plan.TapeLength;
-            int deltaB = deltaA + plan.DeltaLength;
-            int work = deltaB + plan.DeltaLength;
-            int tokens = work + plan.WorkLength + 8;
-            int groupTapes = tokens + (spec.TakesTokens ? spec.InputSize : 0);
-            return new StateLayout(gradient, tape, deltaA, deltaB, work, tokens, groupTapes, groupTapes + (Grouped(spec) ? (Code.GroupSize - 1) * plan.TapeLength : 0));
+            int group = Grouped(spec) ? Code.GroupSize : 1;
+            int deltaA = tape + group * plan.TapeLength;
+            int deltaB = deltaA + group * plan.DeltaLength;
+            int work = deltaB + group * plan.DeltaLength;
+            int packed = work + group * plan.WorkLength;
+            int tokens = packed + PackedLength(spec) + 8;
+            return new StateLayout(gradient, tape, deltaA, deltaB, work, packed, tokens, tokens + (spec.TakesTokens ? spec.InputSize : 0));
         }
     }
 
@@ -46,11 +49,22 @@ internal static class NetworkEmitter
     /// several samples, emitted side by side, are independent and overlap. Stateful, token and dropout networks run one
     /// sample at a time.
     /// </summary>
+    /// <summary>Floats of the scratch where a grouped network's group kernels pack a weight matrix (the largest any layer needs).</summary>
+    private static int PackedLength(NetworkSpec spec) => Grouped(spec) ? spec.Layers.Max(l => EmitterCatalog.For(l).GroupWork(l)) : 0;
+
+    /// <summary>How a grouped network's forward pass runs the layer's samples, for the layer table.</summary>
+    private static string GroupForm(NetworkSpec spec, LayerSpec layer)
+    {
+        if (!Grouped(spec))
+        {
+            return "";
+        }
+        string? form = EmitterCatalog.For(layer).GroupForm(layer);
+        return form is null ? "" : $"; forward {form}";
+    }
+
     internal static bool Grouped(NetworkSpec spec)
         => !spec.Stateful && !spec.TakesTokens && !spec.UsesRandom && spec.Layers.Any(l => EmitterCatalog.For(l).HasGroupKernel(l));
-
-    /// <summary>The tape of sample k of a group: <c>tape</c>, <c>tape1</c>, ...; the input row likewise.</summary>
-    private static string Member(string name, int k) => k == 0 ? name : name + k;
 
     public static string Emit(NetworkSpec spec, HierarchyInfo hierarchy)
     {
@@ -72,7 +86,7 @@ internal static class NetworkEmitter
         w.Line($"/// Generated network, input {NetworkBuilder.Shape(spec.InputShape.ToArray())} → output {NetworkBuilder.Shape(spec.OutputShape.ToArray())}, loss {spec.Loss}:<br/>");
         foreach (LayerSpec layer in spec.Layers)
         {
-            w.Line($"/// ○ Layer {layer.Position + 1} {layer.Name} ({layer.KerasType}): {NetworkBuilder.Shape(layer.InputShape.ToArray())} → {NetworkBuilder.Shape(layer.OutputShape.ToArray())}, {layer.ParamCount} parameters [{layer.ParamOffset}, {layer.ParamOffset + layer.ParamCount}){(layer.Unrolled ? "" : ", products as loops (SRNN008)")}<br/>");
+            w.Line($"/// ○ Layer {layer.Position + 1} {layer.Name} ({layer.KerasType}): {NetworkBuilder.Shape(layer.InputShape.ToArray())} → {NetworkBuilder.Shape(layer.OutputShape.ToArray())}, {layer.ParamCount} parameters [{layer.ParamOffset}, {layer.ParamOffset + layer.ParamCount}){(layer.Unrolled ? "" : ", products as loops (SRNN008)")}{GroupForm(spec, layer)}<br/>");
         }
         w.Line($"/// ○ Total: {spec.ParameterCount} parameters");
         w.Line("/// </remarks>");
@@ -315,7 +329,7 @@ internal static class NetworkEmitter
         using (w.Block($"file static class {kernels}"))
         {
             w.Line($"// Offsets into a scratch buffer (the network's state, or a shard's buffer of the same layout).");
-            w.Line($"private const int Gradient = {state.Gradient}, Tape = {state.Tape}, DeltaA = {state.DeltaA}, DeltaB = {state.DeltaB}, Work = {state.Work}{(spec.TakesTokens ? $", Tokens = {state.Tokens}" : "")}{(Grouped(spec) ? $", GroupTapes = {state.GroupTapes}" : "")}{(spec.Masked ? $", {Names.MaskOffset} = {plan.MaskOffset}" : "")};");
+            w.Line($"private const int Gradient = {state.Gradient}, Tape = {state.Tape}, DeltaA = {state.DeltaA}, DeltaB = {state.DeltaB}, Work = {state.Work}{(PackedLength(spec) > 0 ? $", Packed = {state.Packed}" : "")}{(spec.TakesTokens ? $", Tokens = {state.Tokens}" : "")}{(spec.Masked ? $", {Names.MaskOffset} = {plan.MaskOffset}" : "")};");
             w.Line();
             using (w.Block("public static void InitializeWeights(Span<float> p, int seed)"))
             {
@@ -358,43 +372,36 @@ internal static class NetworkEmitter
             w.Line("ref float tape = ref Unsafe.Add(ref s, Tape);");
             if (grouped)
             {
-                GroupTapes();
-                using (w.Block($"for (; sample + {Code.GroupSize - 1} < count; sample += {Code.GroupSize})"))
+                using (w.Block($"for (int sample = 0; sample < count; sample += {Code.GroupSize})"))
                 {
-                    w.Line($"ForwardGroup(ref p, {string.Join(", ", Enumerable.Range(0, Code.GroupSize).Select(k => $"ref {SampleRow(Plus("sample", k))}, ref {Member("tape", k)}"))});");
-                    for (int k = 0; k < Code.GroupSize; k++)
+                    w.Line($"int group = Math.Min({Code.GroupSize}, count - sample);");
+                    w.Line($"ForwardGroup(ref p, ref s, ref {SampleRow("sample")}, group);");
+                    using (w.Block("for (int k = 0; k < group; k++)"))
                     {
-                        CopyOutputs(Member("tape", k), Plus("sample", k));
+                        w.Line($"ref float tapeK = ref Unsafe.Add(ref tape, k * {plan.TapeLength});");
+                        CopyOutputs("tapeK", "sample + k");
                     }
                 }
             }
-            using (w.Block(grouped ? "for (; sample < count; sample++)" : "for (int sample = 0; sample < count; sample++)"))
+            else
             {
-                w.Line(sampleInput);
-                if (spec.Stateful)
+                using (w.Block("for (int sample = 0; sample < count; sample++)"))
                 {
-                    w.Line($"ref float carried = ref Unsafe.Add(ref MemoryMarshal.GetReference(states), sample * {StateSize(spec, plan)});");
-                    w.Line("RestoreState(ref tape, ref carried);");
+                    w.Line(sampleInput);
+                    if (spec.Stateful)
+                    {
+                        w.Line($"ref float carried = ref Unsafe.Add(ref MemoryMarshal.GetReference(states), sample * {StateSize(spec, plan)});");
+                        w.Line("RestoreState(ref tape, ref carried);");
+                    }
+                    w.Line(spec.UsesRandom ? "Forward(ref p, ref x, ref tape, null);" : "Forward(ref p, ref x, ref tape);");
+                    if (spec.Stateful)
+                    {
+                        w.Line("KeepState(ref tape, ref carried);");
+                    }
+                    CopyOutputs("tape", "sample");
                 }
-                w.Line(spec.UsesRandom ? "Forward(ref p, ref x, ref tape, null);" : "Forward(ref p, ref x, ref tape);");
-                if (spec.Stateful)
-                {
-                    w.Line("KeepState(ref tape, ref carried);");
-                }
-                CopyOutputs("tape", "sample");
             }
         }
-
-        void GroupTapes()
-        {
-            for (int k = 1; k < Code.GroupSize; k++)
-            {
-                w.Line($"ref float {Member("tape", k)} = ref Unsafe.Add(ref s, GroupTapes{(k > 1 ? $" + {(k - 1) * plan.TapeLength}" : "")});");
-            }
-            w.Line("int sample = 0;");
-        }
-
-        static string Plus(string sample, int k) => k == 0 ? sample : $"{sample} + {k}";
 
         void CopyOutputs(string tape, string sample)
         {
@@ -441,42 +448,55 @@ internal static class NetworkEmitter
             w.Line("double loss = 0;");
             if (grouped)
             {
-                GroupTapes();
-                using (w.Block($"for (; sample + {Code.GroupSize - 1} < count; sample += {Code.GroupSize})"))
+                using (w.Block($"for (int sample = 0; sample < count; sample += {Code.GroupSize})"))
                 {
-                    for (int k = 0; k < Code.GroupSize; k++)
+                    w.Line($"int group = Math.Min({Code.GroupSize}, count - sample);");
+                    w.Line($"ref float first = ref {SampleRow("sample")};");
+                    w.Line("ForwardGroup(ref p, ref s, ref first, group);");
+                    using (w.Block("for (int k = 0; k < group; k++)"))
                     {
-                        w.Line($"ref float {Member("x", k)} = ref {SampleRow(Plus("sample", k))};");
+                        w.Line($"ref float tapeK = ref Unsafe.Add(ref tape, k * {plan.TapeLength});");
+                        w.Line($"ref float dyK = ref Unsafe.Add(ref dy, k * {plan.DeltaLength});");
+                        Loss("tapeK", "dyK", "sample + k");
                     }
-                    w.Line($"ForwardGroup(ref p, {string.Join(", ", Enumerable.Range(0, Code.GroupSize).Select(k => $"ref {Member("x", k)}, ref {Member("tape", k)}"))});");
-                    for (int k = 0; k < Code.GroupSize; k++)
+                    using (w.Block("if (backward)"))
                     {
-                        using (w.Block(""))
-                        {
-                            LossAndBackward(Member("tape", k), Member("x", k), Plus("sample", k));
-                        }
+                        w.Line("BackwardGroup(ref p, ref s, ref first, ref g, group);");
                     }
                 }
             }
-            using (w.Block(grouped ? "for (; sample < count; sample++)" : "for (int sample = 0; sample < count; sample++)"))
+            else
             {
-                w.Line(sampleInput);
-                if (spec.Stateful)
+                using (w.Block("for (int sample = 0; sample < count; sample++)"))
                 {
-                    w.Line($"ref float carried = ref Unsafe.Add(ref MemoryMarshal.GetReference(states), sample * {StateSize(spec, plan)});");
-                    w.Line("RestoreState(ref tape, ref carried);");
+                    w.Line(sampleInput);
+                    if (spec.Stateful)
+                    {
+                        w.Line($"ref float carried = ref Unsafe.Add(ref MemoryMarshal.GetReference(states), sample * {StateSize(spec, plan)});");
+                        w.Line("RestoreState(ref tape, ref carried);");
+                    }
+                    w.Line(spec.UsesRandom ? "Forward(ref p, ref x, ref tape, backward ? random : null); // dropout only in training" : "Forward(ref p, ref x, ref tape);");
+                    if (spec.Stateful)
+                    {
+                        w.Line("KeepState(ref tape, ref carried);");
+                    }
+                    LossAndBackward("tape", "x", "sample");
                 }
-                w.Line(spec.UsesRandom ? "Forward(ref p, ref x, ref tape, backward ? random : null); // dropout only in training" : "Forward(ref p, ref x, ref tape);");
-                if (spec.Stateful)
-                {
-                    w.Line("KeepState(ref tape, ref carried);");
-                }
-                LossAndBackward("tape", "x", "sample");
             }
             w.Line("return loss * scale;");
         }
 
         void LossAndBackward(string tape, string x, string sample)
+        {
+            Loss(tape, "dy", sample);
+            using (w.Block("if (backward)"))
+            {
+                w.Line($"Backward(ref p, ref s, ref {x}, ref {tape}, ref g);");
+            }
+        }
+
+        // The loss of one sample's output rows, and (when backward) its gradient into the rows at dy.
+        void Loss(string tape, string dy, string sample)
         {
             string index = sample.Contains(" ") ? $"({sample})" : sample;
             w.Line($"ref float output = ref Unsafe.Add(ref {tape}, {lastPlan.OutputOffset});");
@@ -485,12 +505,12 @@ internal static class NetworkEmitter
             if (sparse)
             {
                 string at = rows == 1 ? sample : $"{index} * {rows} + r";
-                body = $"loss += Losses.SparseCategoricalCrossentropy(ref {Row("output", stride)}, classes.IsEmpty ? targets[{at}] : classes[{at}], ref {Row("dy", stride)}, {units}, scale, backward);";
+                body = $"loss += Losses.SparseCategoricalCrossentropy(ref {Row("output", stride)}, classes.IsEmpty ? targets[{at}] : classes[{at}], ref {Row(dy, stride)}, {units}, scale, backward);";
             }
             else
             {
                 w.Line($"ref float target = ref Unsafe.Add(ref MemoryMarshal.GetReference(targets), {index} * {spec.TargetSize});");
-                body = $"loss += Losses.{spec.Loss}(ref {Row("output", stride)}, ref {Row("target", units)}, ref {Row("dy", stride)}, {units}, scale, backward);";
+                body = $"loss += Losses.{spec.Loss}(ref {Row("output", stride)}, ref {Row("target", units)}, ref {Row(dy, stride)}, {units}, scale, backward);";
             }
             if (spec.OutputMasked)
             {
@@ -500,7 +520,7 @@ internal static class NetworkEmitter
                 {
                     using (w.Block("if (Unsafe.Add(ref mask, r) == 0)"))
                     {
-                        w.Line($"MemoryMarshal.CreateSpan(ref {Row("dy", stride)}, {stride}).Clear();");
+                        w.Line($"MemoryMarshal.CreateSpan(ref {Row(dy, stride)}, {stride}).Clear();");
                         w.Line("continue;");
                     }
                     w.Line(body);
@@ -510,41 +530,75 @@ internal static class NetworkEmitter
             {
                 EmitRows(w, rows, body);
             }
-            using (w.Block("if (backward)"))
-            {
-                w.Line($"Backward(ref p, ref s, ref {x}, ref {tape}, ref g);");
-            }
         }
 
-        w.Line();
-        w.Line("/// <summary>One sample through every layer; activations stay on the tape for the backward pass.</summary>");
         bool dropout = spec.UsesRandom;
-        using (w.Block($"private static void Forward(ref float p, ref float x, ref float tape{(dropout ? ", global::StaticRnn.SeededRandom? random" : "")})"))
-        {
-            StackCode.ForwardCalls(w, spec, plan, Names.Layer, Names.MaskOffset);
-        }
-
-        if (grouped)
+        if (!grouped)
         {
             w.Line();
-            w.Line($"/// <summary>{Code.GroupSize} samples through every layer, side by side where a layer has a group kernel.</summary>");
-            using (w.Block($"private static void ForwardGroup(ref float p, {string.Join(", ", Enumerable.Range(0, Code.GroupSize).Select(k => $"ref float {Member("x", k)}, ref float {Member("tape", k)}"))})"))
+            w.Line("/// <summary>One sample through every layer; activations stay on the tape for the backward pass.</summary>");
+            using (w.Block($"private static void Forward(ref float p, ref float x, ref float tape{(dropout ? ", global::StaticRnn.SeededRandom? random" : "")})"))
             {
+                StackCode.ForwardCalls(w, spec, plan, Names.Layer, Names.MaskOffset);
+            }
+        }
+        else
+        {
+            w.Line();
+            w.Line($"/// <summary>");
+            w.Line($"/// <paramref name=\"count\"/> samples (at most {Code.GroupSize}) through every layer, layer by layer: sample k reads its input at");
+            w.Line($"/// x + k·{spec.InputSize} and keeps its activations on the tape k·{plan.TapeLength} floats after the first.");
+            w.Line($"/// </summary>");
+            using (w.Block("private static void ForwardGroup(ref float p, ref float s, ref float x, int count)"))
+            {
+                w.Line($"ref float tape = ref Unsafe.Add(ref s, {Names.TapeOffset});");
+                if (PackedLength(spec) > 0)
+                {
+                    w.Line("ref float packed = ref Unsafe.Add(ref s, Packed); // where a group kernel packs its weights");
+                }
                 for (int i = 0; i < count; i++)
                 {
                     LayerPlan lp = plan.Layers[i];
-                    string Arguments(int k) => (lp.InputIsNetworkInput ? $"ref {Member("x", k)}" : $"ref Unsafe.Add(ref {Member("tape", k)}, {lp.InputOffset})")
-                        + $", ref Unsafe.Add(ref {Member("tape", k)}, {lp.RegionOffset})";
-                    EmitterCatalog.For(spec.Layers[i]).EmitGroupCall(w, spec.Layers[i], Names.Layer(i), Arguments);
+                    var group = lp.InputIsNetworkInput
+                        ? new GroupCall("x", 0, spec.InputSize, lp.RegionOffset, plan.TapeLength)
+                        : new GroupCall("tape", lp.InputOffset, plan.TapeLength, lp.RegionOffset, plan.TapeLength);
+                    EmitterCatalog.For(spec.Layers[i]).EmitGroupCall(w, spec.Layers[i], Names.Layer(i), group);
                 }
             }
         }
 
         w.Line();
-        w.Line("/// <summary>One sample back through every layer, adding its parameter gradients to <paramref name=\"g\"/>.</summary>");
-        using (w.Block("private static void Backward(ref float p, ref float s, ref float x, ref float tape, ref float g)"))
+        if (!grouped)
         {
-            StackCode.BackwardCalls(w, spec, plan, Names.Layer, Names.MaskOffset);
+            w.Line("/// <summary>One sample back through every layer, adding its parameter gradients to <paramref name=\"g\"/>.</summary>");
+            using (w.Block("private static void Backward(ref float p, ref float s, ref float x, ref float tape, ref float g)"))
+            {
+                StackCode.BackwardCalls(w, spec, plan, Names.Layer, Names.MaskOffset);
+            }
+            return;
+        }
+        w.Line("/// <summary>");
+        w.Line($"/// <paramref name=\"count\"/> samples back through every layer, layer by layer, adding their parameter gradients to <paramref name=\"g\"/>:");
+        w.Line($"/// sample k's output gradients ping-pong between deltaA + k·{plan.DeltaLength} and deltaB + k·{plan.DeltaLength}, and its work rows start at work + k·{plan.WorkLength}.");
+        w.Line("/// </summary>");
+        using (w.Block("private static void BackwardGroup(ref float p, ref float s, ref float x, ref float g, int count)"))
+        {
+            w.Line($"ref float tape = ref Unsafe.Add(ref s, {Names.TapeOffset});");
+            if (PackedLength(spec) > 0)
+            {
+                w.Line("ref float packed = ref Unsafe.Add(ref s, Packed); // where a group kernel packs its weights");
+            }
+            w.Line($"ref float deltaA = ref Unsafe.Add(ref s, {Names.DeltaAOffset});");
+            w.Line($"ref float deltaB = ref Unsafe.Add(ref s, {Names.DeltaBOffset});");
+            w.Line($"ref float work = ref Unsafe.Add(ref s, {Names.WorkOffset});");
+            for (int i = count - 1; i >= 0; i--)
+            {
+                LayerPlan lp = plan.Layers[i];
+                string Delta(int index) => StackCode.Delta(index).Substring("ref ".Length);
+                var group = new GroupCall(lp.InputIsNetworkInput ? "x" : "tape", lp.InputIsNetworkInput ? 0 : lp.InputOffset, lp.InputIsNetworkInput ? spec.InputSize : plan.TapeLength,
+                    lp.RegionOffset, plan.TapeLength, Delta(i), i > 0 ? Delta(i - 1) : null, plan.DeltaLength, plan.WorkLength);
+                EmitterCatalog.For(spec.Layers[i]).EmitGroupBackwardCall(w, spec.Layers[i], Names.Layer(i), group);
+            }
         }
     }
 

@@ -71,6 +71,21 @@ public class FiniteDifferenceTests
         [new LstmLayer(33, GoBackwards: true), new DenseLayer(1)],
         [2, 3], Loss.MeanSquaredError, batch: 9);
 
+    /// <summary>
+    /// An LSTM that runs a group as batched products (backwards input, no bias) feeding one that runs pairs; a batch of
+    /// 11 is one group of 8 and one of 3 in a shard, or groups of fewer samples when it splits into shards.
+    /// </summary>
+    [Fact]
+    public void BatchedLstmProducts() => Check<FdBatchedLstm>(
+        [new LstmLayer(32, ReturnSequences: true, GoBackwards: true, UseBias: false), new LstmLayer(8), new DenseLayer(2)],
+        [4, 3], Loss.MeanSquaredError, batch: 11);
+
+    /// <summary>A batched LSTM after a paired one: its input gradient dx_t = dz_t·Wᵀ per sample of the group.</summary>
+    [Fact]
+    public void BatchedLstmProductsPassInputGradients() => Check<FdBatchedLstmAfterPairs>(
+        [new LstmLayer(8, ReturnSequences: true), new LstmLayer(32, GoBackwards: true, UseBias: false), new DenseLayer(2)],
+        [4, 3], Loss.MeanSquaredError, batch: 11);
+
     [Fact]
     public void WideGruInGroupsOfSamples() => Check<FdWideGru>(
         [new GruLayer(33, GoBackwards: true), new DenseLayer(1, Activation.Sigmoid)],

@@ -57,6 +57,30 @@ public class ParallelTests
     [Fact] public void TokenBidirectionalNetworkTrainsBitIdenticallyOnOneTwoAndFourThreads() => Identical<EmbeddingBidiGruPool>(6);
     [Fact] public void TransformerWithDropoutTrainsBitIdenticallyOnOneTwoAndFourThreads() => Identical<TransformerWithDropout>(7);
     [Fact] public void TokenTransformerTrainsBitIdenticallyOnOneTwoAndFourThreads() => Identical<FdTokenTransformer>(5);
+    [Fact] public void BatchedLstmTrainsBitIdenticallyOnOneTwoAndFourThreads() => Identical<FdBatchedLstm>(40);
+
+    /// <summary>
+    /// A sample's outputs do not depend on the batch around it: in groups of 8, 3 or alone, the batched products give
+    /// each sample the same bits (every tile keeps one chain of FMAs per element).
+    /// </summary>
+    [Fact]
+    public void BatchedLstmGivesEachSampleTheSameBitsAloneAndInAGroup()
+    {
+        var net = new FdBatchedLstm();
+        var r = new SeededRandom(4);
+        const int batch = 11;
+        var x = new float[batch * FdBatchedLstm.InputSize];
+        for (int i = 0; i < x.Length; i++) x[i] = (float)r.NextDouble(-1, 1);
+        var together = new float[batch * FdBatchedLstm.OutputSize];
+        net.Predict(x, together, batch);
+        var alone = new float[FdBatchedLstm.OutputSize];
+        for (int s = 0; s < batch; s++)
+        {
+            net.Predict(x.AsSpan(s * FdBatchedLstm.InputSize, FdBatchedLstm.InputSize), alone, 1);
+            Assert.Equal(alone.Select(BitConverter.SingleToInt32Bits), together.AsSpan(s * alone.Length, alone.Length).ToArray().Select(BitConverter.SingleToInt32Bits));
+        }
+    }
+
     [Fact] public void AttentionNetworksTrainBitIdenticallyOnOneTwoAndFourThreads()
     {
         Identical<FdMultiHeadCausalValueDim>(5);

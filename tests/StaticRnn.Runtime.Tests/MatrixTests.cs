@@ -55,6 +55,45 @@ public class MatrixTests
         AssertClose(expected, c);
     }
 
+    /// <summary>
+    /// Packed B (and packed Bᵀ) against plain loops, and the same bits as <see cref="Matrix.Multiply"/>: the batched LSTM
+    /// relies on that, so a sample gives the same outputs alone and in a group. 8, 13 and 17 rows reach the 8-, 6-, 4- and
+    /// 1-row tiles; 72 columns end in an 8-column panel.
+    /// </summary>
+    [Theory]
+    [InlineData(8, 128, 512, true)]
+    [InlineData(13, 40, 72, false)]
+    [InlineData(17, 9, 16, true)]
+    [InlineData(1, 64, 32, true)]
+    public void PackedMultiplyMatchesPlainLoopsAndMultiplyBits(int m, int depth, int n, bool accumulate)
+    {
+        var r = new SeededRandom(15);
+        int lda = depth + 3, ldb = n + 5, ldc = n + 9;
+        float[] a = Fill(m * lda, r), b = Fill(depth * ldb + 8, r), c = Fill(m * ldc + 8, r);
+        float[] plain = (float[])c.Clone(), packed = new float[depth * n], viaTranspose = (float[])c.Clone();
+        double[] expected = Expected(c, m, n, ldc, accumulate, (i, j) => Sum(depth, k => (double)a[i * lda + k] * b[k * ldb + j]));
+        Matrix.Multiply(ref a[0], lda, ref b[0], ldb, ref plain[0], ldc, m, depth, n, accumulate);
+        Matrix.Pack(ref b[0], ldb, depth, n, transposed: false, ref packed[0]);
+        Matrix.MultiplyPacked(ref a[0], lda, ref packed[0], ref c[0], ldc, m, depth, n, accumulate);
+        AssertClose(expected, c);
+        Assert.Equal(plain.Select(BitConverter.SingleToInt32Bits), c.Select(BitConverter.SingleToInt32Bits));
+
+        // Bᵀ stored as n rows of depth floats, packed transposed: the same product.
+        int ldt = depth + 2;
+        float[] bt = new float[n * ldt];
+        for (int k = 0; k < depth; k++)
+        {
+            for (int j = 0; j < n; j++)
+            {
+                bt[j * ldt + k] = b[k * ldb + j];
+            }
+        }
+        Array.Clear(packed);
+        Matrix.Pack(ref bt[0], ldt, depth, n, transposed: true, ref packed[0]);
+        Matrix.MultiplyPacked(ref a[0], lda, ref packed[0], ref viaTranspose[0], ldc, m, depth, n, accumulate);
+        Assert.Equal(plain.Select(BitConverter.SingleToInt32Bits), viaTranspose.Select(BitConverter.SingleToInt32Bits));
+    }
+
     [Fact]
     public void ColumnSumsAndBroadcastRows()
     {

@@ -12,15 +12,32 @@ namespace StaticRnn.Generator.Emit;
 /// </summary>
 internal static partial class Code
 {
-    /// <summary>Samples per group of a grouped network's forward pass (see <see cref="NetworkEmitter.Grouped"/>).</summary>
-    internal const int GroupSize = 4;
+    /// <summary>
+    /// Samples per group of a grouped network's forward pass (see <see cref="NetworkEmitter.Grouped"/>): enough rows for
+    /// the batched products' register tiles (two of 4 rows) to read each weight panel once for the whole group.
+    /// </summary>
+    internal const int GroupSize = 8;
 
-    /// <summary>A group's forward calls as pair kernels: samples 0 and 1, then 2 and 3.</summary>
-    internal static void PairCalls(SourceWriter w, string method, System.Func<int, string> arguments)
+    /// <summary>Units from which an LSTM in a grouped network runs its group as batched products instead of pairs of samples.</summary>
+    internal const int BatchedUnits = 32;
+
+    /// <summary>A group's forward calls as pair kernels: samples 0 and 1, 2 and 3, ..., then a last odd one alone.</summary>
+    internal static void PairCalls(SourceWriter w, string method, GroupCall group) => TupleCalls(w, method, Names.ForwardPair(method), PairSize, group);
+
+    /// <summary>A group's forward calls <paramref name="size"/> samples at a time through <paramref name="tupleMethod"/>, the rest one by one.</summary>
+    internal static void TupleCalls(SourceWriter w, string method, string tupleMethod, int size, GroupCall group)
     {
-        for (int k = 0; k < GroupSize; k += PairSize)
+        using (w.Block(""))
         {
-            w.Line($"{Names.ForwardPair(method)}(ref {Names.Parameters}, {arguments(k)}, {arguments(k + 1)});");
+            w.Line("int k = 0;");
+            using (w.Block($"for (; k + {size - 1} < count; k += {size})"))
+            {
+                w.Line($"{tupleMethod}(ref {Names.Parameters}, {string.Join(", ", Enumerable.Range(0, size).Select(j => group.Sample(j == 0 ? "k" : $"k + {j}")))});");
+            }
+            using (w.Block("for (; k < count; k++)"))
+            {
+                w.Line($"{Names.Forward(method)}(ref {Names.Parameters}, {group.Sample("k")});");
+            }
         }
     }
 

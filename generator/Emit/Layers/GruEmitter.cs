@@ -239,7 +239,7 @@ internal sealed class GruEmitter : LayerEmitter<GruSpec>
     /// <summary>With reset_after, pairs of samples share each weight load (reset_before needs r of every unit first).</summary>
     protected override bool HasGroupKernel(GruSpec layer) => layer.ResetAfter;
 
-    protected override void EmitGroupCall(SourceWriter w, GruSpec layer, string method, System.Func<int, string> arguments) => PairCalls(w, method, arguments);
+    protected override void EmitGroupCall(SourceWriter w, GruSpec layer, string method, GroupCall group) => PairCalls(w, method, group);
 
     private static (string Name, int Column)[] Triple(string z, string r, string h, int units, int block)
         => new[] { (z, 8 * block), (r, units + 8 * block), (h, 2 * units + 8 * block) };

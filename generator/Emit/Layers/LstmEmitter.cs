@@ -16,6 +16,12 @@ internal sealed class LstmEmitter : LayerEmitter<LstmSpec>
         SourceWriter w = ctx.Writer;
         LayerPlan plan = ctx.Plan;
         string method = ctx.Method;
+        if (ctx.Grouped && Batched(layer))
+        {
+            // A grouped network runs every sample through the group kernel, so the one-sample kernel would be dead code.
+            ForwardBatch(w, layer, method, plan);
+            return;
+        }
         int inputs = layer.InputFeatures, units = layer.Units, steps = layer.InputSteps, stride = plan.Stride, cols = 4 * units;
         ActivationKind act = layer.Activation, rec = layer.RecurrentActivation;
         bool outlined = Outlined(layer);
@@ -103,6 +109,12 @@ internal sealed class LstmEmitter : LayerEmitter<LstmSpec>
         LayerPlan plan = ctx.Plan;
         string method = ctx.Method;
         bool needsInputGradient = ctx.NeedsInputGradient;
+        if (ctx.Grouped && Batched(layer))
+        {
+            // A grouped network runs every sample through the group kernel, so the one-sample kernel would be dead code.
+            BackwardBatch(w, layer, method, plan, needsInputGradient);
+            return;
+        }
         int units = layer.Units, steps = layer.InputSteps, stride = plan.Stride;
         int blocks = Blocks(units);
         bool sequence = layer.ReturnSequences, masked = units % 8 != 0;
@@ -135,36 +147,7 @@ internal sealed class LstmEmitter : LayerEmitter<LstmSpec>
                 w.Line($"ref float gt = ref Unsafe.Add(ref gates, t * {4 * stride});");
                 w.Line($"ref float dzt = ref Unsafe.Add(ref dz, t * {4 * stride});");
                 PassPaddedStep(w, layer, stride, 4 * stride);
-                w.Line($"// Pass 1: dc = dc_t + dh ⊙ o ⊙ a'(c_t); gate deltas before their activations{(masked ? ", padding lanes zeroed" : "")}.");
-                for (int k = 0; k < blocks; k++)
-                {
-                    string mask = masked && k == blocks - 1 ? " & tail" : "";
-                    string Times(string value, string? factor) => factor is null ? value : $"{value} * {factor}";
-                    using (w.Block(""))
-                    {
-                        w.Line($"Vector256<float> dhk = {(sequence ? $"(Vector256.LoadUnsafe(ref dh, {8 * k}) + Vector256.LoadUnsafe(ref dyt, {8 * k}))" : $"Vector256.LoadUnsafe(ref dh, {8 * k})")}{mask};");
-                        w.Line($"Vector256<float> gateI = Vector256.LoadUnsafe(ref gt, {8 * k}), gateF = Vector256.LoadUnsafe(ref gt, {stride + 8 * k}), gateC = Vector256.LoadUnsafe(ref gt, {2 * stride + 8 * k}), gateO = Vector256.LoadUnsafe(ref gt, {3 * stride + 8 * k});");
-                        w.Line($"Vector256<float> cellOut = {Activate(act, $"Vector256.LoadUnsafe(ref ct, {8 * k})")};");
-                        string? cellSlope = Derivative(act, "cellOut");
-                        w.Line(cellSlope is null
-                            ? $"Vector256<float> dck = dhk * gateO + Vector256.LoadUnsafe(ref dc, {8 * k});"
-                            : $"Vector256<float> dck = Vector256.MultiplyAddEstimate(dhk * gateO, {cellSlope}, Vector256.LoadUnsafe(ref dc, {8 * k}));");
-                        w.Line($"(dck * gateF).StoreUnsafe(ref dc, {8 * k});");
-                        w.Line($"Vector256<float> zI = ({Times("dck * gateC", Derivative(rec, "gateI"))}){mask};");
-                        w.Line($"Vector256<float> zF = ({Times($"dck * Vector256.LoadUnsafe(ref cp, {8 * k})", Derivative(rec, "gateF"))}){mask};");
-                        w.Line($"Vector256<float> zC = ({Times("dck * gateI", Derivative(act, "gateC"))}){mask};");
-                        w.Line($"Vector256<float> zO = ({Times("dhk * cellOut", Derivative(rec, "gateO"))}){mask};");
-                        foreach (var (z, column) in GateColumns("z", units, k))
-                        {
-                            int gate = "IFCO".IndexOf(z[1]);
-                            w.Line($"{z}.StoreUnsafe(ref dzt, {gate * stride + 8 * k});");
-                            if (layer.UseBias)
-                            {
-                                w.Line($"(Vector256.LoadUnsafe(ref gb, {column}) + {z}).StoreUnsafe(ref gb, {column});");
-                            }
-                        }
-                    }
-                }
+                Pass1(w, layer, stride);
                 w.Line("// Pass 2: the delta flowing to the previous step.");
                 DotRows(w, "dh", "U", units, new GateRun(0, 0, 4), layer, stride, "dzt", accumulate: false);
             }
@@ -175,10 +158,202 @@ internal sealed class LstmEmitter : LayerEmitter<LstmSpec>
         }
     }
 
+    /// <summary>
+    /// Pass 1 of a backward step, through the refs dh, dc, dyt (sequences), gt, ct, cp, dzt and gb: dc = dc_t + dh ⊙ o ⊙
+    /// a'(c_t), then the gate deltas before their activations (stored at dzt and added to the bias gradient).
+    /// </summary>
+    private static void Pass1(SourceWriter w, LstmSpec layer, int stride)
+    {
+        int units = layer.Units, blocks = Blocks(units);
+        bool sequence = layer.ReturnSequences, masked = units % 8 != 0;
+        ActivationKind act = layer.Activation, rec = layer.RecurrentActivation;
+        w.Line($"// Pass 1: dc = dc_t + dh ⊙ o ⊙ a'(c_t); gate deltas before their activations{(masked ? ", padding lanes zeroed" : "")}.");
+        for (int k = 0; k < blocks; k++)
+        {
+            string mask = masked && k == blocks - 1 ? " & tail" : "";
+            string Times(string value, string? factor) => factor is null ? value : $"{value} * {factor}";
+            using (w.Block(""))
+            {
+                w.Line($"Vector256<float> dhk = {(sequence ? $"(Vector256.LoadUnsafe(ref dh, {8 * k}) + Vector256.LoadUnsafe(ref dyt, {8 * k}))" : $"Vector256.LoadUnsafe(ref dh, {8 * k})")}{mask};");
+                w.Line($"Vector256<float> gateI = Vector256.LoadUnsafe(ref gt, {8 * k}), gateF = Vector256.LoadUnsafe(ref gt, {stride + 8 * k}), gateC = Vector256.LoadUnsafe(ref gt, {2 * stride + 8 * k}), gateO = Vector256.LoadUnsafe(ref gt, {3 * stride + 8 * k});");
+                w.Line($"Vector256<float> cellOut = {Activate(act, $"Vector256.LoadUnsafe(ref ct, {8 * k})")};");
+                string? cellSlope = Derivative(act, "cellOut");
+                w.Line(cellSlope is null
+                    ? $"Vector256<float> dck = dhk * gateO + Vector256.LoadUnsafe(ref dc, {8 * k});"
+                    : $"Vector256<float> dck = Vector256.MultiplyAddEstimate(dhk * gateO, {cellSlope}, Vector256.LoadUnsafe(ref dc, {8 * k}));");
+                w.Line($"(dck * gateF).StoreUnsafe(ref dc, {8 * k});");
+                w.Line($"Vector256<float> zI = ({Times("dck * gateC", Derivative(rec, "gateI"))}){mask};");
+                w.Line($"Vector256<float> zF = ({Times($"dck * Vector256.LoadUnsafe(ref cp, {8 * k})", Derivative(rec, "gateF"))}){mask};");
+                w.Line($"Vector256<float> zC = ({Times("dck * gateI", Derivative(act, "gateC"))}){mask};");
+                w.Line($"Vector256<float> zO = ({Times("dhk * cellOut", Derivative(rec, "gateO"))}){mask};");
+                foreach (var (z, column) in GateColumns("z", units, k))
+                {
+                    int gate = "IFCO".IndexOf(z[1]);
+                    w.Line($"{z}.StoreUnsafe(ref dzt, {gate * stride + 8 * k});");
+                    if (layer.UseBias)
+                    {
+                        w.Line($"(Vector256.LoadUnsafe(ref gb, {column}) + {z}).StoreUnsafe(ref gb, {column});");
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Backward through time for a group of samples: per step, pass 1 for each sample, then dh_(t-1) = dz_t·Uᵀ for the
+    /// whole group as one product (Uᵀ packed once per call); after the time loop, each
+    /// sample's weight gradients over all its steps, in sample order.
+    /// </summary>
+    private static void BackwardBatch(SourceWriter w, LstmSpec layer, string method, LayerPlan plan, bool needsInputGradient)
+    {
+        int units = layer.Units, steps = layer.InputSteps, stride = plan.Stride, cols = 4 * units;
+        w.Line($"/// <summary>Layer {layer.Position + 1} '{layer.Name}' backward through time for <paramref name=\"count\"/> samples: per step, gate deltas from dh and dc (pass 1) for each,");
+        w.Line($"/// then dh_(t-1) = dz_t·Uᵀ for all of them as one product; then per sample over all steps: dW += Σ x_tᵀ·dz_t, dU += Σ h_(t-1)ᵀ·dz_t{(needsInputGradient ? ", dx_t = dz_t·Wᵀ" : "")}.</summary>");
+        string dx = needsInputGradient ? "ref float dx0, " : "";
+        using (w.Block($"private static void {Names.Backward(method)}Batch(ref float p, ref float x0, int inputStride, ref float h0, int tapeStride, ref float dy0, ref float g, {dx}int deltaStride, ref float work, int workStride, int count, ref float packed)"))
+        {
+            if (needsInputGradient)
+            {
+                w.Line($"ref float W = ref Unsafe.Add(ref p, {layer.Kernel.Offset});");
+            }
+            w.Line($"ref float U = ref Unsafe.Add(ref p, {layer.RecurrentKernel.Offset});");
+            WeightRefs(w, layer, "g", "gW", "gb");
+            w.Line($"Matrix.Pack(ref U, {cols}, {cols}, {units}, transposed: true, ref packed); // Uᵀ ({cols} × {units}) in column panels");
+
+            void SampleRefs(bool inputs)
+            {
+                w.Line("ref float h = ref Unsafe.Add(ref h0, k * tapeStride);");
+                w.Line("ref float dy = ref Unsafe.Add(ref dy0, k * deltaStride);");
+                w.Line("ref float dh = ref Unsafe.Add(ref work, k * workStride); // dh_t flowing back from step t + 1");
+                w.Line($"ref float dc = ref Unsafe.Add(ref dh, {stride}); // dc_t flowing back from step t + 1");
+                w.Line($"ref float dz = ref Unsafe.Add(ref dh, {2 * stride}); // per step the gate deltas i, f, c, o");
+                if (inputs)
+                {
+                    w.Line("ref float x = ref Unsafe.Add(ref x0, k * inputStride);");
+                    if (needsInputGradient)
+                    {
+                        w.Line("ref float dx = ref Unsafe.Add(ref dx0, k * deltaStride);");
+                    }
+                }
+            }
+
+            using (w.Block("for (int k = 0; k < count; k++)"))
+            {
+                SampleRefs(inputs: false);
+                InitialDh(w, layer, Blocks(units));
+                w.Line($"MemoryMarshal.CreateSpan(ref dc, {stride}).Clear();");
+            }
+            using (w.Block($"for (int t = {steps - 1}; t >= 0; t--)"))
+            {
+                using (w.Block("for (int k = 0; k < count; k++)"))
+                {
+                    SampleRefs(inputs: false);
+                    StepRefs(w, layer, plan, needsInputGradient, inputRows: false);
+                    w.Line($"ref float cp = ref Unsafe.Add(ref h, {layer.CellStart} + t * {stride}); // c_(t-1)");
+                    w.Line($"ref float ct = ref Unsafe.Add(ref cp, {stride}); // c_t");
+                    w.Line($"ref float gt = ref Unsafe.Add(ref h, {layer.GateStart} + t * {4 * stride});");
+                    w.Line($"ref float dzt = ref Unsafe.Add(ref dz, t * {4 * stride});");
+                    Pass1(w, layer, stride);
+                }
+                w.Line("// Pass 2: the delta flowing to the previous step, for the whole group at once.");
+                w.Line($"Matrix.MultiplyPacked(ref Unsafe.Add(ref work, {2 * stride} + t * {4 * stride}), workStride, ref packed, ref work, workStride, count, {cols}, {units}, accumulate: false);");
+            }
+            w.Line("// Per sample over all its steps at once: the weight gradients (and each step's input gradient).");
+            using (w.Block("for (int k = 0; k < count; k++)"))
+            {
+                SampleRefs(inputs: true);
+                InputSideProducts(w, layer, plan, needsInputGradient, 4 * stride, new GateRun(0, 0, 4));
+                OuterProducts(w, "gU", "h", stride, units, new GateRun(0, 0, 4), layer, stride, 4 * stride);
+            }
+        }
+    }
+
+    protected override bool EmitGroupBackward(SourceWriter w, LstmSpec layer, string method, GroupCall group)
+    {
+        if (!Batched(layer))
+        {
+            return false;
+        }
+        w.Line($"{Names.Backward(method)}Batch(ref {Names.Parameters}, {group.BackwardBatch}, ref packed);");
+        return true;
+    }
+
+    protected override int GroupWork(LstmSpec layer) => Batched(layer) ? 4 * layer.Units * layer.Units : 0;
+
     /// <summary>One direction (not a Bidirectional part): pairs of samples share each weight load.</summary>
     protected override bool HasGroupKernel(LstmSpec layer) => true;
 
-    protected override void EmitGroupCall(SourceWriter w, LstmSpec layer, string method, System.Func<int, string> arguments) => PairCalls(w, method, arguments);
+    protected override void EmitGroupCall(SourceWriter w, LstmSpec layer, string method, GroupCall group)
+    {
+        if (Batched(layer))
+        {
+            w.Line($"{Names.ForwardBatch(method)}(ref {Names.Parameters}, {group.Batch}, ref packed);");
+        }
+        else
+        {
+            PairCalls(w, method, group);
+        }
+    }
+
+    protected override string GroupForm(LstmSpec layer)
+        => Batched(layer) ? $"as batched products over groups of {GroupSize} samples" : "two samples at a time";
+
+    /// <summary>
+    /// Whether a group's forward pass runs as batched products (<see cref="ForwardBatch"/>) rather than pairs of samples:
+    /// for layers wide enough that the products dominate the step, with whole 8-unit blocks (the gate rows on the tape
+    /// then have the kernel's column layout).
+    /// </summary>
+    internal static bool Batched(LstmSpec layer) => layer.Units % 8 == 0 && layer.Units >= BatchedUnits && !layer.UsesMask;
+
+    /// <summary>
+    /// A group over whole-shard products: first every step's input projection (bias + x_t·W, one product per sample over
+    /// its steps), then per step one product h_(t-1)·U over the group's samples added onto it, then the cell of each
+    /// sample. Each gate pre-activation is the same chain of FMAs as in the one-sample kernel (bias, then the input
+    /// features, then the units, in order), so the results are the same bits.
+    /// </summary>
+    private static void ForwardBatch(SourceWriter w, LstmSpec layer, string method, LayerPlan plan)
+    {
+        int inputs = layer.InputFeatures, units = layer.Units, steps = layer.InputSteps, stride = plan.Stride, cols = 4 * units;
+        string firstRow = layer.GoBackwards ? $"{(steps - 1) * plan.InputStride}" : "0";
+        string rowStride = layer.GoBackwards ? $"-{plan.InputStride}" : $"{plan.InputStride}";
+        w.Line($"/// <summary>Layer {layer.Position + 1} '{layer.Name}' for <paramref name=\"count\"/> samples at once: sample k's input at x + k·<paramref name=\"inputStride\"/>, its region at h + k·<paramref name=\"tapeStride\"/>.");
+        w.Line("/// Batched products: every step's input projection first, then per step one product of the group's h_(t-1) rows with U.</summary>");
+        using (w.Block($"private static void {Names.ForwardBatch(method)}(ref float p, ref float x, int inputStride, ref float h, int tapeStride, int count, ref float packed)"))
+        {
+            WeightRefs(w, layer, "p", "W", "b");
+            w.Line($"Matrix.Pack(ref U, {cols}, {units}, {cols}, transposed: false, ref packed); // U in column panels, read once per step for the whole group");
+            w.Line($"ref float c = ref Unsafe.Add(ref h, {layer.CellStart});");
+            w.Line($"ref float gates = ref Unsafe.Add(ref h, {layer.GateStart});");
+            using (w.Block("for (int k = 0; k < count; k++)"))
+            {
+                w.Line($"ref float gk = ref Unsafe.Add(ref gates, k * tapeStride); // the gate rows of sample k, one per step");
+                if (layer.UseBias)
+                {
+                    w.Line($"Matrix.BroadcastRows(ref b, ref gk, {4 * stride}, {steps}, {cols});");
+                }
+                w.Line($"Matrix.Multiply(ref Unsafe.Add(ref x, k * inputStride + {firstRow}), {rowStride}, ref W, {cols}, ref gk, {4 * stride}, {steps}, {inputs}, {cols}, accumulate: {(layer.UseBias ? "true" : "false")});");
+            }
+            using (w.Block($"for (int t = 0; t < {steps}; t++)"))
+            {
+                w.Line($"ref float hp = ref Unsafe.Add(ref h, t * {stride}); // h_(t-1) of sample 0");
+                w.Line($"ref float gt = ref Unsafe.Add(ref gates, t * {4 * stride});");
+                w.Line($"Matrix.MultiplyPacked(ref hp, tapeStride, ref packed, ref gt, tapeStride, count, {units}, {cols}, accumulate: true);");
+                using (w.Block("for (int k = 0; k < count; k++)"))
+                {
+                    w.Line("ref float gk = ref Unsafe.Add(ref gt, k * tapeStride);");
+                    w.Line($"ref float ht = ref Unsafe.Add(ref hp, k * tapeStride + {stride});");
+                    w.Line($"ref float cp = ref Unsafe.Add(ref c, k * tapeStride + t * {stride});");
+                    w.Line($"ref float ct = ref Unsafe.Add(ref cp, {stride});");
+                    using (w.Block($"for (int o = 0; o < {units}; o += 8)"))
+                    {
+                        w.Line($"Vector256<float> aI = Vector256.LoadUnsafe(ref gk, (nuint)o), aF = Vector256.LoadUnsafe(ref gk, (nuint)({stride} + o)), aC = Vector256.LoadUnsafe(ref gk, (nuint)({2 * stride} + o)), aO = Vector256.LoadUnsafe(ref gk, (nuint)({3 * stride} + o));");
+                        LstmCell(w, layer, stride, "a", "o", "", tape: "gk");
+                    }
+                }
+            }
+        }
+    }
+
 
     private static (string Name, int Column)[] GateColumns(string prefix, int units, int block)
         => new[] { ($"{prefix}I", 8 * block), ($"{prefix}F", units + 8 * block), ($"{prefix}C", 2 * units + 8 * block), ($"{prefix}O", 3 * units + 8 * block) };
@@ -188,18 +363,24 @@ internal sealed class LstmEmitter : LayerEmitter<LstmSpec>
     /// c_t and h_t, and the activated gates on the tape, through the refs cp, ct, ht and gt (each with <paramref name="sample"/>).
     /// </summary>
     private static void LstmCell(SourceWriter w, LstmSpec layer, int stride, string prefix, int o, string sample, string suffix = "")
+        => LstmCell(w, layer, stride, prefix, o.ToString(System.Globalization.CultureInfo.InvariantCulture), sample, suffix, $"gt{sample}");
+
+    /// <summary>The same with the block's offset an expression (<paramref name="o"/>) and the gate row <paramref name="tape"/>.</summary>
+    private static void LstmCell(SourceWriter w, LstmSpec layer, int stride, string prefix, string o, string sample, string suffix = "", string? tape = null)
     {
         ActivationKind act = layer.Activation, rec = layer.RecurrentActivation;
+        tape ??= $"gt{sample}";
+        string At(int gate) => int.TryParse(o, out int value) ? $"{gate * stride + value}" : gate == 0 ? $"(nuint){o}" : $"(nuint)({gate * stride} + {o})";
         using (w.Block(""))
         {
             w.Line($"Vector256<float> gateI = {Activate(rec, $"{prefix}I{suffix}")}, gateF = {Activate(rec, $"{prefix}F{suffix}")}, gateC = {Activate(act, $"{prefix}C{suffix}")}, gateO = {Activate(rec, $"{prefix}O{suffix}")};");
-            w.Line($"Vector256<float> cell = Vector256.MultiplyAddEstimate(gateF, Vector256.LoadUnsafe(ref cp{sample}, {o}), gateI * gateC);");
-            w.Line($"cell.StoreUnsafe(ref ct{sample}, {o});");
-            w.Line($"(gateO * {Activate(act, "cell")}).StoreUnsafe(ref ht{sample}, {o});");
-            w.Line($"gateI.StoreUnsafe(ref gt{sample}, {o});");
-            w.Line($"gateF.StoreUnsafe(ref gt{sample}, {stride + o});");
-            w.Line($"gateC.StoreUnsafe(ref gt{sample}, {2 * stride + o});");
-            w.Line($"gateO.StoreUnsafe(ref gt{sample}, {3 * stride + o});");
+            w.Line($"Vector256<float> cell = Vector256.MultiplyAddEstimate(gateF, Vector256.LoadUnsafe(ref cp{sample}, {At(0)}), gateI * gateC);");
+            w.Line($"cell.StoreUnsafe(ref ct{sample}, {At(0)});");
+            w.Line($"(gateO * {Activate(act, "cell")}).StoreUnsafe(ref ht{sample}, {At(0)});");
+            w.Line($"gateI.StoreUnsafe(ref {tape}, {At(0)});");
+            w.Line($"gateF.StoreUnsafe(ref {tape}, {At(1)});");
+            w.Line($"gateC.StoreUnsafe(ref {tape}, {At(2)});");
+            w.Line($"gateO.StoreUnsafe(ref {tape}, {At(3)});");
         }
     }
 

@@ -10,8 +10,13 @@ internal sealed class SimpleRnnEmitter : LayerEmitter<SimpleRnnSpec>
     /// <summary>The steps of a group of samples side by side, so that their chains of dependent work overlap.</summary>
     protected override bool HasGroupKernel(SimpleRnnSpec layer) => true;
 
-    protected override void EmitGroupCall(SourceWriter w, SimpleRnnSpec layer, string method, System.Func<int, string> arguments)
-        => w.Line($"{Names.ForwardGroup(method)}(ref {Names.Parameters}, {string.Join(", ", Enumerable.Range(0, GroupSize).Select(arguments))});");
+    /// <summary>Samples whose steps one group kernel runs side by side.</summary>
+    private const int Together = 4;
+
+    protected override string GroupForm(SimpleRnnSpec layer) => $"{Together} samples side by side";
+
+    protected override void EmitGroupCall(SourceWriter w, SimpleRnnSpec layer, string method, GroupCall group)
+        => TupleCalls(w, method, Names.ForwardGroup(method), Together, group);
 
     protected override void Forward(LayerContext ctx, SimpleRnnSpec layer)
     {
@@ -38,13 +43,13 @@ internal sealed class SimpleRnnEmitter : LayerEmitter<SimpleRnnSpec>
             return;
         }
         w.Line();
-        w.Line($"/// <summary>Layer {layer.Position + 1} '{layer.Name}' for {GroupSize} samples: their steps side by side, so that their chains of dependent work overlap.</summary>");
-        using (w.Block($"private static void {Names.ForwardGroup(method)}(ref float p, {string.Join(", ", Enumerable.Range(0, GroupSize).Select(k => $"ref float x{k}, ref float h{k}"))})"))
+        w.Line($"/// <summary>Layer {layer.Position + 1} '{layer.Name}' for {Together} samples: their steps side by side, so that their chains of dependent work overlap.</summary>");
+        using (w.Block($"private static void {Names.ForwardGroup(method)}(ref float p, {string.Join(", ", Enumerable.Range(0, Together).Select(k => $"ref float x{k}, ref float h{k}"))})"))
         {
             WeightRefs(w, layer, "p", "W", "b");
             using (w.Block($"for (int t = 0; t < {steps}; t++)"))
             {
-                for (int k = 0; k < GroupSize; k++)
+                for (int k = 0; k < Together; k++)
                 {
                     using (w.Block(""))
                     {
