@@ -22,8 +22,8 @@ internal static class NetworkEmitter
     private const string Rt = ClassCode.Rt, Sys = ClassCode.Sys;
 
     /// <summary>
-    /// State layout: parameters (+8 spare floats), gradient (+8), tape, two delta rows, work, and for token networks one
-    /// row of ids. Networks that run samples in groups (<see cref="Grouped"/>) hold a tape, two delta rows and a work row
+    /// State layout: parameters (+8 spare floats), gradient (+8), tape, two delta rows, work, and for token networks a
+    /// row of ids (a row per sample of a group). Networks that run samples in groups (<see cref="Grouped"/>) hold a tape, two delta rows and a work row
     /// per sample of a group, each sample's k rows after the first (so a group kernel steps from sample to sample by one
     /// stride), plus the scratch where their group kernels pack a weight (<see cref="PackedLength"/>).
     /// </summary>
@@ -39,16 +39,10 @@ internal static class NetworkEmitter
             int work = deltaB + group * plan.DeltaLength;
             int packed = work + group * plan.WorkLength;
             int tokens = packed + PackedLength(spec) + 8;
-            return new StateLayout(gradient, tape, deltaA, deltaB, work, packed, tokens, tokens + (spec.TakesTokens ? spec.InputSize : 0));
+            return new StateLayout(gradient, tape, deltaA, deltaB, work, packed, tokens, tokens + (spec.TakesTokens ? group * spec.InputSize : 0));
         }
     }
 
-    /// <summary>
-    /// Whether the forward pass runs <see cref="Code.GroupSize"/> samples at a time. A small recurrent layer's step is one short
-    /// chain of dependent work (a few FMAs, then the activation), so one sample leaves most of the core idle; the steps of
-    /// several samples, emitted side by side, are independent and overlap. Stateful, token and dropout networks run one
-    /// sample at a time.
-    /// </summary>
     /// <summary>Floats of the scratch where a grouped network's group kernels pack a weight matrix (the largest any layer needs).</summary>
     private static int PackedLength(NetworkSpec spec) => Grouped(spec) ? spec.Layers.Max(l => EmitterCatalog.For(l).GroupWork(l)) : 0;
 
@@ -63,8 +57,14 @@ internal static class NetworkEmitter
         return form is null ? "" : $"; forward {form}";
     }
 
+    /// <summary>
+    /// Whether the forward pass runs <see cref="Code.GroupSize"/> samples at a time. A small recurrent layer's step is one short
+    /// chain of dependent work (a few FMAs, then the activation), so one sample leaves most of the core idle; the steps of
+    /// several samples, emitted side by side, are independent and overlap; wide layers run a group as matrix products.
+    /// Stateful, masked and dropout networks run one sample at a time.
+    /// </summary>
     internal static bool Grouped(NetworkSpec spec)
-        => !spec.Stateful && !spec.TakesTokens && !spec.UsesRandom && spec.Layers.Any(l => EmitterCatalog.For(l).HasGroupKernel(l));
+        => !spec.Stateful && !spec.Masked && !spec.UsesRandom && spec.Layers.Any(l => EmitterCatalog.For(l).HasGroupKernel(l));
 
     public static string Emit(NetworkSpec spec, HierarchyInfo hierarchy)
     {
@@ -355,6 +355,10 @@ internal static class NetworkEmitter
         bool tokens = spec.TakesTokens, grouped = Grouped(spec);
         string SampleRow(string index) => $"Unsafe.Add(ref MemoryMarshal.GetReference(inputs), {(index.Contains(" ") ? $"({index})" : index)} * {spec.InputSize})";
         string tokensParameter = tokens ? ", ReadOnlySpan<int> tokens" : "";
+        // The group's input rows: the caller's rows, or for token ids given as ints their float copies, one row per sample.
+        string GroupInput = tokens
+            ? $"tokens.IsEmpty ? ref {SampleRow("sample")} : ref Rows.Tokens(ref Unsafe.Add(ref s, Tokens), tokens.Slice(sample * {spec.InputSize}, group * {spec.InputSize}))"
+            : SampleRow("sample");
         string sampleInput = tokens
             ? $"ref float x = ref tokens.IsEmpty ? ref Unsafe.Add(ref MemoryMarshal.GetReference(inputs), sample * {spec.InputSize}) : ref Rows.Tokens(ref Unsafe.Add(ref s, Tokens), tokens.Slice(sample * {spec.InputSize}, {spec.InputSize}));"
             : $"ref float x = ref Unsafe.Add(ref MemoryMarshal.GetReference(inputs), sample * {spec.InputSize});";
@@ -375,7 +379,7 @@ internal static class NetworkEmitter
                 using (w.Block($"for (int sample = 0; sample < count; sample += {Code.GroupSize})"))
                 {
                     w.Line($"int group = Math.Min({Code.GroupSize}, count - sample);");
-                    w.Line($"ForwardGroup(ref p, ref s, ref {SampleRow("sample")}, group);");
+                    w.Line($"ForwardGroup(ref p, ref s, ref {GroupInput}, group);");
                     using (w.Block("for (int k = 0; k < group; k++)"))
                     {
                         w.Line($"ref float tapeK = ref Unsafe.Add(ref tape, k * {plan.TapeLength});");
@@ -451,7 +455,7 @@ internal static class NetworkEmitter
                 using (w.Block($"for (int sample = 0; sample < count; sample += {Code.GroupSize})"))
                 {
                     w.Line($"int group = Math.Min({Code.GroupSize}, count - sample);");
-                    w.Line($"ref float first = ref {SampleRow("sample")};");
+                    w.Line($"ref float first = ref {GroupInput};");
                     w.Line("ForwardGroup(ref p, ref s, ref first, group);");
                     using (w.Block("for (int k = 0; k < group; k++)"))
                     {

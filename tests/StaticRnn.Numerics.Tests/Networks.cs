@@ -267,11 +267,11 @@ public partial class WithDropout;
 [Dense(1)]
 public partial class WithoutDropout;
 
-// Batched products: LSTM layers of whole 8-unit blocks from 32 units run a group of samples as products over the group
+// Batched products: LSTM layers of whole 8-unit blocks from 64 units run a group of samples as products over the group
 // (input projection of every step first, then one h·U product per step for the group); the LSTM(8) after it runs pairs.
 #pragma warning disable SRNN008 // intended: the one-sample backward of these layers runs as loops
 [Sequential(4, 3)]
-[Lstm(32, ReturnSequences = true, GoBackwards = true, UseBias = false)]
+[Lstm(64, ReturnSequences = true, GoBackwards = true, UseBias = false)]
 [Lstm(8)]
 [Dense(2)]
 public partial class FdBatchedLstm;
@@ -279,7 +279,7 @@ public partial class FdBatchedLstm;
 // The other way round: pairs first, then a batched layer that passes its input gradient back.
 [Sequential(4, 3)]
 [Lstm(8, ReturnSequences = true)]
-[Lstm(32, GoBackwards = true, UseBias = false)]
+[Lstm(64, GoBackwards = true, UseBias = false)]
 [Dense(2)]
 public partial class FdBatchedLstmAfterPairs;
 #pragma warning restore SRNN008

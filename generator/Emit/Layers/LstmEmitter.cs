@@ -16,12 +16,6 @@ internal sealed class LstmEmitter : LayerEmitter<LstmSpec>
         SourceWriter w = ctx.Writer;
         LayerPlan plan = ctx.Plan;
         string method = ctx.Method;
-        if (ctx.Grouped && Batched(layer))
-        {
-            // A grouped network runs every sample through the group kernel, so the one-sample kernel would be dead code.
-            ForwardBatch(w, layer, method, plan);
-            return;
-        }
         int inputs = layer.InputFeatures, units = layer.Units, steps = layer.InputSteps, stride = plan.Stride, cols = 4 * units;
         ActivationKind act = layer.Activation, rec = layer.RecurrentActivation;
         bool outlined = Outlined(layer);
@@ -74,6 +68,11 @@ internal sealed class LstmEmitter : LayerEmitter<LstmSpec>
             w.Line();
             ForwardPair(w, layer, method, plan);
         }
+        if (ctx.Grouped && Batched(layer))
+        {
+            w.Line();
+            ForwardBatch(w, layer, method, plan);
+        }
 
         void Group(int first, int count)
         {
@@ -109,12 +108,6 @@ internal sealed class LstmEmitter : LayerEmitter<LstmSpec>
         LayerPlan plan = ctx.Plan;
         string method = ctx.Method;
         bool needsInputGradient = ctx.NeedsInputGradient;
-        if (ctx.Grouped && Batched(layer))
-        {
-            // A grouped network runs every sample through the group kernel, so the one-sample kernel would be dead code.
-            BackwardBatch(w, layer, method, plan, needsInputGradient);
-            return;
-        }
         int units = layer.Units, steps = layer.InputSteps, stride = plan.Stride;
         int blocks = Blocks(units);
         bool sequence = layer.ReturnSequences, masked = units % 8 != 0;
@@ -155,6 +148,11 @@ internal sealed class LstmEmitter : LayerEmitter<LstmSpec>
             w.Line("// Over all steps at once: the weight gradients (and each step's input gradient).");
             InputSideProducts(w, layer, plan, needsInputGradient, 4 * stride, new GateRun(0, 0, 4));
             OuterProducts(w, "gU", "h", stride, units, new GateRun(0, 0, 4), layer, stride, 4 * stride);
+        }
+        if (ctx.Grouped && Batched(layer))
+        {
+            w.Line();
+            BackwardBatch(w, layer, method, plan, needsInputGradient);
         }
     }
 
@@ -274,7 +272,14 @@ internal sealed class LstmEmitter : LayerEmitter<LstmSpec>
         {
             return false;
         }
-        w.Line($"{Names.Backward(method)}Batch(ref {Names.Parameters}, {group.BackwardBatch}, ref packed);");
+        using (w.Block($"if (count >= {BatchedMinimum})"))
+        {
+            w.Line($"{Names.Backward(method)}Batch(ref {Names.Parameters}, {group.BackwardBatch}, ref packed);");
+        }
+        using (w.Block("else"))
+        {
+            group.EachSampleBackward(w, method);
+        }
         return true;
     }
 
@@ -285,18 +290,23 @@ internal sealed class LstmEmitter : LayerEmitter<LstmSpec>
 
     protected override void EmitGroupCall(SourceWriter w, LstmSpec layer, string method, GroupCall group)
     {
-        if (Batched(layer))
+        if (!Batched(layer))
+        {
+            PairCalls(w, method, group);
+            return;
+        }
+        using (w.Block($"if (count >= {BatchedMinimum})"))
         {
             w.Line($"{Names.ForwardBatch(method)}(ref {Names.Parameters}, {group.Batch}, ref packed);");
         }
-        else
+        using (w.Block("else // too few rows for the product tiles: pairs of samples"))
         {
             PairCalls(w, method, group);
         }
     }
 
     protected override string GroupForm(LstmSpec layer)
-        => Batched(layer) ? $"as batched products over groups of {GroupSize} samples" : "two samples at a time";
+        => Batched(layer) ? $"as batched products over groups of {BatchedMinimum} to {GroupSize} samples (fewer: two at a time)" : "two samples at a time";
 
     /// <summary>
     /// Whether a group's forward pass runs as batched products (<see cref="ForwardBatch"/>) rather than pairs of samples:
