@@ -79,10 +79,10 @@ internal static class ClassCode
         w.Line("// The passes allocate nothing. An instance is not thread-safe: use one per thread.");
         w.Line($"private readonly float[] _state = new float[{length}];");
         w.Line();
-        w.Line("// A batch runs as ShardCount(batchSize) shards, a number that depends on the batch size, the parameter count and");
-        w.Line("// the multiply-adds per sample, never on the thread count. Each shard has its own scratch buffer (shard 0 uses");
-        w.Line("// _state; the others are allocated when a batch first needs them), and shards are reduced in shard order: the");
-        w.Line("// same result whatever ShardRunner.Threads is.");
+        w.Line("// A batch runs as ShardCount(batchSize, mode) shards, a number that depends on the batch size, the kind of call,");
+        w.Line("// the parameter count and the multiply-adds per sample, never on the thread count. Each shard has its own scratch");
+        w.Line("// buffer (shard 0 uses _state; the others are allocated when a batch first needs them), and shards are reduced in");
+        w.Line("// shard order: the same result whatever ShardRunner.Threads is.");
         w.Line($"private const long MultiplyAddsPerSample = {multiplyAdds};");
         w.Line($"private readonly float[][] _scratch = new float[{Rt}.Kernels.ShardRunner.MaxShards][];");
         w.Line($"private readonly double[] _shardLoss = new double[{Rt}.Kernels.ShardRunner.MaxShards];");
@@ -108,13 +108,16 @@ internal static class ClassCode
             w.Line($"InitializeWeights({seed});");
         }
         w.Line();
-        w.Line("/// <summary>How many shards a batch of <paramref name=\"batchSize\"/> samples runs as.</summary>");
-        w.Line($"private static int ShardCount(int batchSize) => {Rt}.Kernels.ShardRunner.Shards(batchSize, MultiplyAddsPerSample, ParameterCount);");
+        w.Line("/// <summary>");
+        w.Line("/// How many shards a batch of <paramref name=\"batchSize\"/> samples runs as in a call of <paramref name=\"mode\"/>: a loss (1, 2)");
+        w.Line("/// sums the shards' gradients, so it takes few enough shards for that to stay cheap; a forward pass alone sums nothing.");
+        w.Line("/// </summary>");
+        w.Line($"private static int ShardCount(int batchSize, int mode) => {Rt}.Kernels.ShardRunner.Shards(batchSize, MultiplyAddsPerSample, mode is 1 or 2 ? ParameterCount : 0);");
         w.Line();
         w.Line("/// <summary>The shards of a batch, each with its scratch buffer (allocated the first time a batch needs it).</summary>");
-        using (w.Block("private int Shards(int batchSize)"))
+        using (w.Block("private int Shards(int batchSize, int mode)"))
         {
-            w.Line("int shards = ShardCount(batchSize);");
+            w.Line("int shards = ShardCount(batchSize, mode);");
             using (w.Block("for (int s = 1; s < shards; s++)"))
             {
                 w.Line($"_scratch[s] ??= new float[{length}];");

@@ -202,7 +202,7 @@ internal static class NetworkEmitter
         string Inputs(string type) => type == "float" ? "inputs, default" : "default, inputs";
         string Targets(string type) => type == "float" ? "targets, default" : "default, targets";
         string AsFloats(string type, string name) => type == "float" ? name : $"{Rt}.Training.ToFloats({name})";
-        string shards = "Shards(batchSize)";
+        string shards = "Shards(batchSize, 0)";
 
         foreach (string input in inputTypes)
         {
@@ -284,7 +284,7 @@ internal static class NetworkEmitter
             {
                 w.Line("States(batchSize); // fixes or checks the batch size of the carried state");
             }
-            w.Line("int shards = Shards(batchSize);");
+            w.Line("int shards = Shards(batchSize, backward ? 2 : 1);");
             if (dropout)
             {
                 ClassCode.ReseedDropout(w);
@@ -302,7 +302,7 @@ internal static class NetworkEmitter
         w.Line("/// <summary>One shard of the current call: its contiguous share of the batch, on its own scratch buffer.</summary>");
         using (w.Block($"void {Rt}.Kernels.IShardWork.RunShard(int shard, {Span("float")} inputs, {Span("int")} tokens, {Span("float")} targets, {Span("int")} classes, {Sys}.Span<float> outputs)"))
         {
-            w.Line("int shards = ShardCount(_callBatch);");
+            w.Line("int shards = ShardCount(_callBatch, _callMode);");
             w.Line("int first = shard * _callBatch / shards, count = (shard + 1) * _callBatch / shards - first;");
             string statesArgument = "";
             if (spec.Stateful)

@@ -216,7 +216,7 @@ internal static class Seq2SeqEmitter
             w.Line($"{guard}.Sequences(sources, decoderInputs, batchSize, SourceLength, TargetLength, SourceVocabulary, TargetVocabulary, nameof(decoderInputs));");
             w.Line($"{guard}.Output(outputs.Length, batchSize, {m.OutputSize}, nameof(outputs), \"TargetLength × TargetVocabulary\");");
             w.Line("(_callBatch, _callMode) = (batchSize, 0);");
-            w.Line($"{runner}.Run(this, Shards(batchSize), default, sources, default, decoderInputs, outputs);");
+            w.Line($"{runner}.Run(this, Shards(batchSize, 0), default, sources, default, decoderInputs, outputs);");
         }
         w.Line();
         w.Line("/// <summary>Teacher-forced mean loss over the target ids that are not padding (Keras <c>sum_over_batch_size</c> over unmasked steps), without gradients.</summary>");
@@ -262,7 +262,7 @@ internal static class Seq2SeqEmitter
         w.Line("/// <summary>Runs the shards of a checked batch, then sums their losses (and gradients) in shard order.</summary>");
         using (w.Block($"private float Run({ints} sources, {ints} targets, int batchSize, bool backward)"))
         {
-            w.Line("int shards = Shards(batchSize);");
+            w.Line("int shards = Shards(batchSize, backward ? 2 : 1);");
             if (m.Random)
             {
                 ClassCode.ReseedDropout(w);
@@ -292,7 +292,7 @@ internal static class Seq2SeqEmitter
                 w.Line("_generated = new float[outputs.Length];");
             }
             w.Line("(_callBatch, _callMode) = (batchSize, 3);");
-            w.Line($"{Rt}.Kernels.ShardRunner.Run(this, Shards(batchSize), default, sources, default, default, {Sys}.MemoryExtensions.AsSpan(_generated, 0, outputs.Length));");
+            w.Line($"{Rt}.Kernels.ShardRunner.Run(this, Shards(batchSize, 3), default, sources, default, default, {Sys}.MemoryExtensions.AsSpan(_generated, 0, outputs.Length));");
             using (w.Block("for (int i = 0; i < outputs.Length; i++)"))
             {
                 w.Line("outputs[i] = (int)_generated[i];");
@@ -327,7 +327,7 @@ internal static class Seq2SeqEmitter
         w.Line("/// <summary>One shard of the current call: its contiguous share of the batch, on its own scratch buffer. Sources come as tokens, targets (or decoder inputs) as classes.</summary>");
         using (w.Block($"void {Rt}.Kernels.IShardWork.RunShard(int shard, {Span("float")} inputs, {Span("int")} tokens, {Span("float")} targets, {Span("int")} classes, {Sys}.Span<float> outputs)"))
         {
-            w.Line("int shards = ShardCount(_callBatch);");
+            w.Line("int shards = ShardCount(_callBatch, _callMode);");
             w.Line("int first = shard * _callBatch / shards, count = (shard + 1) * _callBatch / shards - first;");
             w.Line($"var sources = {runner}.Part(tokens, first, count, SourceLength);");
             using (w.Block("switch (_callMode)"))

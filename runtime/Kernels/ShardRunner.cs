@@ -71,7 +71,8 @@ public static unsafe class ShardRunner
     /// multiply-adds per sample. At most <see cref="MaxShards"/>; at least eight samples per shard beyond two shards
     /// (fewer, larger shards cost less to hand out and keep each thread in fewer scratch buffers); and few enough that
     /// adding the shards' gradients (one pass over the parameters per extra shard, memory-bound) stays small beside the
-    /// products (about 1/64 of their multiply-adds).
+    /// products (about 1/64 of their multiply-adds). <paramref name="parameters"/> is 0 for a call that sums no gradients
+    /// (a forward pass), which then takes as many shards as the first two rules allow.
     /// Depends on nothing else, in particular not on <see cref="Threads"/>.
     /// </summary>
     public static int Shards(int batchSize, long multiplyAddsPerSample, int parameters)
