@@ -104,7 +104,8 @@ public class ShardRunnerTests
     [InlineData(32, 51_000, 1_300, 4)]       // at least eight samples per shard
     [InlineData(64, 3_500_000, 70_000, 8)]
     [InlineData(1000, 3_500_000, 70_000, 16)] // at most MaxShards
-    [InlineData(32, 3_300_000, 673_000, 3)]  // a large embedding: adding gradients costs, so few shards
+    [InlineData(32, 3_300_000, 673_000, 4)]  // a large embedding: adding gradients costs, so few shards (3, rounded up to even)
+    [InlineData(32, 3_300_000, 0, 4)]        // a forward pass sums no gradients: eight samples per shard
     [InlineData(32, 2_000_000, 657_758, 2)]
     [InlineData(4, 1_000, 1_000_000, 1)]     // not worth a second gradient buffer
     public void ShardCountFollowsTheBatchAndTheNetworkOnly(int batch, long multiplyAdds, int parameters, int expected)
