@@ -80,11 +80,17 @@ public class FiniteDifferenceTests
         [new LstmLayer(64, ReturnSequences: true, GoBackwards: true, UseBias: false), new LstmLayer(8), new DenseLayer(2)],
         [4, 3], Loss.MeanSquaredError, batch: 11, every: 13);
 
-    /// <summary>A batched LSTM after a paired one: its input gradient dx_t = dz_t·Wᵀ per sample of the group.</summary>
+    /// <summary>A batched LSTM after a paired one: its input gradient dx_t = dz_t·Wᵀ as one product per sample.</summary>
     [Fact]
     public void BatchedLstmProductsPassInputGradients() => Check<FdBatchedLstmAfterPairs>(
-        [new LstmLayer(8, ReturnSequences: true), new LstmLayer(64, GoBackwards: true, UseBias: false), new DenseLayer(2)],
+        [new LstmLayer(8, ReturnSequences: true), new LstmLayer(64, UseBias: false), new DenseLayer(2)],
         [4, 3], Loss.MeanSquaredError, batch: 11, every: 13);
+
+    /// <summary>The same going backwards (the input gradient rows written last to first), after a Dense on each step.</summary>
+    [Fact]
+    public void BatchedLstmProductsPassInputGradientsGoingBackwards() => Check<FdBatchedLstmBackwardsAfterDense>(
+        [new DenseLayer(8, Activation.Tanh), new LstmLayer(64, GoBackwards: true), new DenseLayer(1)],
+        [3, 5], Loss.MeanSquaredError, batch: 9, every: 13);
 
     [Fact]
     public void WideGruInGroupsOfSamples() => Check<FdWideGru>(

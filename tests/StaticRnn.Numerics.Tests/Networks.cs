@@ -276,10 +276,17 @@ public partial class WithoutDropout;
 [Dense(2)]
 public partial class FdBatchedLstm;
 
-// The other way round: pairs first, then a batched layer that passes its input gradient back.
+// The other way round: pairs first, then a batched layer that passes its input gradient back (dx = dz·Wᵀ as one
+// product per sample), forwards and, after a Dense on each step, backwards.
 [Sequential(4, 3)]
 [Lstm(8, ReturnSequences = true)]
-[Lstm(64, GoBackwards = true, UseBias = false)]
+[Lstm(64, UseBias = false)]
 [Dense(2)]
 public partial class FdBatchedLstmAfterPairs;
+
+[Sequential(3, 5)]
+[Dense(8, Activation = Activation.Tanh)]
+[Lstm(64, GoBackwards = true)]
+[Dense(1)]
+public partial class FdBatchedLstmBackwardsAfterDense;
 #pragma warning restore SRNN008

@@ -256,15 +256,33 @@ internal sealed class LstmEmitter : LayerEmitter<LstmSpec>
                 w.Line("// Pass 2: the delta flowing to the previous step, for the whole group at once.");
                 w.Line($"Matrix.MultiplyPacked(ref Unsafe.Add(ref work, {2 * stride} + t * {4 * stride}), workStride, ref packed, ref work, workStride, count, {cols}, {units}, accumulate: false);");
             }
+            bool packedInput = needsInputGradient && PacksInputGradient(layer);
+            if (packedInput)
+            {
+                w.Line($"Matrix.Pack(ref W, {cols}, {cols}, {layer.InputFeatures}, transposed: true, ref packed); // Wᵀ ({cols} × {layer.InputFeatures}) in column panels, in Uᵀ's place");
+            }
             w.Line("// Per sample over all its steps at once: the weight gradients (and each step's input gradient).");
             using (w.Block("for (int k = 0; k < count; k++)"))
             {
                 SampleRefs(inputs: true);
-                InputSideProducts(w, layer, plan, needsInputGradient, 4 * stride, new GateRun(0, 0, 4));
+                InputSideProducts(w, layer, plan, needsInputGradient && !packedInput, 4 * stride, new GateRun(0, 0, 4));
                 OuterProducts(w, "gU", "h", stride, units, new GateRun(0, 0, 4), layer, stride, 4 * stride);
+                if (packedInput)
+                {
+                    // dx_t = dz_t·Wᵀ for every step as one product; going backwards, step t wrote input row T-1-t.
+                    string first = layer.GoBackwards ? $"ref Unsafe.Add(ref dx, {(steps - 1) * plan.InputStride})" : "ref dx";
+                    string rowStride = layer.GoBackwards ? $"-{plan.InputStride}" : $"{plan.InputStride}";
+                    w.Line($"Matrix.MultiplyPacked(ref dz, {4 * stride}, ref packed, {first}, {rowStride}, {steps}, {cols}, {layer.InputFeatures}, accumulate: false);");
+                }
             }
         }
     }
+
+    /// <summary>
+    /// Whether a batched layer's input gradient runs as one product per sample over Wᵀ packed in column panels (inputs
+    /// in whole blocks of 8, which the panels need), rather than as dot products per step.
+    /// </summary>
+    private static bool PacksInputGradient(LstmSpec layer) => layer.InputFeatures % 8 == 0;
 
     protected override bool EmitGroupBackward(SourceWriter w, LstmSpec layer, string method, GroupCall group)
     {
@@ -283,7 +301,7 @@ internal sealed class LstmEmitter : LayerEmitter<LstmSpec>
         return true;
     }
 
-    protected override int GroupWork(LstmSpec layer) => Batched(layer) ? 4 * layer.Units * layer.Units : 0;
+    protected override int GroupWork(LstmSpec layer) => Batched(layer) ? 4 * layer.Units * System.Math.Max(layer.Units, layer.InputFeatures) : 0;
 
     /// <summary>One direction (not a Bidirectional part): pairs of samples share each weight load.</summary>
     protected override bool HasGroupKernel(LstmSpec layer) => true;
