@@ -391,19 +391,26 @@ internal static class NetworkEmitter
             {
                 using (w.Block("for (int sample = 0; sample < count; sample++)"))
                 {
-                    w.Line(sampleInput);
-                    if (spec.Stateful)
-                    {
-                        w.Line($"ref float carried = ref Unsafe.Add(ref MemoryMarshal.GetReference(states), sample * {StateSize(spec, plan)});");
-                        w.Line("RestoreState(ref tape, ref carried);");
-                    }
-                    w.Line(spec.UsesRandom ? "Forward(ref p, ref x, ref tape, null);" : "Forward(ref p, ref x, ref tape);");
-                    if (spec.Stateful)
-                    {
-                        w.Line("KeepState(ref tape, ref carried);");
-                    }
+                    OneSampleForward("null", "");
                     CopyOutputs("tape", "sample");
                 }
+            }
+        }
+
+        // One sample of a network that is not grouped through Forward, its carried state restored before and kept after;
+        // random is the dropout generator's expression for networks with dropout, and note a comment for that line.
+        void OneSampleForward(string random, string note)
+        {
+            w.Line(sampleInput);
+            if (spec.Stateful)
+            {
+                w.Line($"ref float carried = ref Unsafe.Add(ref MemoryMarshal.GetReference(states), sample * {StateSize(spec, plan)});");
+                w.Line("RestoreState(ref tape, ref carried);");
+            }
+            w.Line(spec.UsesRandom ? $"Forward(ref p, ref x, ref tape, {random});{note}" : "Forward(ref p, ref x, ref tape);");
+            if (spec.Stateful)
+            {
+                w.Line("KeepState(ref tape, ref carried);");
             }
         }
 
@@ -473,17 +480,7 @@ internal static class NetworkEmitter
             {
                 using (w.Block("for (int sample = 0; sample < count; sample++)"))
                 {
-                    w.Line(sampleInput);
-                    if (spec.Stateful)
-                    {
-                        w.Line($"ref float carried = ref Unsafe.Add(ref MemoryMarshal.GetReference(states), sample * {StateSize(spec, plan)});");
-                        w.Line("RestoreState(ref tape, ref carried);");
-                    }
-                    w.Line(spec.UsesRandom ? "Forward(ref p, ref x, ref tape, backward ? random : null); // dropout only in training" : "Forward(ref p, ref x, ref tape);");
-                    if (spec.Stateful)
-                    {
-                        w.Line("KeepState(ref tape, ref carried);");
-                    }
+                    OneSampleForward("backward ? random : null", " // dropout only in training");
                     LossAndBackward("tape", "x", "sample");
                 }
             }
