@@ -342,7 +342,7 @@ internal sealed class LstmEmitter : LayerEmitter<LstmSpec>
     private static void ForwardBatch(SourceWriter w, LstmSpec layer, string method, LayerPlan plan)
     {
         int inputs = layer.InputFeatures, units = layer.Units, steps = layer.InputSteps, stride = plan.Stride, cols = 4 * units;
-        string firstRow = layer.GoBackwards ? $"{(steps - 1) * plan.InputStride}" : "0";
+        string firstRow = layer.GoBackwards ? $" + {(steps - 1) * plan.InputStride}" : "";
         string rowStride = layer.GoBackwards ? $"-{plan.InputStride}" : $"{plan.InputStride}";
         w.Line($"/// <summary>Layer {layer.Position + 1} '{layer.Name}' for <paramref name=\"count\"/> samples at once: sample k's input at x + k·<paramref name=\"inputStride\"/>, its region at h + k·<paramref name=\"tapeStride\"/>.");
         w.Line("/// Batched products: every step's input projection first, then per step one product of the group's h_(t-1) rows with U.</summary>");
@@ -359,7 +359,7 @@ internal sealed class LstmEmitter : LayerEmitter<LstmSpec>
                 {
                     w.Line($"Matrix.BroadcastRows(ref b, ref gk, {4 * stride}, {steps}, {cols});");
                 }
-                w.Line($"Matrix.Multiply(ref Unsafe.Add(ref x, k * inputStride + {firstRow}), {rowStride}, ref W, {cols}, ref gk, {4 * stride}, {steps}, {inputs}, {cols}, accumulate: {(layer.UseBias ? "true" : "false")});");
+                w.Line($"Matrix.Multiply(ref Unsafe.Add(ref x, k * inputStride{firstRow}), {rowStride}, ref W, {cols}, ref gk, {4 * stride}, {steps}, {inputs}, {cols}, accumulate: {(layer.UseBias ? "true" : "false")});");
             }
             using (w.Block($"for (int t = 0; t < {steps}; t++)"))
             {
