@@ -19,8 +19,7 @@ internal sealed record LayerContext(SourceWriter Writer, LayerSpec Layer, LayerP
 /// <c>{InputBase} + InputOffset + k·InputStride</c> (the caller's rows, or an earlier layer's region on the tape), its
 /// region at <c>tape + RegionOffset + k·TapeStride</c>, and in the backward pass its output gradient at <c>{Dy} +
 /// k·DeltaStride</c>, its input gradient at <c>{Dx} + k·DeltaStride</c> (null for the first layer) and its work rows
-/// at <c>work + k·WorkStride</c> (a group kernel's shared scratch after <see cref="Code.GroupSize"/> of them); the group
-/// has <c>count</c> samples.
+/// at <c>work + k·WorkStride</c>; the group has <c>count</c> samples.
 /// </summary>
 internal sealed record GroupCall(string InputBase, int InputOffset, int InputStride, int RegionOffset, int TapeStride, string Dy = "", string? Dx = null, int DeltaStride = 0, int WorkStride = 0)
 {
@@ -104,8 +103,8 @@ internal abstract class LayerEmitter
     /// <summary>The backward calls of one group of samples; without a group kernel, one backward call per sample.</summary>
     public virtual void EmitGroupBackwardCall(SourceWriter w, LayerSpec layer, string method, GroupCall group) => group.EachSampleBackward(w, method);
 
-    /// <summary>Floats of scratch the group backward kernel needs beyond the samples' own work rows (a packed weight).</summary>
-    public virtual int GroupWork(LayerSpec layer) => 0;
+    /// <summary>Floats of the shared scratch (<c>packed</c>) where the layer's group kernels pack a weight matrix, forward and backward.</summary>
+    public virtual int PackedFloats(LayerSpec layer) => 0;
 }
 
 /// <summary>A <see cref="LayerEmitter"/> of one spec type.</summary>
@@ -131,7 +130,7 @@ internal abstract class LayerEmitter<TSpec> : LayerEmitter where TSpec : LayerSp
         }
     }
 
-    public sealed override int GroupWork(LayerSpec layer) => GroupWork((TSpec)layer);
+    public sealed override int PackedFloats(LayerSpec layer) => PackedFloats((TSpec)layer);
 
     public sealed override void EmitGroupCall(SourceWriter w, LayerSpec layer, string method, GroupCall group)
     {
@@ -157,7 +156,7 @@ internal abstract class LayerEmitter<TSpec> : LayerEmitter where TSpec : LayerSp
     /// <summary>Writes a group backward call when the layer has one (and returns true); otherwise the samples go one by one.</summary>
     protected virtual bool EmitGroupBackward(SourceWriter w, TSpec layer, string method, GroupCall group) => false;
 
-    protected virtual int GroupWork(TSpec layer) => 0;
+    protected virtual int PackedFloats(TSpec layer) => 0;
 
     protected virtual void EmitGroupCall(SourceWriter w, TSpec layer, string method, GroupCall group) => throw new NotSupportedException();
 }

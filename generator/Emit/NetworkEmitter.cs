@@ -25,9 +25,9 @@ internal static class NetworkEmitter
     /// State layout: parameters (+8 spare floats), gradient (+8), tape, two delta rows, work, and for token networks a
     /// row of ids (a row per sample of a group). Networks that run samples in groups (<see cref="Grouped"/>) hold a tape, two delta rows and a work row
     /// per sample of a group, each sample's k rows after the first (so a group kernel steps from sample to sample by one
-    /// stride), plus the scratch where their group kernels pack a weight (<see cref="PackedLength"/>).
+    /// stride), plus the scratch where their group kernels pack a weight matrix (the largest any layer needs).
     /// </summary>
-    private sealed record StateLayout(int Gradient, int Tape, int DeltaA, int DeltaB, int Work, int Packed, int Tokens, int Length)
+    private sealed record StateLayout(int Gradient, int Tape, int DeltaA, int DeltaB, int Work, int Packed, int PackedLength, int Tokens, int Length)
     {
         public static StateLayout For(NetworkSpec spec, TapePlan plan)
         {
@@ -38,13 +38,11 @@ internal static class NetworkEmitter
             int deltaB = deltaA + group * plan.DeltaLength;
             int work = deltaB + group * plan.DeltaLength;
             int packed = work + group * plan.WorkLength;
-            int tokens = packed + PackedLength(spec) + 8;
-            return new StateLayout(gradient, tape, deltaA, deltaB, work, packed, tokens, tokens + (spec.TakesTokens ? group * spec.InputSize : 0));
+            int packedLength = Grouped(spec) ? spec.Layers.Max(l => EmitterCatalog.For(l).PackedFloats(l)) : 0;
+            int tokens = packed + packedLength + 8;
+            return new StateLayout(gradient, tape, deltaA, deltaB, work, packed, packedLength, tokens, tokens + (spec.TakesTokens ? group * spec.InputSize : 0));
         }
     }
-
-    /// <summary>Floats of the scratch where a grouped network's group kernels pack a weight matrix (the largest any layer needs).</summary>
-    private static int PackedLength(NetworkSpec spec) => Grouped(spec) ? spec.Layers.Max(l => EmitterCatalog.For(l).GroupWork(l)) : 0;
 
     /// <summary>How a grouped network's forward pass runs the layer's samples, for the layer table.</summary>
     private static string GroupForm(NetworkSpec spec, LayerSpec layer)
@@ -329,19 +327,19 @@ internal static class NetworkEmitter
         using (w.Block($"file static class {kernels}"))
         {
             w.Line($"// Offsets into a scratch buffer (the network's state, or a shard's buffer of the same layout).");
-            w.Line($"private const int Gradient = {state.Gradient}, Tape = {state.Tape}, DeltaA = {state.DeltaA}, DeltaB = {state.DeltaB}, Work = {state.Work}{(PackedLength(spec) > 0 ? $", Packed = {state.Packed}" : "")}{(spec.TakesTokens ? $", Tokens = {state.Tokens}" : "")}{(spec.Masked ? $", {Names.MaskOffset} = {plan.MaskOffset}" : "")};");
+            w.Line($"private const int Gradient = {state.Gradient}, Tape = {state.Tape}, DeltaA = {state.DeltaA}, DeltaB = {state.DeltaB}, Work = {state.Work}{(state.PackedLength > 0 ? $", Packed = {state.Packed}" : "")}{(spec.TakesTokens ? $", Tokens = {state.Tokens}" : "")}{(spec.Masked ? $", {Names.MaskOffset} = {plan.MaskOffset}" : "")};");
             w.Line();
             using (w.Block("public static void InitializeWeights(Span<float> p, int seed)"))
             {
                 w.Line("var random = new global::StaticRnn.SeededRandom(seed);");
                 StackCode.WeightInitializers(w, spec.Layers);
             }
-            EmitSamplePasses(w, spec, plan);
+            EmitSamplePasses(w, spec, plan, state);
             StackCode.LayerKernels(w, spec, plan, Names.Layer, Grouped(spec));
         }
     }
 
-    private static void EmitSamplePasses(SourceWriter w, NetworkSpec spec, TapePlan plan)
+    private static void EmitSamplePasses(SourceWriter w, NetworkSpec spec, TapePlan plan, StateLayout state)
     {
         int count = spec.Layers.Count;
         LayerSpec last = spec.Layers[count - 1];
@@ -553,7 +551,7 @@ internal static class NetworkEmitter
             using (w.Block("private static void ForwardGroup(ref float p, ref float s, ref float x, int count)"))
             {
                 w.Line($"ref float tape = ref Unsafe.Add(ref s, {Names.TapeOffset});");
-                if (PackedLength(spec) > 0)
+                if (state.PackedLength > 0)
                 {
                     w.Line("ref float packed = ref Unsafe.Add(ref s, Packed); // where a group kernel packs its weights");
                 }
@@ -585,7 +583,7 @@ internal static class NetworkEmitter
         using (w.Block("private static void BackwardGroup(ref float p, ref float s, ref float x, ref float g, int count)"))
         {
             w.Line($"ref float tape = ref Unsafe.Add(ref s, {Names.TapeOffset});");
-            if (PackedLength(spec) > 0)
+            if (state.PackedLength > 0)
             {
                 w.Line("ref float packed = ref Unsafe.Add(ref s, Packed); // where a group kernel packs its weights");
             }

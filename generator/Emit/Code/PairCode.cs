@@ -13,8 +13,8 @@ namespace StaticRnn.Generator.Emit;
 internal static partial class Code
 {
     /// <summary>
-    /// Samples per group of a grouped network's forward pass (see <see cref="NetworkEmitter.Grouped"/>): enough rows for
-    /// the batched products' register tiles (two of 4 rows) to read each weight panel once for the whole group.
+    /// Samples per group of a grouped network (see <see cref="NetworkEmitter.Grouped"/>): one 8-row register tile of the
+    /// batched products (two of 4 rows without AVX-512), so each weight panel is read once for the whole group.
     /// </summary>
     internal const int GroupSize = 8;
 

@@ -301,7 +301,7 @@ internal sealed class LstmEmitter : LayerEmitter<LstmSpec>
         return true;
     }
 
-    protected override int GroupWork(LstmSpec layer) => Batched(layer) ? 4 * layer.Units * System.Math.Max(layer.Units, layer.InputFeatures) : 0;
+    protected override int PackedFloats(LstmSpec layer) => Batched(layer) ? 4 * layer.Units * System.Math.Max(layer.Units, layer.InputFeatures) : 0;
 
     /// <summary>One direction (not a Bidirectional part): pairs of samples share each weight load.</summary>
     protected override bool HasGroupKernel(LstmSpec layer) => true;
