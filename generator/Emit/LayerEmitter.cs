@@ -7,11 +7,63 @@ namespace StaticRnn.Generator.Emit;
 /// <param name="Method">Prefix of the layer's kernels (<c>Layer2</c>, or <c>Layer2Fw</c> for a part).</param>
 /// <param name="NeedsInputGradient">Whether a layer precedes this one, so the backward kernel writes dx.</param>
 /// <param name="Grouped">Whether the network's forward pass runs groups of samples, so group kernels are wanted too.</param>
-internal sealed record LayerContext(SourceWriter Writer, LayerSpec Layer, LayerPlan Plan, string Method, bool NeedsInputGradient, bool Grouped)
+/// <param name="Steps">Whether the layer is in a Seq2Seq decoder and has a step kernel, so <c>{Method}ForwardSteps</c> is wanted too.</param>
+internal sealed record LayerContext(SourceWriter Writer, LayerSpec Layer, LayerPlan Plan, string Method, bool NeedsInputGradient, bool Grouped, bool Steps = false)
 {
+    /// <summary>
+    /// The heads of the layer's forward kernels, each to get the same body: <c>{Method}Forward</c> over the
+    /// <paramref name="steps"/> steps; or, when <see cref="Steps"/>, <c>{Method}ForwardSteps</c> over steps <c>from</c> to
+    /// <c>to - 1</c> (incremental decoding), with <c>{Method}Forward</c> written here as its call over every step.
+    /// </summary>
+    public System.Collections.Generic.IEnumerable<ForwardKernel> ForwardKernels(int steps, string region = Names.Region, bool random = false, bool mask = false, bool memory = false, bool memoryMask = false)
+    {
+        string forward = Names.ForwardSignature(Method, region, random, mask, memory, memoryMask);
+        if (!Steps)
+        {
+            yield return new ForwardKernel(forward, Steps: false);
+            yield break;
+        }
+        if (random)
+        {
+            throw new System.InvalidOperationException($"{Method}: a layer that draws random numbers has no step kernel.");
+        }
+        string memoryArguments = memory ? $", ref {Names.Memory}{(memoryMask ? $", ref {Names.MemoryMask}" : "")}" : "";
+        Writer.Line(forward);
+        Writer.Line($"    => {Names.ForwardSteps(Method)}(ref {Names.Parameters}, ref {Names.Input}, ref {region}{(mask ? $", ref {Names.Mask}" : "")}{memoryArguments}, 0, {steps});");
+        Writer.Line();
+        Writer.Line($"/// <summary>Layer {Layer.Position + 1} '{Layer.Name}' over steps <paramref name=\"from\"/> … <paramref name=\"to\"/> - 1 (incremental decoding), the rows of the steps before on its region.</summary>");
+        yield return new ForwardKernel(Names.StepsSignature(Method, region, mask, memory, memoryMask), Steps: true);
+    }
+
+    /// <summary><see cref="ForwardKernels(int, string, bool, bool, bool, bool)"/> with the layer's own mask, memory and dropout parameters.</summary>
+    public System.Collections.Generic.IEnumerable<ForwardKernel> ForwardKernelsOf(LayerSpec layer, int steps, string region = Names.Region)
+        => ForwardKernels(steps, region, layer.UsesRandom, layer.UsesMask, layer.UsesMemory, layer.MemoryMasked);
+
     /// <summary>The context of a part of this layer (see <see cref="LayerSpec.Parts"/>), with its own plan and method prefix.</summary>
     public LayerContext Part(LayerSpec part, LayerPlan plan, string suffix, bool? needsInputGradient = null)
         => new(Writer, part, plan, Method + suffix, needsInputGradient ?? NeedsInputGradient, Grouped: false);
+}
+
+/// <summary>
+/// One forward kernel of a layer: over every step (<c>Forward</c>), or over the steps <c>from</c> … <c>to - 1</c> of an
+/// incremental decoder (<c>ForwardSteps</c>), which reads the rows of the steps before <c>from</c> from the tape.
+/// </summary>
+internal sealed record ForwardKernel(string Signature, bool Steps)
+{
+    /// <summary>The first step (an expression).</summary>
+    public string From => Steps ? "from" : "0";
+
+    /// <summary>One past the last step of a layer of <paramref name="steps"/> steps.</summary>
+    public string To(int steps) => Steps ? "to" : steps.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>Rows this kernel runs, of a layer of <paramref name="steps"/> steps.</summary>
+    public string Count(int steps) => Steps ? "to - from" : To(steps);
+
+    /// <summary>The loop header over this kernel's steps.</summary>
+    public string Loop(int steps, string index = "t") => $"for (int {index} = {From}; {index} < {To(steps)}; {index}++)";
+
+    /// <summary><c>ref</c> to the first row this kernel runs of rows <paramref name="stride"/> floats apart from <paramref name="reference"/>.</summary>
+    public string Row(string reference, int stride) => Steps ? $"ref Unsafe.Add(ref {reference}, from * {stride})" : $"ref {reference}";
 }
 
 /// <summary>
@@ -105,6 +157,12 @@ internal abstract class LayerEmitter
 
     /// <summary>Floats of the shared scratch (<c>packed</c>) where the layer's group kernels pack a weight matrix, forward and backward.</summary>
     public virtual int PackedFloats(LayerSpec layer) => 0;
+
+    /// <summary>
+    /// Whether the layer, in a Seq2Seq decoder, has a <c>ForwardSteps</c> kernel for incremental decoding. Without one,
+    /// each decoding step reruns its full forward kernel (correct, as decoder layers are causal, but T times the work).
+    /// </summary>
+    public virtual bool HasStepKernel(LayerSpec layer) => false;
 }
 
 /// <summary>A <see cref="LayerEmitter"/> of one spec type.</summary>
@@ -132,6 +190,8 @@ internal abstract class LayerEmitter<TSpec> : LayerEmitter where TSpec : LayerSp
 
     public sealed override int PackedFloats(LayerSpec layer) => PackedFloats((TSpec)layer);
 
+    public sealed override bool HasStepKernel(LayerSpec layer) => HasStepKernel((TSpec)layer);
+
     public sealed override void EmitGroupCall(SourceWriter w, LayerSpec layer, string method, GroupCall group)
     {
         if (HasGroupKernel((TSpec)layer))
@@ -157,6 +217,8 @@ internal abstract class LayerEmitter<TSpec> : LayerEmitter where TSpec : LayerSp
     protected virtual bool EmitGroupBackward(SourceWriter w, TSpec layer, string method, GroupCall group) => false;
 
     protected virtual int PackedFloats(TSpec layer) => 0;
+
+    protected virtual bool HasStepKernel(TSpec layer) => false;
 
     protected virtual void EmitGroupCall(SourceWriter w, TSpec layer, string method, GroupCall group) => throw new NotSupportedException();
 }

@@ -63,6 +63,13 @@ internal static class Names
     public static string ForwardSignature(string method, string region = Region, bool random = false, bool mask = false, bool memory = false, bool memoryMask = false)
         => $"private static void {Forward(method)}(ref float {Parameters}, ref float {Input}, ref float {region}{(mask ? $", ref float {Mask}" : "")}{MemoryParameters(memory, memoryMask, gradient: false)}{(random ? $", global::StaticRnn.SeededRandom? {Random}" : "")})";
 
+    /// <summary>The forward kernel of a Seq2Seq decoder layer over steps <c>from</c> … <c>to - 1</c> (incremental decoding).</summary>
+    public static string ForwardSteps(string method) => method + "ForwardSteps";
+
+    /// <summary>The signature of <see cref="ForwardSteps"/>: the forward kernel's without the dropout generator, then <c>int from, int to</c>.</summary>
+    public static string StepsSignature(string method, string region = Region, bool mask = false, bool memory = false, bool memoryMask = false)
+        => $"private static void {ForwardSteps(method)}(ref float {Parameters}, ref float {Input}, ref float {region}{(mask ? $", ref float {Mask}" : "")}{MemoryParameters(memory, memoryMask, gradient: false)}, int from, int to)";
+
     /// <summary>The forward signature of <paramref name="layer"/>'s kernel: its mask, memory and dropout parameters as the layer uses them.</summary>
     public static string ForwardSignature(string method, Model.LayerSpec layer, string region = Region)
         => ForwardSignature(method, region, layer.UsesRandom, layer.UsesMask, layer.UsesMemory, layer.MemoryMasked);

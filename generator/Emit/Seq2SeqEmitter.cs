@@ -369,7 +369,7 @@ internal static class Seq2SeqEmitter
             EmitSamplePasses(w, m);
             EmitStackPasses(w, m);
             StackCode.LayerKernels(w, spec.Encoder, m.EncoderPlan, EncoderMethod, grouped: false);
-            StackCode.LayerKernels(w, spec.Decoder, m.DecoderPlan, DecoderMethod, grouped: false);
+            StackCode.LayerKernels(w, spec.Decoder, m.DecoderPlan, DecoderMethod, grouped: false, steps: true);
         }
     }
 
@@ -507,8 +507,8 @@ internal static class Seq2SeqEmitter
 
         w.Line();
         w.Line("/// <summary>");
-        w.Line("/// Greedy decoding of <paramref name=\"count\"/> sources: each step runs the decoder on the tokens so far and feeds back");
-        w.Line("/// its most probable token (never 0), until the end token or the decoder's length. Ids are written as floats.");
+        w.Line("/// Greedy decoding of <paramref name=\"count\"/> sources: each step runs the decoder's next step on the token before and");
+        w.Line("/// feeds back its most probable token (never 0), until the end token or the decoder's length. Ids are written as floats.");
         w.Line("/// </summary>");
         using (w.Block("public static void Generate(float[] parameters, float[] scratch, ReadOnlySpan<int> sources, Span<float> outputs, int count)"))
         {
@@ -524,7 +524,7 @@ internal static class Seq2SeqEmitter
                 w.Line($"xd = {spec.StartToken};");
                 using (w.Block($"for (int step = 0; step < {t}; step++)"))
                 {
-                    w.Line($"DecoderForward(ref pd, ref xd, ref dtape, {memory}{(spec.Decoder.UsesRandom ? ", null" : "")});");
+                    w.Line($"DecoderSteps(ref pd, ref xd, ref dtape, {memory}, step, step + 1);");
                     w.Line($"int token = VectorMath.ArgMax(MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref dtape, DecoderOutput + step * {stride} + 1), {v - 1})) + 1; // never 0, the padding id");
                     w.Line("generated[step] = token;");
                     using (w.Block($"if (token == {spec.EndToken} || step == {t - 1})"))
@@ -563,6 +563,15 @@ internal static class Seq2SeqEmitter
         using (w.Block($"private static void DecoderForward(ref float p, ref float x, ref float tape, ref float {Names.Memory}{memoryMask}{(spec.Decoder.UsesRandom ? randomParameter : "")})"))
         {
             StackCode.ForwardCalls(w, spec.Decoder, m.DecoderPlan, DecoderMethod, "DecoderMaskRow");
+        }
+        w.Line();
+        w.Line("/// <summary>");
+        w.Line("/// Incremental decoding: the decoder's steps <paramref name=\"from\"/> … <paramref name=\"to\"/> - 1 (inference), the rows of the");
+        w.Line("/// steps before already on its tape. Gives the same bits for those steps as <c>DecoderForward</c> on the same inputs.");
+        w.Line("/// </summary>");
+        using (w.Block($"private static void DecoderSteps(ref float p, ref float x, ref float tape, ref float {Names.Memory}{memoryMask}, int from, int to)"))
+        {
+            StackCode.StepCalls(w, spec.Decoder, m.DecoderPlan, DecoderMethod, "DecoderMaskRow");
         }
         string state = m.Link is null ? "" : $", ref float {Names.StateGradient}";
         w.Line();

@@ -11,13 +11,37 @@ namespace StaticRnn.Generator.Emit;
 internal static class StackCode
 {
     /// <summary>Every layer's kernels, named by <paramref name="method"/>(index).</summary>
-    public static void LayerKernels(SourceWriter w, NetworkSpec spec, TapePlan plan, Func<int, string> method, bool grouped)
+    public static void LayerKernels(SourceWriter w, NetworkSpec spec, TapePlan plan, Func<int, string> method, bool grouped, bool steps = false)
     {
         for (int i = 0; i < spec.Layers.Count; i++)
         {
             LayerSpec layer = spec.Layers[i];
+            LayerEmitter emitter = EmitterCatalog.For(layer);
             w.Line();
-            EmitterCatalog.For(layer).Emit(new LayerContext(w, layer, plan.Layers[i], method(i), NeedsInputGradient: i > 0, Grouped: grouped));
+            emitter.Emit(new LayerContext(w, layer, plan.Layers[i], method(i), NeedsInputGradient: i > 0, Grouped: grouped, Steps: steps && emitter.HasStepKernel(layer)));
+        }
+    }
+
+    /// <summary>
+    /// The body of an incremental decoder pass over steps <c>from</c> … <c>to - 1</c>, the rows of the steps before on
+    /// <c>tape</c>: each layer's <c>ForwardSteps</c> kernel, or its full forward kernel when it has none (decoder layers are
+    /// causal, so that gives the same rows, at T times the work).
+    /// </summary>
+    public static void StepCalls(SourceWriter w, NetworkSpec spec, TapePlan plan, Func<int, string> method, string maskOffset)
+    {
+        if (spec.Masked)
+        {
+            w.Line($"ref float {Names.Mask} = ref Unsafe.Add(ref tape, {maskOffset}); // 1 for a real step, 0 for padding");
+        }
+        for (int i = 0; i < spec.Layers.Count; i++)
+        {
+            LayerSpec layer = spec.Layers[i];
+            LayerPlan lp = plan.Layers[i];
+            string input = lp.InputIsNetworkInput ? "ref x" : $"ref Unsafe.Add(ref tape, {lp.InputOffset})";
+            string arguments = $"(ref p, {input}, ref Unsafe.Add(ref tape, {lp.RegionOffset}){Names.ForwardArguments(layer, random: false)}";
+            w.Line(EmitterCatalog.For(layer).HasStepKernel(layer)
+                ? $"{Names.ForwardSteps(method(i))}{arguments}, from, to);"
+                : $"{Names.Forward(method(i))}{arguments}{(layer.UsesRandom ? ", null" : "")}); // no step kernel: every step again");
         }
     }
 

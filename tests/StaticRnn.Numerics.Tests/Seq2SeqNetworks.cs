@@ -104,3 +104,26 @@ public partial class S2sTransformerPreNorm
     [Dense(10, Activation = Activation.Softmax)]
     public partial class Decoder;
 }
+
+/// <summary>
+/// A decoder with every layer kind that has a step kernel for incremental decoding between its recurrent layer and its
+/// softmax (Dropout, LayerNormalization, Dense, attention over the encoder without a scale).
+/// </summary>
+[Seq2Seq(StartToken = 1, EndToken = 2)]
+public partial class S2sStepKinds
+{
+    [Sequential(6)]
+    [Embedding(10, 6, MaskZero = true)]
+    [Gru(8, ReturnSequences = true)]
+    public partial class Encoder;
+
+    [Sequential(7)]
+    [Embedding(9, 6, MaskZero = true)]
+    [Gru(8, ReturnSequences = true)]
+    [Dropout(0.25)]
+    [LayerNormalization]
+    [Dense(8, Activation = Activation.Tanh)]
+    [Attention]
+    [Dense(9, Activation = Activation.Softmax)]
+    public partial class Decoder;
+}

@@ -252,14 +252,14 @@ internal static partial class Code
         => WeightRefs(w, buffer, (kernel, layer.Kernel), (kernel == "W" ? "U" : "gU", layer.RecurrentKernel), (bias ?? "", bias is null ? null : layer.Bias));
 
     /// <summary>Emits the body once per output row: directly for one row, else in a loop over r with row refs xr, yr.</summary>
-    internal static void RowLoop(SourceWriter w, int rows, int inputStride, int stride, string x, string y, System.Action<string, string> body)
+    internal static void RowLoop(SourceWriter w, int rows, int inputStride, int stride, string x, string y, System.Action<string, string> body, ForwardKernel? kernel = null)
     {
         if (rows == 1)
         {
             body(x, y);
             return;
         }
-        using (w.Block($"for (int r = 0; r < {rows}; r++)"))
+        using (w.Block(kernel?.Loop(rows, "r") ?? $"for (int r = 0; r < {rows}; r++)"))
         {
             w.Line($"ref float xr = ref Unsafe.Add(ref {x}, r * {inputStride});");
             w.Line($"ref float yr = ref Unsafe.Add(ref {y}, r * {stride});");

@@ -25,35 +25,48 @@ internal sealed class AttentionEmitter : LayerEmitter<AttentionSpec>
         string what = cross ? $"over the encoder's {tk} steps" : $"{tq} steps of {d}";
         w.Line($"/// <summary>Layer {layer.Position + 1} '{layer.Name}' (Attention{(cross ? "" : ", self")}, {what}{(layer.Causal ? ", causal" : "")}): a = softmax over j of {scores}; y = {(layer.ConcatenateQuery ? $"[a·{k}, x]" : $"a·{k}")}{(cross ? ", k the encoder's rows" : "")}.</summary>");
         w.Line($"/// <remarks>Region: y ({tq} rows of {g.Stride}), the attention weights ({tq} rows of {g.StepStride}), {k}ᵀ{(g.CopiesInput ? ", a padded copy of x" : "")}.</remarks>");
-        using (w.Block(Names.ForwardSignature(ctx.Method, layer)))
+        foreach (ForwardKernel kernel in ctx.ForwardKernelsOf(layer, tq))
         {
-            Refs(w, layer, plan, g);
-            if (g.CopiesInput)
+            using (w.Block(kernel.Signature))
             {
-                w.Line($"Rows.Copy(ref x, {plan.InputStride}, ref xs, {g.FeatureStride}, {tq}, {d}); // the network input, padded");
-            }
-            w.Line($"Matrix.Transpose(ref ks, {g.KeyStride}, ref kT, {g.StepStride}, {tk}, {d});");
-            if (concat)
-            {
-                w.Line($"Scores.Concat(ref xs, {XStride(plan, g)}, {tq}, ref ks, {g.KeyStride}, {tk}, {d}, {ScaleValue(layer)}, {WeightValue(layer)}, ref weights, {g.StepStride}, causal: {Bool(layer.Causal)});");
-                w.Line($"Rows.Softmax(ref weights, {g.StepStride}, {tq}, {tk}, 1f, causal: {Bool(layer.Causal)}{KeyMask(layer)});");
-            }
-            else
-            {
-                w.Line($"Matrix.Multiply(ref xs, {XStride(plan, g)}, ref kT, {g.StepStride}, ref weights, {g.StepStride}, {tq}, {d}, {tk}, accumulate: false); // x·{k}ᵀ");
-                w.Line($"Rows.Softmax(ref weights, {g.StepStride}, {tq}, {tk}, {ScaleValue(layer)}, causal: {Bool(layer.Causal)}{KeyMask(layer)});");
-            }
-            w.Line($"Matrix.Multiply(ref weights, {g.StepStride}, ref ks, {g.KeyStride}, ref y, {g.Stride}, {tq}, {tk}, {d}, accumulate: false); // a·{k}");
-            if (layer.ConcatenateQuery)
-            {
-                w.Line($"Rows.Copy(ref x, {plan.InputStride}, ref Unsafe.Add(ref y, {d}), {g.Stride}, {tq}, {layer.InputFeatures}); // the query after the context");
-            }
-            if (layer.InputMasked)
-            {
-                ZeroPaddedRows(w, "y", g.Stride, tq, ContextWidth(layer, g));
+                Refs(w, layer, plan, g);
+                string rows = kernel.Count(tq), xRows = kernel.Row("xs", g.CopiesInput ? g.FeatureStride : plan.InputStride);
+                string weightRows = kernel.Row("weights", g.StepStride), yRows = kernel.Row("y", g.Stride);
+                if (g.CopiesInput)
+                {
+                    w.Line($"Rows.Copy({kernel.Row("x", plan.InputStride)}, {plan.InputStride}, {xRows}, {g.FeatureStride}, {rows}, {d}); // the network input, padded");
+                }
+                string transpose = $"Matrix.Transpose(ref ks, {g.KeyStride}, ref kT, {g.StepStride}, {tk}, {d});";
+                w.Line(kernel.Steps ? $"if (from == 0) {transpose} // the encoder's rows, once per source" : transpose);
+                if (concat)
+                {
+                    w.Line($"Scores.Concat({xRows}, {XStride(plan, g)}, {rows}, ref ks, {g.KeyStride}, {tk}, {d}, {ScaleValue(layer)}, {WeightValue(layer)}, {weightRows}, {g.StepStride}, causal: {Bool(layer.Causal)});");
+                    w.Line($"Rows.Softmax({weightRows}, {g.StepStride}, {rows}, {tk}, 1f, causal: {Bool(layer.Causal)}{KeyMask(layer)});");
+                }
+                else
+                {
+                    w.Line($"Matrix.Multiply({xRows}, {XStride(plan, g)}, ref kT, {g.StepStride}, {weightRows}, {g.StepStride}, {rows}, {d}, {tk}, accumulate: false); // x·{k}ᵀ");
+                    w.Line($"Rows.Softmax({weightRows}, {g.StepStride}, {rows}, {tk}, {ScaleValue(layer)}, causal: {Bool(layer.Causal)}{KeyMask(layer)});");
+                }
+                w.Line($"Matrix.Multiply({weightRows}, {g.StepStride}, ref ks, {g.KeyStride}, {yRows}, {g.Stride}, {rows}, {tk}, {d}, accumulate: false); // a·{k}");
+                if (layer.ConcatenateQuery)
+                {
+                    string queryRows = kernel.Steps ? $"ref Unsafe.Add(ref y, from * {g.Stride} + {d})" : $"ref Unsafe.Add(ref y, {d})";
+                    w.Line($"Rows.Copy({kernel.Row("x", plan.InputStride)}, {plan.InputStride}, {queryRows}, {g.Stride}, {rows}, {layer.InputFeatures}); // the query after the context");
+                }
+                if (layer.InputMasked)
+                {
+                    ZeroPaddedRows(w, "y", g.Stride, tq, ContextWidth(layer, g), kernel);
+                }
             }
         }
     }
+
+    /// <summary>
+    /// Attention over the encoder's rows, row by row: decoding scores the new queries only. Causal attention's softmax
+    /// counts its keys from the first query row, so it reruns whole.
+    /// </summary>
+    protected override bool HasStepKernel(AttentionSpec layer) => layer.UsesMemory && !layer.Causal && !layer.UsesRandom;
 
     protected override void Backward(LayerContext ctx, AttentionSpec layer)
     {
@@ -152,9 +165,9 @@ internal sealed class AttentionEmitter : LayerEmitter<AttentionSpec>
     /// so their gradients) are 0. With <c>ConcatenateQuery</c> that is the context only; the query after it stays, as it
     /// does after Keras's <c>Concatenate()([context, query])</c>.
     /// </summary>
-    private static void ZeroPaddedRows(SourceWriter w, string rows, int stride, int steps, int width)
+    private static void ZeroPaddedRows(SourceWriter w, string rows, int stride, int steps, int width, ForwardKernel? kernel = null)
     {
-        using (w.Block($"for (int t = 0; t < {steps}; t++)"))
+        using (w.Block(kernel?.Loop(steps) ?? $"for (int t = 0; t < {steps}; t++)"))
         {
             w.Line($"if (Unsafe.Add(ref mask, t) == 0) MemoryMarshal.CreateSpan(ref Unsafe.Add(ref {rows}, t * {stride}), {width}).Clear(); // a padded query{(width < stride ? "'s context" : "")}");
         }

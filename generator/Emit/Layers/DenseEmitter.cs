@@ -15,33 +15,41 @@ internal sealed class DenseEmitter : LayerEmitter<DenseSpec>
         ActivationKind act = layer.Activation;
         string f = Formula(act);
         w.Line($"/// <summary>Layer {layer.Position + 1} '{layer.Name}' (Dense {inputs} → {units}{(rows > 1 ? $", at each of {rows} steps" : "")}): y = {(f.Length > 0 ? f + "(" : "")}x·W{(layer.UseBias ? " + b" : "")}{(f.Length > 0 ? ")" : "")}.</summary>");
-        using (w.Block(Names.ForwardSignature(method)))
+        foreach (ForwardKernel kernel in ctx.ForwardKernels(rows))
         {
-            WeightRefs(w, layer, "p", "W", "b");
-            RowLoop(w, rows, plan.InputStride, plan.Stride, "x", "y", (xr, yr) =>
+            using (w.Block(kernel.Signature))
             {
-                foreach (var (first, count) in Groups(units))
+                WeightRefs(w, layer, "p", "W", "b");
+                RowLoop(w, rows, plan.InputStride, plan.Stride, "x", "y", Row, kernel);
+            }
+        }
+
+        void Row(string xr, string yr)
+        {
+            foreach (var (first, count) in Groups(units))
+            {
+                using (w.Block(""))
                 {
-                    using (w.Block(""))
+                    w.Line($"// {ColumnRange(first, count, units)}");
+                    InitAccumulators(w, layer.UseBias, first, count, layer.Unrolled);
+                    int chains = Chains(count, layer.Unrolled);
+                    Accumulate(w, xr, "W", inputs, units, Columns("a", first, count), layer.Unrolled, chains);
+                    CombineChains(w, count, chains);
+                    for (int k = 0; k < count; k++)
                     {
-                        w.Line($"// {ColumnRange(first, count, units)}");
-                        InitAccumulators(w, layer.UseBias, first, count, layer.Unrolled);
-                        int chains = Chains(count, layer.Unrolled);
-                        Accumulate(w, xr, "W", inputs, units, Columns("a", first, count), layer.Unrolled, chains);
-                        CombineChains(w, count, chains);
-                        for (int k = 0; k < count; k++)
-                        {
-                            w.Line($"{Activate(act, $"a{k}")}.StoreUnsafe(ref {yr}, {8 * (first + k)});");
-                        }
+                        w.Line($"{Activate(act, $"a{k}")}.StoreUnsafe(ref {yr}, {8 * (first + k)});");
                     }
                 }
-                if (act == ActivationKind.Softmax)
-                {
-                    w.Line($"VectorMath.SoftmaxInPlace(ref {yr}, {units});");
-                }
-            });
+            }
+            if (act == ActivationKind.Softmax)
+            {
+                w.Line($"VectorMath.SoftmaxInPlace(ref {yr}, {units});");
+            }
         }
     }
+
+    /// <summary>Row by row: decoding runs the rows of the new steps.</summary>
+    protected override bool HasStepKernel(DenseSpec layer) => true;
 
     protected override void Backward(LayerContext ctx, DenseSpec layer)
     {

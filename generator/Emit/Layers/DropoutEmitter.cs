@@ -35,7 +35,19 @@ internal sealed class DropoutEmitter : LayerEmitter<DropoutSpec>
             }
             w.Line($"Rows.Multiply(ref x, {plan.InputStride}, ref mask, {s}, ref y, {s}, {rows}, {features});");
         }
+        if (ctx.Steps)
+        {
+            w.Line();
+            w.Line($"/// <summary>Layer {layer.Position + 1} '{layer.Name}' in decoding (inference): the identity on the rows of the new steps.</summary>");
+            using (w.Block(Names.StepsSignature(method)))
+            {
+                w.Line($"Rows.Copy(ref Unsafe.Add(ref x, from * {plan.InputStride}), {plan.InputStride}, ref Unsafe.Add(ref y, from * {s}), {s}, to - from, {features});");
+            }
+        }
     }
+
+    /// <summary>The identity in inference, row by row.</summary>
+    protected override bool HasStepKernel(DropoutSpec layer) => true;
 
     protected override void Backward(LayerContext ctx, DropoutSpec layer)
     {

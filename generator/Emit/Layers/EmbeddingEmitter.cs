@@ -14,20 +14,26 @@ internal sealed class EmbeddingEmitter : LayerEmitter<EmbeddingSpec>
         WeightSpec table = layer.Table;
         int steps = layer.InputShape[0], dims = layer.OutputFeatures;
         w.Line($"/// <summary>Layer {layer.Position + 1} '{layer.Name}' (Embedding {table.Shape[0]} × {dims}, {steps} tokens): y_t = E[id_t]. Ids were validated by the caller.</summary>");
-        using (w.Block(Names.ForwardSignature(method, mask: layer.UsesMask)))
+        foreach (ForwardKernel kernel in ctx.ForwardKernels(steps, mask: layer.UsesMask))
         {
-            w.Line($"ref float E = ref Unsafe.Add(ref p, {table.Offset}); // {table.Name} {NetworkBuilder.Shape(table.Shape.ToArray())}");
-            using (w.Block($"for (int t = 0; t < {steps}; t++)"))
+            using (w.Block(kernel.Signature))
             {
-                if (layer.MaskZero)
+                w.Line($"ref float E = ref Unsafe.Add(ref p, {table.Offset}); // {table.Name} {NetworkBuilder.Shape(table.Shape.ToArray())}");
+                using (w.Block(kernel.Loop(steps)))
                 {
-                    w.Line("Unsafe.Add(ref mask, t) = Unsafe.Add(ref x, t) != 0 ? 1f : 0f; // mask_zero: id 0 is padding");
+                    if (layer.MaskZero)
+                    {
+                        w.Line("Unsafe.Add(ref mask, t) = Unsafe.Add(ref x, t) != 0 ? 1f : 0f; // mask_zero: id 0 is padding");
+                    }
+                    w.Line($"ref float row = ref Unsafe.Add(ref E, (int)Unsafe.Add(ref x, t) * {dims});");
+                    w.Line($"MemoryMarshal.CreateReadOnlySpan(ref row, {dims}).CopyTo(MemoryMarshal.CreateSpan(ref Unsafe.Add(ref y, t * {plan.Stride}), {dims}));");
                 }
-                w.Line($"ref float row = ref Unsafe.Add(ref E, (int)Unsafe.Add(ref x, t) * {dims});");
-                w.Line($"MemoryMarshal.CreateReadOnlySpan(ref row, {dims}).CopyTo(MemoryMarshal.CreateSpan(ref Unsafe.Add(ref y, t * {plan.Stride}), {dims}));");
             }
         }
     }
+
+    /// <summary>A lookup per step: decoding runs it one step at a time.</summary>
+    protected override bool HasStepKernel(EmbeddingSpec layer) => true;
 
     protected override void Backward(LayerContext ctx, EmbeddingSpec layer)
     {

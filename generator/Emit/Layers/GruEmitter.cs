@@ -24,97 +24,100 @@ internal sealed class GruEmitter : LayerEmitter<GruSpec>
         w.Line($"/// <summary>Layer {layer.Position + 1} '{layer.Name}' (GRU {inputs} → {units}, {steps} steps{(layer.GoBackwards ? ", backwards" : "")}, reset_after={(after ? "True" : "False")}):");
         w.Line($"/// z, r = {Formula(rec)}(x_t·W + h_(t-1)·U{(bias ? " + b" : "")}); h̃ = {candidate}; h_t = z ⊙ h_(t-1) + (1 - z) ⊙ h̃.</summary>");
         w.Line($"/// <remarks>Region: h ({steps + 1} rows of {stride}, row 0 zeros), then per step z, r, h̃ and {(after ? "h·U_h + b'_h" : "r ⊙ h_(t-1)")} ({4 * stride} floats).</remarks>");
-        using (w.Block(Names.ForwardSignature(method, region: "h", mask: layer.UsesMask)))
+        foreach (ForwardKernel kernel in ctx.ForwardKernels(steps, region: "h", mask: layer.UsesMask))
         {
-            WeightRefs(w, layer, "p", "W", "b");
-            if (!after)
+            using (w.Block(kernel.Signature))
             {
-                w.Line($"ref float Uh = ref Unsafe.Add(ref U, {2 * units}); // the candidate's columns of the recurrent kernel");
-            }
-            w.Line($"ref float gates = ref Unsafe.Add(ref h, {layer.GateStart});");
-            using (w.Block($"for (int t = 0; t < {steps}; t++)"))
-            {
-                w.Line($"ref float xt = ref Unsafe.Add(ref x, {InputRow(layer)} * {plan.InputStride});");
-                w.Line($"ref float hp = ref Unsafe.Add(ref h, t * {stride}); // h_(t-1)");
-                w.Line($"ref float ht = ref Unsafe.Add(ref hp, {stride}); // h_t");
-                w.Line($"ref float gt = ref Unsafe.Add(ref gates, t * {4 * stride});");
-                SkipPaddedStep(w, layer, stride, ("hp", "ht"));
+                WeightRefs(w, layer, "p", "W", "b");
                 if (!after)
                 {
-                    w.Line($"ref float rh = ref Unsafe.Add(ref gt, {3 * stride}); // r ⊙ h_(t-1)");
+                    w.Line($"ref float Uh = ref Unsafe.Add(ref U, {2 * units}); // the candidate's columns of the recurrent kernel");
                 }
-                for (int first = 0; first < Blocks(units); first += PairBlocks)
+                w.Line($"ref float gates = ref Unsafe.Add(ref h, {layer.GateStart});");
+                using (w.Block(kernel.Loop(steps)))
                 {
-                    int count = System.Math.Min(PairBlocks, Blocks(units) - first);
-                    using (w.Block(""))
+                    w.Line($"ref float xt = ref Unsafe.Add(ref x, {InputRow(layer)} * {plan.InputStride});");
+                    w.Line($"ref float hp = ref Unsafe.Add(ref h, t * {stride}); // h_(t-1)");
+                    w.Line($"ref float ht = ref Unsafe.Add(ref hp, {stride}); // h_t");
+                    w.Line($"ref float gt = ref Unsafe.Add(ref gates, t * {4 * stride});");
+                    SkipPaddedStep(w, layer, stride, ("hp", "ht"));
+                    if (!after)
                     {
-                        w.Line($"// {ColumnRange(first, count, units)}{(after ? "" : ", pass 1: gates z and r")}");
-                        string Bias(int column) => bias ? $"Vector256.LoadUnsafe(ref b, {column})" : "Vector256<float>.Zero";
-                        var inputSide = new System.Collections.Generic.List<(string Name, int Column)>();
-                        var recurrentSide = new System.Collections.Generic.List<(string Name, int Column)>();
-                        for (int j = 0; j < count; j++)
+                        w.Line($"ref float rh = ref Unsafe.Add(ref gt, {3 * stride}); // r ⊙ h_(t-1)");
+                    }
+                    for (int first = 0; first < Blocks(units); first += PairBlocks)
+                    {
+                        int count = System.Math.Min(PairBlocks, Blocks(units) - first);
+                        using (w.Block(""))
                         {
-                            int o = 8 * (first + j);
-                            if (after)
+                            w.Line($"// {ColumnRange(first, count, units)}{(after ? "" : ", pass 1: gates z and r")}");
+                            string Bias(int column) => bias ? $"Vector256.LoadUnsafe(ref b, {column})" : "Vector256<float>.Zero";
+                            var inputSide = new System.Collections.Generic.List<(string Name, int Column)>();
+                            var recurrentSide = new System.Collections.Generic.List<(string Name, int Column)>();
+                            for (int j = 0; j < count; j++)
                             {
-                                // Bias (2, 3u): row 0 for the input product, row 1 for the recurrent product.
-                                w.Line($"Vector256<float> a{j}Z = {(bias ? $"{Bias(o)} + {Bias(cols + o)}" : Bias(o))};");
-                                w.Line($"Vector256<float> a{j}R = {(bias ? $"{Bias(units + o)} + {Bias(cols + units + o)}" : Bias(o))};");
-                                w.Line($"Vector256<float> a{j}X = {Bias(2 * units + o)}; // x·W_h + b_h");
-                                w.Line($"Vector256<float> a{j}H = {Bias(cols + 2 * units + o)}; // h·U_h + b'_h");
-                            }
-                            else
-                            {
-                                w.Line($"Vector256<float> a{j}Z = {Bias(o)};");
-                                w.Line($"Vector256<float> a{j}R = {Bias(units + o)};");
-                                w.Line($"Vector256<float> a{j}X = {Bias(2 * units + o)}; // x·W_h + b_h");
-                            }
-                            inputSide.AddRange(Triple($"a{j}Z", $"a{j}R", $"a{j}X", units, first + j));
-                            recurrentSide.AddRange(after ? Triple($"a{j}Z", $"a{j}R", $"a{j}H", units, first + j) : new[] { ($"a{j}Z", o), ($"a{j}R", units + o) });
-                        }
-                        if (layer.Unrolled)
-                        {
-                            w.Line("Vector256<float> s;");
-                        }
-                        Accumulate(w, "xt", "W", inputs, cols, inputSide.ToArray(), layer.Unrolled);
-                        Accumulate(w, "hp", "U", units, cols, recurrentSide.ToArray(), layer.Unrolled);
-                        for (int j = 0; j < count; j++)
-                        {
-                            int o = 8 * (first + j);
-                            using (w.Block(""))
-                            {
-                                w.Line($"Vector256<float> gateZ = {Activate(rec, $"a{j}Z")}, gateR = {Activate(rec, $"a{j}R")};");
-                                w.Line($"gateZ.StoreUnsafe(ref gt, {o});");
-                                w.Line($"gateR.StoreUnsafe(ref gt, {stride + o});");
+                                int o = 8 * (first + j);
                                 if (after)
                                 {
-                                    w.Line($"Vector256<float> candidate = {Activate(act, $"Vector256.MultiplyAddEstimate(gateR, a{j}H, a{j}X)")};");
-                                    w.Line($"Vector256<float> hPrev = Vector256.LoadUnsafe(ref hp, {o});");
-                                    w.Line($"Vector256.MultiplyAddEstimate(gateZ, hPrev - candidate, candidate).StoreUnsafe(ref ht, {o});");
-                                    w.Line($"candidate.StoreUnsafe(ref gt, {2 * stride + o});");
-                                    w.Line($"a{j}H.StoreUnsafe(ref gt, {3 * stride + o});");
+                                    // Bias (2, 3u): row 0 for the input product, row 1 for the recurrent product.
+                                    w.Line($"Vector256<float> a{j}Z = {(bias ? $"{Bias(o)} + {Bias(cols + o)}" : Bias(o))};");
+                                    w.Line($"Vector256<float> a{j}R = {(bias ? $"{Bias(units + o)} + {Bias(cols + units + o)}" : Bias(o))};");
+                                    w.Line($"Vector256<float> a{j}X = {Bias(2 * units + o)}; // x·W_h + b_h");
+                                    w.Line($"Vector256<float> a{j}H = {Bias(cols + 2 * units + o)}; // h·U_h + b'_h");
                                 }
                                 else
                                 {
-                                    w.Line($"a{j}X.StoreUnsafe(ref gt, {2 * stride + o}); // h̃'s input part, until pass 2");
-                                    w.Line($"(gateR * Vector256.LoadUnsafe(ref hp, {o})).StoreUnsafe(ref rh, {o});");
+                                    w.Line($"Vector256<float> a{j}Z = {Bias(o)};");
+                                    w.Line($"Vector256<float> a{j}R = {Bias(units + o)};");
+                                    w.Line($"Vector256<float> a{j}X = {Bias(2 * units + o)}; // x·W_h + b_h");
+                                }
+                                inputSide.AddRange(Triple($"a{j}Z", $"a{j}R", $"a{j}X", units, first + j));
+                                recurrentSide.AddRange(after ? Triple($"a{j}Z", $"a{j}R", $"a{j}H", units, first + j) : new[] { ($"a{j}Z", o), ($"a{j}R", units + o) });
+                            }
+                            if (layer.Unrolled)
+                            {
+                                w.Line("Vector256<float> s;");
+                            }
+                            Accumulate(w, "xt", "W", inputs, cols, inputSide.ToArray(), layer.Unrolled);
+                            Accumulate(w, "hp", "U", units, cols, recurrentSide.ToArray(), layer.Unrolled);
+                            for (int j = 0; j < count; j++)
+                            {
+                                int o = 8 * (first + j);
+                                using (w.Block(""))
+                                {
+                                    w.Line($"Vector256<float> gateZ = {Activate(rec, $"a{j}Z")}, gateR = {Activate(rec, $"a{j}R")};");
+                                    w.Line($"gateZ.StoreUnsafe(ref gt, {o});");
+                                    w.Line($"gateR.StoreUnsafe(ref gt, {stride + o});");
+                                    if (after)
+                                    {
+                                        w.Line($"Vector256<float> candidate = {Activate(act, $"Vector256.MultiplyAddEstimate(gateR, a{j}H, a{j}X)")};");
+                                        w.Line($"Vector256<float> hPrev = Vector256.LoadUnsafe(ref hp, {o});");
+                                        w.Line($"Vector256.MultiplyAddEstimate(gateZ, hPrev - candidate, candidate).StoreUnsafe(ref ht, {o});");
+                                        w.Line($"candidate.StoreUnsafe(ref gt, {2 * stride + o});");
+                                        w.Line($"a{j}H.StoreUnsafe(ref gt, {3 * stride + o});");
+                                    }
+                                    else
+                                    {
+                                        w.Line($"a{j}X.StoreUnsafe(ref gt, {2 * stride + o}); // h̃'s input part, until pass 2");
+                                        w.Line($"(gateR * Vector256.LoadUnsafe(ref hp, {o})).StoreUnsafe(ref rh, {o});");
+                                    }
                                 }
                             }
                         }
                     }
-                }
-                for (int k = 0; !after && k < Blocks(units); k++)
-                {
-                    int o = 8 * k;
-                    using (w.Block(""))
+                    for (int k = 0; !after && k < Blocks(units); k++)
                     {
-                        w.Line($"// {ColumnRange(k, 1, units)}, pass 2: candidate from (r ⊙ h_(t-1))·U_h");
-                        w.Line("Vector256<float> aH = Vector256<float>.Zero;");
-                        Accumulate(w, "rh", "Uh", units, cols, new[] { ("aH", o) }, layer.Unrolled);
-                        w.Line($"Vector256<float> candidate = {Activate(act, $"Vector256.LoadUnsafe(ref gt, {2 * stride + o}) + aH")};");
-                        w.Line($"Vector256<float> gateZ = Vector256.LoadUnsafe(ref gt, {o}), hPrev = Vector256.LoadUnsafe(ref hp, {o});");
-                        w.Line($"Vector256.MultiplyAddEstimate(gateZ, hPrev - candidate, candidate).StoreUnsafe(ref ht, {o});");
-                        w.Line($"candidate.StoreUnsafe(ref gt, {2 * stride + o});");
+                        int o = 8 * k;
+                        using (w.Block(""))
+                        {
+                            w.Line($"// {ColumnRange(k, 1, units)}, pass 2: candidate from (r ⊙ h_(t-1))·U_h");
+                            w.Line("Vector256<float> aH = Vector256<float>.Zero;");
+                            Accumulate(w, "rh", "Uh", units, cols, new[] { ("aH", o) }, layer.Unrolled);
+                            w.Line($"Vector256<float> candidate = {Activate(act, $"Vector256.LoadUnsafe(ref gt, {2 * stride + o}) + aH")};");
+                            w.Line($"Vector256<float> gateZ = Vector256.LoadUnsafe(ref gt, {o}), hPrev = Vector256.LoadUnsafe(ref hp, {o});");
+                            w.Line($"Vector256.MultiplyAddEstimate(gateZ, hPrev - candidate, candidate).StoreUnsafe(ref ht, {o});");
+                            w.Line($"candidate.StoreUnsafe(ref gt, {2 * stride + o});");
+                        }
                     }
                 }
             }
@@ -125,6 +128,9 @@ internal sealed class GruEmitter : LayerEmitter<GruSpec>
             ForwardPair(w, layer, method, plan);
         }
     }
+
+    /// <summary>Step by step from the state on the tape: decoding runs the new steps only.</summary>
+    protected override bool HasStepKernel(GruSpec layer) => !layer.GoBackwards;
 
     protected override void Backward(LayerContext ctx, GruSpec layer)
     {

@@ -13,12 +13,20 @@ internal sealed class LayerNormalizationEmitter : LayerEmitter<LayerNormalizatio
         int rows = layer.OutputRows, features = layer.OutputFeatures;
         w.Line($"/// <summary>Layer {layer.Position + 1} '{layer.Name}' (LayerNormalization over {features} features, {rows} row{(rows == 1 ? "" : "s")}): y = γ ⊙ (x - mean) / sqrt(var + {Float(layer.Epsilon)}) + β.</summary>");
         w.Line($"/// <remarks>Region: y ({rows} rows of {plan.Stride}), x̂ ({rows} rows), then 1 / sqrt(var + ε) of each row.</remarks>");
-        using (w.Block(Names.ForwardSignature(ctx.Method)))
+        foreach (ForwardKernel kernel in ctx.ForwardKernels(rows))
         {
-            WeightRefs(w, Names.Parameters, ("gamma", layer.Gamma), ("beta", layer.Beta));
-            w.Line($"Rows.LayerNorm(ref x, {plan.InputStride}, ref y, {Ref("y", layer.NormalizedStart(plan))}, {Ref("y", layer.InverseStart(plan))}, {plan.Stride}, {rows}, {features}, ref gamma, ref beta, {Float(layer.Epsilon)});");
+            using (w.Block(kernel.Signature))
+            {
+                WeightRefs(w, Names.Parameters, ("gamma", layer.Gamma), ("beta", layer.Beta));
+                string at = kernel.Steps ? $" + from * {plan.Stride}" : "";
+                string normalized = $"ref Unsafe.Add(ref y, {layer.NormalizedStart(plan)}{at})", inverse = $"ref Unsafe.Add(ref y, {layer.InverseStart(plan)}{(kernel.Steps ? " + from" : "")})";
+                w.Line($"Rows.LayerNorm({kernel.Row("x", plan.InputStride)}, {plan.InputStride}, {kernel.Row("y", plan.Stride)}, {normalized}, {inverse}, {plan.Stride}, {kernel.Count(rows)}, {features}, ref gamma, ref beta, {Float(layer.Epsilon)});");
+            }
         }
     }
+
+    /// <summary>Row by row: decoding normalizes the rows of the new steps.</summary>
+    protected override bool HasStepKernel(LayerNormalizationSpec layer) => true;
 
     protected override void Backward(LayerContext ctx, LayerNormalizationSpec layer)
     {

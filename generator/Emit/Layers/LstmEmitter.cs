@@ -22,34 +22,37 @@ internal sealed class LstmEmitter : LayerEmitter<LstmSpec>
         w.Line($"/// <summary>Layer {layer.Position + 1} '{layer.Name}' (LSTM {inputs} → {units}, {steps} steps{(layer.GoBackwards ? ", backwards" : "")}): [i f c o] = x_t·W + h_(t-1)·U{(layer.UseBias ? " + b" : "")};");
         w.Line($"/// c_t = {Formula(rec)}(f) ⊙ c_(t-1) + {Formula(rec)}(i) ⊙ {Name(act)}(c); h_t = {Formula(rec)}(o) ⊙ {Name(act)}(c_t).</summary>");
         w.Line($"/// <remarks>Region: h ({steps + 1} rows of {stride}, row 0 zeros), c ({steps + 1} rows), then per step the activated gates i, f, c, o ({4 * stride} floats).</remarks>");
-        using (w.Block(Names.ForwardSignature(method, region: "h", mask: layer.UsesMask)))
+        foreach (ForwardKernel kernel in ctx.ForwardKernels(steps, region: "h", mask: layer.UsesMask))
         {
-            WeightRefs(w, layer, "p", "W", "b");
-            w.Line($"ref float c = ref Unsafe.Add(ref h, {layer.CellStart});");
-            w.Line($"ref float gates = ref Unsafe.Add(ref h, {layer.GateStart});");
-            using (w.Block($"for (int t = 0; t < {steps}; t++)"))
+            using (w.Block(kernel.Signature))
             {
-                w.Line($"ref float xt = ref Unsafe.Add(ref x, {InputRow(layer)} * {plan.InputStride});");
-                w.Line($"ref float hp = ref Unsafe.Add(ref h, t * {stride}); // h_(t-1)");
-                w.Line($"ref float ht = ref Unsafe.Add(ref hp, {stride}); // h_t");
-                w.Line($"ref float cp = ref Unsafe.Add(ref c, t * {stride}); // c_(t-1)");
-                w.Line($"ref float ct = ref Unsafe.Add(ref cp, {stride}); // c_t");
-                w.Line($"ref float gt = ref Unsafe.Add(ref gates, t * {4 * stride});");
-                SkipPaddedStep(w, layer, stride, ("hp", "ht"), ("cp", "ct"));
-                int blocks = Blocks(units), full = blocks / PairBlocks * PairBlocks;
-                if (outlined)
+                WeightRefs(w, layer, "p", "W", "b");
+                w.Line($"ref float c = ref Unsafe.Add(ref h, {layer.CellStart});");
+                w.Line($"ref float gates = ref Unsafe.Add(ref h, {layer.GateStart});");
+                using (w.Block(kernel.Loop(steps)))
                 {
-                    // Many blocks: one call per pair of blocks, so that each compiled body stays small enough for the JIT
-                    // to keep its accumulators in registers.
-                    string b = layer.UseBias ? "ref Unsafe.Add(ref b, o), " : "";
-                    using (w.Block($"for (int o = 0; o < {8 * full}; o += {8 * PairBlocks})"))
+                    w.Line($"ref float xt = ref Unsafe.Add(ref x, {InputRow(layer)} * {plan.InputStride});");
+                    w.Line($"ref float hp = ref Unsafe.Add(ref h, t * {stride}); // h_(t-1)");
+                    w.Line($"ref float ht = ref Unsafe.Add(ref hp, {stride}); // h_t");
+                    w.Line($"ref float cp = ref Unsafe.Add(ref c, t * {stride}); // c_(t-1)");
+                    w.Line($"ref float ct = ref Unsafe.Add(ref cp, {stride}); // c_t");
+                    w.Line($"ref float gt = ref Unsafe.Add(ref gates, t * {4 * stride});");
+                    SkipPaddedStep(w, layer, stride, ("hp", "ht"), ("cp", "ct"));
+                    int blocks = Blocks(units), full = blocks / PairBlocks * PairBlocks;
+                    if (outlined)
                     {
-                        w.Line($"{method}Blocks(ref Unsafe.Add(ref W, o), ref Unsafe.Add(ref U, o), {b}ref xt, ref hp, ref Unsafe.Add(ref ht, o), ref Unsafe.Add(ref cp, o), ref Unsafe.Add(ref ct, o), ref Unsafe.Add(ref gt, o));");
+                        // Many blocks: one call per pair of blocks, so that each compiled body stays small enough for the JIT
+                        // to keep its accumulators in registers.
+                        string b = layer.UseBias ? "ref Unsafe.Add(ref b, o), " : "";
+                        using (w.Block($"for (int o = 0; o < {8 * full}; o += {8 * PairBlocks})"))
+                        {
+                            w.Line($"{method}Blocks(ref Unsafe.Add(ref W, o), ref Unsafe.Add(ref U, o), {b}ref xt, ref hp, ref Unsafe.Add(ref ht, o), ref Unsafe.Add(ref cp, o), ref Unsafe.Add(ref ct, o), ref Unsafe.Add(ref gt, o));");
+                        }
                     }
-                }
-                for (int first = outlined ? full : 0; first < blocks; first += PairBlocks)
-                {
-                    Group(first, System.Math.Min(PairBlocks, blocks - first));
+                    for (int first = outlined ? full : 0; first < blocks; first += PairBlocks)
+                    {
+                        Group(first, System.Math.Min(PairBlocks, blocks - first));
+                    }
                 }
             }
         }
@@ -101,6 +104,9 @@ internal sealed class LstmEmitter : LayerEmitter<LstmSpec>
             }
         }
     }
+
+    /// <summary>Step by step from the state on the tape: decoding runs the new steps only.</summary>
+    protected override bool HasStepKernel(LstmSpec layer) => !layer.GoBackwards;
 
     protected override void Backward(LayerContext ctx, LstmSpec layer)
     {

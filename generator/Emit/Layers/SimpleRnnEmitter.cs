@@ -30,12 +30,15 @@ internal sealed class SimpleRnnEmitter : LayerEmitter<SimpleRnnSpec>
         string open = f.Length > 0 ? f + "(" : "", close = f.Length > 0 ? ")" : "";
         w.Line($"/// <summary>Layer {layer.Position + 1} '{layer.Name}' (SimpleRNN {inputs} → {units}, {steps} steps{(layer.GoBackwards ? ", backwards" : "")}): h_t = {open}x_t·W + h_(t-1)·U{(layer.UseBias ? " + b" : "")}{close}.</summary>");
         w.Line($"/// <remarks>h holds {steps + 1} rows of {plan.Stride}: row 0 is the initial state (zeros), row t + 1 is h_t.</remarks>");
-        using (w.Block(Names.ForwardSignature(method, region: "h", mask: layer.UsesMask)))
+        foreach (ForwardKernel kernel in ctx.ForwardKernels(steps, region: "h", mask: layer.UsesMask))
         {
-            WeightRefs(w, layer, "p", "W", "b");
-            using (w.Block($"for (int t = 0; t < {steps}; t++)"))
+            using (w.Block(kernel.Signature))
             {
-                Step();
+                WeightRefs(w, layer, "p", "W", "b");
+                using (w.Block(kernel.Loop(steps)))
+                {
+                    Step();
+                }
             }
         }
         if (!grouped)
@@ -85,6 +88,9 @@ internal sealed class SimpleRnnEmitter : LayerEmitter<SimpleRnnSpec>
             }
         }
     }
+
+    /// <summary>Step by step from the state on the tape: decoding runs the new steps only.</summary>
+    protected override bool HasStepKernel(SimpleRnnSpec layer) => !layer.GoBackwards;
 
     protected override void Backward(LayerContext ctx, SimpleRnnSpec layer)
     {

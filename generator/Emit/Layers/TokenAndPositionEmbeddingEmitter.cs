@@ -11,19 +11,25 @@ internal sealed class TokenAndPositionEmbeddingEmitter : LayerEmitter<TokenAndPo
         SourceWriter w = ctx.Writer;
         int steps = layer.OutputRows, dims = layer.EmbeddingDim;
         w.Line($"/// <summary>Layer {layer.Position + 1} '{layer.Name}' (TokenAndPositionEmbedding {layer.VocabularySize} × {dims}, {steps} tokens): y_t = E[id_t] + P[t]. Ids were validated by the caller.</summary>");
-        using (w.Block(Names.ForwardSignature(ctx.Method, mask: layer.UsesMask)))
+        foreach (ForwardKernel kernel in ctx.ForwardKernels(steps, mask: layer.UsesMask))
         {
-            WeightRefs(w, Names.Parameters, ("E", layer.Tokens!.Table), ("P", layer.Positions!.Table));
-            using (w.Block($"for (int t = 0; t < {steps}; t++)"))
+            using (w.Block(kernel.Signature))
             {
-                if (layer.MaskZero)
+                WeightRefs(w, Names.Parameters, ("E", layer.Tokens!.Table), ("P", layer.Positions!.Table));
+                using (w.Block(kernel.Loop(steps)))
                 {
-                    w.Line("Unsafe.Add(ref mask, t) = Unsafe.Add(ref x, t) != 0 ? 1f : 0f; // mask_zero: id 0 is padding");
+                    if (layer.MaskZero)
+                    {
+                        w.Line("Unsafe.Add(ref mask, t) = Unsafe.Add(ref x, t) != 0 ? 1f : 0f; // mask_zero: id 0 is padding");
+                    }
+                    w.Line($"Rows.Add(ref Unsafe.Add(ref E, (int)Unsafe.Add(ref x, t) * {dims}), {dims}, ref Unsafe.Add(ref P, t * {dims}), {dims}, ref Unsafe.Add(ref y, t * {ctx.Plan.Stride}), {ctx.Plan.Stride}, 1, {dims});");
                 }
-                w.Line($"Rows.Add(ref Unsafe.Add(ref E, (int)Unsafe.Add(ref x, t) * {dims}), {dims}, ref Unsafe.Add(ref P, t * {dims}), {dims}, ref Unsafe.Add(ref y, t * {ctx.Plan.Stride}), {ctx.Plan.Stride}, 1, {dims});");
             }
         }
     }
+
+    /// <summary>Two lookups per step: decoding runs them one step at a time.</summary>
+    protected override bool HasStepKernel(TokenAndPositionEmbeddingSpec layer) => true;
 
     protected override void Backward(LayerContext ctx, TokenAndPositionEmbeddingSpec layer)
     {

@@ -1,0 +1,83 @@
+using Xunit;
+
+namespace StaticRnn.Numerics.Tests;
+
+/// <summary>
+/// Greedy decoding runs the decoder one step at a time (each layer's step kernel, or its whole forward kernel when it has
+/// none). The oracle is the teacher-forced forward pass (<c>Predict</c>), which runs every step at once: fed the tokens
+/// decoded so far, its most probable next token must be the one decoded, for every decoder layer kind and for untrained
+/// weights (no task to hide a wrong step behind).
+/// </summary>
+public class Seq2SeqIncrementalDecodingTests
+{
+    public static TheoryData<string> Models => new() { nameof(S2sLstmAttention), nameof(S2sGruConcat), nameof(S2sStateOnly), nameof(S2sTransformer), nameof(S2sTransformerPreNorm), nameof(S2sStepKinds) };
+
+    [Theory]
+    [MemberData(nameof(Models))]
+    public void GreedyDecodingEqualsTheMostProbableTokenOfTeacherForcedPredict(string model)
+    {
+        switch (model)
+        {
+            case nameof(S2sLstmAttention): Check<S2sLstmAttention>(); break;
+            case nameof(S2sGruConcat): Check<S2sGruConcat>(); break;
+            case nameof(S2sStateOnly): Check<S2sStateOnly>(); break;
+            case nameof(S2sTransformer): Check<S2sTransformer>(); break;
+            case nameof(S2sTransformerPreNorm): Check<S2sTransformerPreNorm>(); break;
+            case nameof(S2sStepKinds): Check<S2sStepKinds>(); break;
+            default: throw new ArgumentOutOfRangeException(nameof(model));
+        }
+    }
+
+    private static void Check<T>() where T : ISeq2SeqNetwork<T>, new()
+    {
+        const int count = 9; // more than one shard
+        int s = T.SourceLength, t = T.TargetLength, v = T.TargetVocabulary;
+        var random = new SeededRandom(7);
+        var sources = new int[count * s];
+        for (int p = 0; p < count; p++)
+        {
+            int length = 1 + random.NextInt(s); // the rest is padding
+            for (int i = 0; i < length; i++)
+            {
+                sources[p * s + i] = 1 + random.NextInt(T.SourceVocabulary - 1);
+            }
+        }
+        int decodedSteps = 0;
+        foreach (int seed in new[] { 3, 11 })
+        {
+            var model = new T();
+            model.InitializeWeights(seed);
+            var generated = new int[count * t];
+            model.Generate(sources, generated, count);
+            var probabilities = new float[t * v];
+            for (int p = 0; p < count; p++)
+            {
+                var inputs = new int[t];
+                var expected = new int[t];
+                inputs[0] = T.StartToken;
+                for (int step = 0; step < t; step++)
+                {
+                    model.Predict(sources.AsSpan(p * s, s), inputs, probabilities);
+                    int best = 1;
+                    for (int id = 2; id < v; id++)
+                    {
+                        best = probabilities[step * v + id] > probabilities[step * v + best] ? id : best;
+                    }
+                    expected[step] = best;
+                    decodedSteps++;
+                    if (best == T.EndToken || step == t - 1)
+                    {
+                        break;
+                    }
+                    inputs[step + 1] = best;
+                }
+                Assert.Equal(expected, generated[(p * t)..((p + 1) * t)]);
+                var beam = new int[t];
+                model.BeamSearch(sources.AsSpan(p * s, s), beam, 1);
+                Assert.Equal(expected, beam);
+            }
+        }
+        // Untrained models rarely pick the end token at once: most samples decode several steps.
+        Assert.True(decodedSteps >= 2 * count * 2, $"{decodedSteps} steps decoded");
+    }
+}
