@@ -25,9 +25,10 @@ public partial class G2PCase
 }
 
 /// <summary>
-/// Case i: a teacher-forced train step at batch 64 and greedy decoding of 1,000 words. Every word has 8 letters and 7
-/// phonemes (then the end token), CMUdict's means, as in the PyTorch peer (bench/peers/torch_bench.py); decoding runs
-/// all 19 target steps of every word (the end token is suppressed, on both sides).
+/// Case i: a teacher-forced train step at batch 64, greedy decoding of 1,000 words and beam search (width 4) of 100
+/// words. Every word has 8 letters and 7 phonemes (then the end token), CMUdict's means, as in the PyTorch peer
+/// (bench/peers/torch_bench.py); decoding runs all 19 target steps of every word (the end token is suppressed, on both
+/// sides).
 /// </summary>
 [MemoryDiagnoser]
 [CategoriesColumn]
@@ -37,7 +38,7 @@ public class G2PSeq2SeqBenchmarks
     public const int Batch = 64, Words = 1000, Letters = 8, Phonemes = 7;
     private G2PCase _model = null!;
     private Adam _adam = null!;
-    private int[] _sources = [], _targets = [], _words = [], _generated = [];
+    private int[] _sources = [], _targets = [], _words = [], _generated = [], _beam = [];
 
     /// <summary><paramref name="count"/> sources of <see cref="Letters"/> ids in 1..27 and targets of <see cref="Phonemes"/> ids in 3..86, then the end token.</summary>
     public static (int[] Sources, int[] Targets) Pairs(SeededRandom random, int count)
@@ -66,6 +67,7 @@ public class G2PSeq2SeqBenchmarks
         (_sources, _targets) = Pairs(r, Batch);
         (_words, _) = Pairs(r, Words);
         _generated = new int[Words * G2PCase.TargetLength];
+        _beam = new int[G2PCase.TargetLength];
         _model = new G2PCase();
         _adam = new Adam();
         for (int i = 0; i < 20; i++)
@@ -89,4 +91,14 @@ public class G2PSeq2SeqBenchmarks
 
     [Benchmark, BenchmarkCategory("i Generate")]
     public void Generate1000() => _model.Generate(_words, _generated, Words);
+
+    /// <summary>Beam search of width 4 for 100 words, one after the other (one thread), every word all 19 steps.</summary>
+    [Benchmark, BenchmarkCategory("i BeamSearch")]
+    public void BeamSearch4For100()
+    {
+        for (int i = 0; i < 100; i++)
+        {
+            _model.BeamSearch(_words.AsSpan(i * G2PCase.SourceLength, G2PCase.SourceLength), _beam, 4);
+        }
+    }
 }

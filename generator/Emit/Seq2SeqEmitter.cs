@@ -21,7 +21,7 @@ internal static class Seq2SeqEmitter
     /// cross between the stacks, and a row of source ids and one of decoder inputs as floats.
     /// </summary>
     private sealed record Layout(int Gradient, int EncoderTape, int DecoderTape, int DeltaA, int DeltaB, int Work, int EncoderGradient, int EncoderState,
-        int DecoderState, int SourceTokens, int DecoderTokens, int Length)
+        int DecoderState, int SourceTokens, int DecoderTokens, int Length, int BeamState)
     {
         public static Layout For(Seq2SeqSpec spec, TapePlan encoder, TapePlan decoder)
         {
@@ -39,7 +39,7 @@ internal static class Seq2SeqEmitter
             int sourceTokens = decoderState + StateLength(spec);
             int decoderTokens = sourceTokens + LayerPlan.RoundUp(spec.SourceLength);
             return new Layout(gradient, encoderTape, decoderTape, deltaA, deltaB, work, encoderGradient, encoderState, decoderState, sourceTokens, decoderTokens,
-                decoderTokens + LayerPlan.RoundUp(spec.TargetLength) + 8);
+                decoderTokens + LayerPlan.RoundUp(spec.TargetLength) + 8, LayerPlan.RoundUp(spec.TargetLength) + decoder.TapeLength);
         }
 
         /// <summary>Room for the state gradients of either side: up to two directions of h and c, each a padded row.</summary>
@@ -310,13 +310,29 @@ internal static class Seq2SeqEmitter
             w.Line($"{guard}.Output(source.Length, 1, SourceLength, nameof(source), \"SourceLength\");");
             w.Line($"{guard}.Tokens(source, SourceVocabulary, nameof(source));");
             w.Line($"{guard}.Output(output.Length, 1, TargetLength, nameof(output), \"TargetLength\");");
-            w.Line($"_beams = _beams is {{ Width: var width }} && width == beamWidth ? _beams : new {Rt}.Kernels.BeamSearcher(beamWidth, TargetLength, TargetVocabulary);");
+            w.Line($"_beams = _beams is {{ Width: var width }} && width == beamWidth ? _beams : new {Rt}.Kernels.BeamSearcher(beamWidth, TargetLength, TargetVocabulary, {kernels}.BeamState);");
             w.Line($"{kernels}.Encode(_state, _state, source);");
             w.Line("_beams.Search(this, StartToken, EndToken, output);");
         }
         w.Line();
-        w.Line($"void {Rt}.Kernels.IDecoderSteps.NextTokenProbabilities({ints} decoderInputs, int step, {Sys}.Span<float> probabilities)");
-        w.Line($"    => {kernels}.NextToken(_state, _state, decoderInputs, step, probabilities);");
+        w.Line($"int {Rt}.Kernels.IDecoderSteps.DecoderStateLength => {kernels}.BeamState;");
+        w.Line();
+        using (w.Block($"void {Rt}.Kernels.IDecoderSteps.StartState({Sys}.Span<float> state)"))
+        {
+            w.Line($"{guard}.Length(state.Length, {kernels}.BeamState, nameof(state), \"DecoderStateLength\");");
+            w.Line($"{kernels}.BeamStart(_state, state);");
+        }
+        w.Line();
+        using (w.Block($"void {Rt}.Kernels.IDecoderSteps.Step({Sys}.Span<float> state, int step, int token, {Sys}.Span<float> probabilities)"))
+        {
+            w.Line($"{guard}.Length(state.Length, {kernels}.BeamState, nameof(state), \"DecoderStateLength\");");
+            w.Line($"{guard}.Length(probabilities.Length, TargetVocabulary, nameof(probabilities), \"TargetVocabulary\");");
+            w.Line($"{Sys}.ArgumentOutOfRangeException.ThrowIfNegative(step);");
+            w.Line($"{Sys}.ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(step, TargetLength);");
+            w.Line($"{Sys}.ArgumentOutOfRangeException.ThrowIfNegative(token);");
+            w.Line($"{Sys}.ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(token, TargetVocabulary);");
+            w.Line($"{kernels}.BeamStep(_state, _state, state, step, token, probabilities);");
+        }
     }
 
     private static void EmitShards(SourceWriter w, Model m, string kernels)
@@ -357,6 +373,8 @@ internal static class Seq2SeqEmitter
             w.Line($"private const int Gradient = {l.Gradient}, EncoderTape = {l.EncoderTape}, DecoderTape = {l.DecoderTape}, DeltaA = {l.DeltaA}, DeltaB = {l.DeltaB}, Work = {l.Work};");
             w.Line($"private const int EncoderGradient = {l.EncoderGradient}, EncoderState = {l.EncoderState}, DecoderState = {l.DecoderState}, SourceTokens = {l.SourceTokens}, DecoderTokens = {l.DecoderTokens};");
             w.Line($"// Offsets into a stack's tape: the encoder's output rows{(spec.Encoder.Masked ? " and mask row" : "")}, the decoder's output rows{(spec.Decoder.Masked ? " and mask row" : "")}; where the decoder's weights start.");
+            w.Line($"// A beam's decoder state in beam search: its decoder input ids, then its decoder tape from BeamTape on; {l.BeamState} floats.");
+            w.Line($"public const int BeamTape = {LayerPlan.RoundUp(spec.TargetLength)}, BeamState = {l.BeamState};");
             w.Line($"private const int EncoderOutput = {m.EncoderOutput.OutputOffset}{(spec.Encoder.Masked ? $", EncoderMaskRow = {m.EncoderPlan.MaskOffset}" : "")}, DecoderOutput = {m.DecoderOutput.OutputOffset}{(spec.Decoder.Masked ? $", DecoderMaskRow = {m.DecoderPlan.MaskOffset}" : "")}, DecoderParameters = {spec.Encoder.ParameterCount};");
             w.Line();
             using (w.Block("public static void InitializeWeights(Span<float> p, int seed)"))
@@ -537,11 +555,22 @@ internal static class Seq2SeqEmitter
         }
 
         w.Line();
-        w.Line("/// <summary>One beam-search step on an encoded source: the decoder on <paramref name=\"decoderInputs\"/>, then the probabilities after step <paramref name=\"step\"/>.</summary>");
-        using (w.Block("public static void NextToken(float[] parameters, float[] scratch, ReadOnlySpan<int> decoderInputs, int step, Span<float> probabilities)"))
+        w.Line("/// <summary>A beam's decoder state before step 0, for the source encoded last on <paramref name=\"scratch\"/>: no ids yet, the decoder's tape with the encoder's final states.</summary>");
+        using (w.Block("public static void BeamStart(float[] scratch, Span<float> state)"))
         {
-            Lines(Refs());
-            w.Line($"DecoderForward(ref Unsafe.Add(ref p, DecoderParameters), ref Rows.Tokens(ref Unsafe.Add(ref s, DecoderTokens), decoderInputs), ref dtape, {memory}{(spec.Decoder.UsesRandom ? ", null" : "")});");
+            w.Line($"state.Slice(0, BeamTape).Clear();");
+            w.Line($"scratch.AsSpan(DecoderTape, {m.DecoderPlan.TapeLength}).CopyTo(state.Slice(BeamTape));");
+        }
+        w.Line();
+        w.Line("/// <summary>One beam-search step: the decoder's step <paramref name=\"step\"/> on <paramref name=\"token\"/> from a beam's state (its ids, then its decoder tape), then the next token's probabilities.</summary>");
+        using (w.Block("public static void BeamStep(float[] parameters, float[] scratch, Span<float> state, int step, int token, Span<float> probabilities)"))
+        {
+            w.Line("ref float p = ref MemoryMarshal.GetArrayDataReference(parameters);");
+            w.Line("ref float etape = ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(scratch), EncoderTape);");
+            w.Line("ref float xd = ref MemoryMarshal.GetReference(state);");
+            w.Line("ref float dtape = ref Unsafe.Add(ref xd, BeamTape);");
+            w.Line("Unsafe.Add(ref xd, step) = token;");
+            w.Line($"DecoderSteps(ref Unsafe.Add(ref p, DecoderParameters), ref xd, ref dtape, {memory}, step, step + 1);");
             w.Line($"MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref dtape, DecoderOutput + step * {stride}), {v}).CopyTo(probabilities);");
         }
     }

@@ -6,7 +6,8 @@ namespace StaticRnn.Numerics.Tests;
 /// Greedy decoding runs the decoder one step at a time (each layer's step kernel, or its whole forward kernel when it has
 /// none). The oracle is the teacher-forced forward pass (<c>Predict</c>), which runs every step at once: fed the tokens
 /// decoded so far, its most probable next token must be the one decoded, for every decoder layer kind and for untrained
-/// weights (no task to hide a wrong step behind).
+/// weights (no task to hide a wrong step behind). Beam search keeps one decoder state per beam and copies it to the
+/// beams that extend it; its oracle is the same search run over <c>Predict</c> of every prefix.
 /// </summary>
 public class Seq2SeqIncrementalDecodingTests
 {
@@ -14,7 +15,7 @@ public class Seq2SeqIncrementalDecodingTests
 
     [Theory]
     [MemberData(nameof(Models))]
-    public void GreedyDecodingEqualsTheMostProbableTokenOfTeacherForcedPredict(string model)
+    public void GreedyAndBeamDecodingEqualDecodingOverTeacherForcedPredict(string model)
     {
         switch (model)
         {
@@ -75,9 +76,52 @@ public class Seq2SeqIncrementalDecodingTests
                 var beam = new int[t];
                 model.BeamSearch(sources.AsSpan(p * s, s), beam, 1);
                 Assert.Equal(expected, beam);
+                model.BeamSearch(sources.AsSpan(p * s, s), beam, 3);
+                Assert.Equal(ReferenceBeamSearch(model, sources.AsSpan(p * s, s), 3), beam);
             }
         }
         // Untrained models rarely pick the end token at once: most samples decode several steps.
         Assert.True(decodedSteps >= 2 * count * 2, $"{decodedSteps} steps decoded");
+    }
+
+    /// <summary>
+    /// Beam search written plainly over teacher-forced <c>Predict</c> (every prefix run from the start, no decoder state
+    /// kept): all extensions of the live prefixes ranked by log-probability, the best <paramref name="width"/> kept; a
+    /// prefix ending in the end token (or at the decoder's length) is finished; the search stops when the best finished
+    /// sequence beats every live prefix.
+    /// </summary>
+    private static int[] ReferenceBeamSearch<T>(T model, ReadOnlySpan<int> source, int width) where T : ISeq2SeqNetwork<T>
+    {
+        int t = T.TargetLength, v = T.TargetVocabulary;
+        var live = new List<(List<int> Tokens, double Score)> { (new List<int>(), 0) };
+        var probabilities = new float[t * v];
+        (List<int> Tokens, double Score) best = (new List<int>(), double.NegativeInfinity);
+        for (int step = 0; step < t && live.Count > 0; step++)
+        {
+            var candidates = new List<(List<int> Tokens, double Score)>();
+            foreach (var (tokens, score) in live)
+            {
+                var inputs = new int[t];
+                inputs[0] = T.StartToken;
+                for (int i = 0; i < tokens.Count; i++)
+                {
+                    inputs[i + 1] = tokens[i];
+                }
+                model.Predict(source, inputs, probabilities);
+                for (int token = 1; token < v; token++)
+                {
+                    candidates.Add((new List<int>(tokens) { token }, score + Math.Log(Math.Max(probabilities[step * v + token], 1e-30f))));
+                }
+            }
+            var kept = candidates.OrderByDescending(c => c.Score).Take(width).ToList(); // a stable sort: ties keep beam, then token order
+            foreach (var c in kept.Where(c => c.Tokens[^1] == T.EndToken || step == t - 1))
+            {
+                best = c.Score > best.Score ? c : best;
+            }
+            live = kept.Where(c => c.Tokens[^1] != T.EndToken && step < t - 1 && c.Score > best.Score).ToList();
+        }
+        var output = new int[t];
+        best.Tokens.CopyTo(output);
+        return output;
     }
 }
