@@ -1,24 +1,36 @@
 namespace StaticRnn;
 
-/// <summary>What <c>Fit</c> returns: the per-epoch losses, like Keras <c>History.history</c>.</summary>
+/// <summary>What <c>Fit</c> returns: the per-epoch losses and metrics, like Keras <c>History.history</c>.</summary>
 public sealed class History
 {
-    private readonly List<float> _loss = [];
-    private readonly List<float> _validationLoss = [];
+    private readonly Dictionary<string, List<float>> _values = [];
+    private readonly List<string> _keys = [];
 
     /// <summary>Mean training loss of each epoch (Keras <c>history["loss"]</c>).</summary>
-    public IReadOnlyList<float> Loss => _loss;
+    public IReadOnlyList<float> Loss => this["loss"];
     /// <summary>Validation loss after each epoch (Keras <c>history["val_loss"]</c>); empty without a validation split.</summary>
-    public IReadOnlyList<float> ValidationLoss => _validationLoss;
+    public IReadOnlyList<float> ValidationLoss => _values.TryGetValue("val_loss", out List<float>? v) ? v : [];
     /// <summary>Epochs run.</summary>
-    public int Epochs => _loss.Count;
+    public int Epochs => Loss.Count;
 
-    internal void Add(float loss, float? validationLoss)
+    /// <summary>The logged keys in the order <c>Fit</c> reports them: <c>loss</c>, the metrics, then the <c>val_</c> ones.</summary>
+    public IReadOnlyList<string> Keys => _keys;
+
+    /// <summary>The values of <paramref name="key"/> per epoch (<c>history["accuracy"]</c>); an unknown key throws, naming those logged.</summary>
+    public IReadOnlyList<float> this[string key]
+        => _values.TryGetValue(key, out List<float>? v) ? v
+            : key == "loss" ? [] : throw new KeyNotFoundException($"History has no '{key}'; it has {string.Join(", ", _keys.Select(k => $"'{k}'"))}.");
+
+    internal void Add(IReadOnlyList<string> keys, IReadOnlyDictionary<string, float> logs)
     {
-        _loss.Add(loss);
-        if (validationLoss is { } v)
+        foreach (string key in keys)
         {
-            _validationLoss.Add(v);
+            if (!_values.TryGetValue(key, out List<float>? list))
+            {
+                _values[key] = list = [];
+                _keys.Add(key);
+            }
+            list.Add(logs[key]);
         }
     }
 }

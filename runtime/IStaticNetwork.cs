@@ -23,6 +23,8 @@ public interface IStaticNetwork<TSelf> where TSelf : IStaticNetwork<TSelf>
     static abstract Loss Loss { get; }
     /// <summary>For token networks (an Embedding first), the number of token ids; 0 for networks that take floats.</summary>
     static virtual int Vocabulary => 0;
+    /// <summary>Whether the network carries its recurrent state from one call to the next (Keras <c>stateful=True</c>).</summary>
+    static virtual bool Stateful => false;
     /// <summary>Keras <c>model.summary()</c> text.</summary>
     static abstract string Summary();
 

@@ -123,6 +123,10 @@ internal static class NetworkEmitter
         {
             w.Line($"static int {Rt}.IStaticNetwork<{name}>.Vocabulary => {spec.Vocabulary};");
         }
+        if (spec.Stateful)
+        {
+            w.Line($"static bool {Rt}.IStaticNetwork<{name}>.Stateful => true;");
+        }
         w.Line();
         w.Line("/// <summary>The Keras <c>model.summary()</c> table of this network.</summary>");
         w.Line("public static string Summary() => \"\"\"");
@@ -265,8 +269,9 @@ internal static class NetworkEmitter
                 w.Line();
                 w.Line($"/// <summary>Keras-style training loop; see <see cref=\"{Rt}.Training\"/>.</summary>");
                 w.Line($"public {Rt}.History Fit({Span(input)} inputs, {Span(target)} targets, int epochs = 1, int batchSize = 32, {Rt}.IOptimizer? optimizer = null,");
-                w.Line($"    double validationSplit = 0, bool shuffle = true, int verbose = 1, {Sys}.IO.TextWriter? log = null, int? seed = null)");
-                w.Line($"    => {Rt}.Training.Fit(this, {AsFloats(input, "inputs")}, {AsFloats(target, "targets")}, epochs, batchSize, optimizer, validationSplit, shuffle, verbose, log, seed);");
+                w.Line($"    double validationSplit = 0, bool shuffle = true, int verbose = 1, {Sys}.IO.TextWriter? log = null, int? seed = null,");
+                w.Line($"    {FitExtras})");
+                w.Line($"    => {Rt}.Training.Fit(this, {AsFloats(input, "inputs")}, {AsFloats(target, "targets")}, epochs, batchSize, optimizer, validationSplit, shuffle, verbose, log, seed, metrics, callbacks, initialEpoch);");
                 w.Line();
                 w.Line("/// <summary>Mean loss over all samples, like Keras <c>model.evaluate</c>.</summary>");
                 w.Line($"public float Evaluate({Span(input)} inputs, {Span(target)} targets, int batchSize = 32)");
@@ -319,6 +324,9 @@ internal static class NetworkEmitter
             w.Line($"_shardLoss[shard] = {kernels}.Run(_state, _scratch[shard], {runner}.Part(inputs, first, count, InputSize){tokensArgument}, {runner}.Part(targets, first, count, TargetSize){classesArgument}, count, _callBatch{(spec.OutputMasked ? ", _unmaskedRows" : "")}, _callMode == 2{statesArgument}{randomArgument});");
         }
     }
+
+    /// <summary>The parameters <c>Fit</c> takes after Keras's own: metrics, callbacks and the epoch to resume at.</summary>
+    internal const string FitExtras = "global::System.Collections.Generic.IReadOnlyList<global::StaticRnn.Metric>? metrics = null, global::System.Collections.Generic.IReadOnlyList<global::StaticRnn.ICallback>? callbacks = null, int initialEpoch = 0";
 
     private static void EmitKernels(SourceWriter w, NetworkSpec spec, TapePlan plan, StateLayout state, HierarchyInfo hierarchy, string kernels)
     {

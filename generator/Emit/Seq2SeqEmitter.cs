@@ -248,8 +248,9 @@ internal static class Seq2SeqEmitter
         w.Line();
         w.Line($"/// <summary>Keras-style training loop with teacher forcing; see <see cref=\"{Rt}.Seq2SeqTraining\"/>.</summary>");
         w.Line($"public {Rt}.History Fit({ints} sources, {ints} targets, int epochs = 1, int batchSize = 32, {Rt}.IOptimizer? optimizer = null,");
-        w.Line($"    double validationSplit = 0, bool shuffle = true, int verbose = 1, {Sys}.IO.TextWriter? log = null, int? seed = null)");
-        w.Line($"    => {Rt}.Seq2SeqTraining.Fit(this, sources, targets, epochs, batchSize, optimizer, validationSplit, shuffle, verbose, log, seed);");
+        w.Line($"    double validationSplit = 0, bool shuffle = true, int verbose = 1, {Sys}.IO.TextWriter? log = null, int? seed = null,");
+        w.Line($"    {NetworkEmitter.FitExtras})");
+        w.Line($"    => {Rt}.Seq2SeqTraining.Fit(this, sources, targets, epochs, batchSize, optimizer, validationSplit, shuffle, verbose, log, seed, metrics, callbacks, initialEpoch);");
         w.Line();
         w.Line("/// <summary>Teacher-forced mean loss over all pairs, like Keras <c>model.evaluate</c>.</summary>");
         w.Line($"public float Evaluate({ints} sources, {ints} targets, int batchSize = 32) => {Rt}.Seq2SeqTraining.Evaluate(this, sources, targets, batchSize);");

@@ -16,21 +16,29 @@ public static class Seq2SeqTraining
     /// <param name="optimizer">The optimizer; default an <see cref="RmsProp"/> kept with the model across calls.</param>
     /// <param name="validationSplit">Fraction in [0, 1) held out for <c>val_loss</c>.</param>
     /// <param name="shuffle">Shuffle the training pairs before each epoch.</param>
-    /// <param name="verbose">0 silent, 1 one line per epoch.</param>
+    /// <param name="verbose">0 silent; 1 a live progress bar on an interactive console, else one line per epoch; 2 one line per epoch.</param>
     /// <param name="log">Where progress goes; default <see cref="Console.Out"/>.</param>
     /// <param name="seed">Seed of the shuffling; by default each call on a model continues a fixed sequence (0, 1, 2, ...).</param>
+    /// <param name="metrics">
+    /// Metrics over the target ids that are not padding (<see cref="Metric.Accuracy"/> and
+    /// <see cref="Metric.SparseCategoricalAccuracy"/>: the teacher-forced most probable token is the target), from
+    /// <c>Predict</c> on each batch before its step.
+    /// </param>
+    /// <param name="callbacks">Called at the start and end of training, of each epoch, and after each batch.</param>
+    /// <param name="initialEpoch">The epoch to start at (Keras <c>initial_epoch</c>).</param>
     public static History Fit<TNet>(TNet model, ReadOnlySpan<int> sources, ReadOnlySpan<int> targets, int epochs = 1, int batchSize = 32,
-        IOptimizer? optimizer = null, double validationSplit = 0, bool shuffle = true, int verbose = 1, TextWriter? log = null, int? seed = null)
+        IOptimizer? optimizer = null, double validationSplit = 0, bool shuffle = true, int verbose = 1, TextWriter? log = null, int? seed = null,
+        IReadOnlyList<Metric>? metrics = null, IReadOnlyList<ICallback>? callbacks = null, int initialEpoch = 0)
         where TNet : ISeq2SeqNetwork<TNet>
     {
         ArgumentNullException.ThrowIfNull(model);
         int samples = CountPairs<TNet>(sources, targets);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(epochs);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
+        var options = FitOptions.Checked(epochs, batchSize, optimizer, shuffle, verbose, log, seed, metrics,
+            new MetricLayout(TNet.TargetLength, TNet.TargetVocabulary, SparseTargets: true, PaddingTargets: true), callbacks, initialEpoch);
         int trainCount = Training.TrainCount(samples, validationSplit);
         Kernels.Guard.Sequences(sources, targets, samples, TNet.SourceLength, TNet.TargetLength, TNet.SourceVocabulary, TNet.TargetVocabulary);
-        var data = new PairBatches<TNet>(model, sources, targets, Math.Min(batchSize, trainCount));
-        return Training.Loop(model, ref data, trainCount, samples - trainCount, epochs, batchSize, optimizer, shuffle, verbose, log, seed);
+        var data = new PairBatches<TNet>(model, sources, targets, Math.Min(batchSize, trainCount), options.Metrics is not null);
+        return Training.Loop(new FitModel(model, () => model.Parameters, model.Weights), ref data, trainCount, samples - trainCount, options);
     }
 
     /// <summary>Teacher-forced mean loss over all pairs (batches weighted by their size), like Keras <c>model.evaluate</c>.</summary>
@@ -66,11 +74,15 @@ public static class Seq2SeqTraining
     }
 
     /// <summary>The pairs <c>Fit</c> trains on: rows of source and target ids.</summary>
-    private ref struct PairBatches<TNet>(TNet model, ReadOnlySpan<int> sources, ReadOnlySpan<int> targets, int batch) : IFitData
+    private ref struct PairBatches<TNet>(TNet model, ReadOnlySpan<int> sources, ReadOnlySpan<int> targets, int batch, bool metrics) : IFitData
         where TNet : ISeq2SeqNetwork<TNet>
     {
         private readonly ReadOnlySpan<int> _sources = sources, _targets = targets;
         private readonly int[] _batchSources = new int[batch * TNet.SourceLength], _batchTargets = new int[batch * TNet.TargetLength];
+        // For metrics: the decoder inputs (targets shifted right behind the start token), the outputs, the targets as floats.
+        private readonly int[] _decoderInputs = metrics ? new int[batch * TNet.TargetLength] : [];
+        private readonly float[] _outputs = metrics ? new float[batch * TNet.TargetLength * TNet.TargetVocabulary] : [];
+        private readonly float[] _targetFloats = metrics ? new float[batch * TNet.TargetLength] : [];
 
         public readonly void Gather(int slot, int sample)
         {
@@ -84,5 +96,33 @@ public static class Seq2SeqTraining
 
         public readonly float Evaluate(int first, int count, int batchSize)
             => Seq2SeqTraining.Evaluate(model, _sources.Slice(first * TNet.SourceLength, count * TNet.SourceLength), _targets.Slice(first * TNet.TargetLength, count * TNet.TargetLength), batchSize);
+
+        public readonly void AddMetrics(MetricSet metrics, int count)
+            => Add(metrics, _batchSources.AsSpan(0, count * TNet.SourceLength), _batchTargets.AsSpan(0, count * TNet.TargetLength), count);
+
+        public readonly void AddMetrics(MetricSet metrics, int first, int count)
+        {
+            int s = TNet.SourceLength, t = TNet.TargetLength;
+            for (int at = first; at < first + count; at += batch)
+            {
+                int n = Math.Min(batch, first + count - at);
+                Add(metrics, _sources.Slice(at * s, n * s), _targets.Slice(at * t, n * t), n);
+            }
+        }
+
+        /// <summary>Teacher-forced probabilities of <paramref name="count"/> pairs, added with their targets.</summary>
+        private readonly void Add(MetricSet metrics, ReadOnlySpan<int> sources, ReadOnlySpan<int> targets, int count)
+        {
+            int t = TNet.TargetLength;
+            Span<int> inputs = _decoderInputs.AsSpan(0, count * t);
+            for (int p = 0; p < count; p++)
+            {
+                inputs[p * t] = TNet.StartToken;
+                targets.Slice(p * t, t - 1).CopyTo(inputs.Slice(p * t + 1));
+            }
+            Span<float> outputs = _outputs.AsSpan(0, count * t * TNet.TargetVocabulary);
+            model.Predict(sources, inputs, outputs, count);
+            metrics.Add(outputs, targets, count, _targetFloats);
+        }
     }
 }

@@ -14,6 +14,36 @@ internal interface IFitData
 
     /// <summary>Mean loss over samples [first, first + count), in batches of <paramref name="batchSize"/>.</summary>
     float Evaluate(int first, int count, int batchSize);
+
+    /// <summary>Predicts the first <paramref name="count"/> slots and adds their outputs and targets to <paramref name="metrics"/>.</summary>
+    void AddMetrics(MetricSet metrics, int count);
+
+    /// <summary>Predicts samples [first, first + count) in batches of at most the batch size and adds them to <paramref name="metrics"/>.</summary>
+    void AddMetrics(MetricSet metrics, int first, int count);
+}
+
+/// <summary>The model behind a <c>Fit</c>, as its callbacks see it.</summary>
+internal sealed record FitModel(object Network, FitContext.ParametersAccessor Parameters, IReadOnlyList<WeightInfo> Weights);
+
+/// <summary><c>Fit</c>'s options after the checks.</summary>
+internal readonly record struct FitOptions(int Epochs, int BatchSize, IOptimizer? Optimizer, bool Shuffle, int Verbose, TextWriter? Log, int? Seed,
+    MetricSet? Metrics, IReadOnlyList<ICallback> Callbacks, int InitialEpoch)
+{
+    public static FitOptions Checked(int epochs, int batchSize, IOptimizer? optimizer, bool shuffle, int verbose, TextWriter? log, int? seed,
+        IReadOnlyList<Metric>? metrics, MetricLayout layout, IReadOnlyList<ICallback>? callbacks, int initialEpoch)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(epochs);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
+        ArgumentOutOfRangeException.ThrowIfNegative(initialEpoch);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(initialEpoch, epochs);
+        var list = callbacks?.ToArray() ?? [];
+        if (Array.IndexOf(list, null) >= 0)
+        {
+            throw new ArgumentNullException(nameof(callbacks), "callbacks holds a null entry.");
+        }
+        return new FitOptions(epochs, batchSize, optimizer, shuffle, verbose, log, seed,
+            metrics is { Count: > 0 } ? new MetricSet(metrics, layout) : null, list, initialEpoch);
+    }
 }
 
 /// <summary>The Keras-style training loop behind every generated network's <c>Fit</c> and <c>Evaluate</c>.</summary>
@@ -27,28 +57,41 @@ public static class Training
     /// <summary>
     /// Trains <paramref name="network"/> like Keras <c>model.fit</c>: the last <paramref name="validationSplit"/> of the
     /// samples (taken before shuffling, <c>floor</c> of the rest trains) is held out, the rest is shuffled each epoch
-    /// and cut into batches (the last one may be smaller); one progress line per epoch goes to <paramref name="log"/>.
-    /// All inputs and targets are checked before the first step, so bad data changes no parameter.
+    /// and cut into batches (the last one may be smaller); progress goes to <paramref name="log"/> (see <c>verbose</c>).
+    /// All inputs, targets and options are checked before the first step, so bad data changes no parameter.
     /// </summary>
     /// <param name="network">The network; its parameters are updated in place.</param>
     /// <param name="inputs">Samples, <c>InputSize</c> floats each, row-major.</param>
     /// <param name="targets">Targets, <c>TargetSize</c> floats each.</param>
-    /// <param name="epochs">Passes over the training samples.</param>
+    /// <param name="epochs">The epoch to train up to (Keras <c>epochs</c>).</param>
     /// <param name="batchSize">Samples per step.</param>
     /// <param name="optimizer">The optimizer; default an <see cref="RmsProp"/> (Keras <c>compile</c>'s default) kept with the network across calls.</param>
-    /// <param name="validationSplit">Fraction in [0, 1) held out for <c>val_loss</c>.</param>
+    /// <param name="validationSplit">Fraction in [0, 1) held out for <c>val_loss</c> and the <c>val_</c> metrics.</param>
     /// <param name="shuffle">Shuffle the training samples before each epoch.</param>
-    /// <param name="verbose">0 silent, 1 one line per epoch.</param>
+    /// <param name="verbose">0 silent; 1 a live progress bar on an interactive console, else one line per epoch; 2 one line per epoch.</param>
     /// <param name="log">Where progress goes; default <see cref="Console.Out"/>.</param>
     /// <param name="seed">Seed of the shuffling; by default each call on a network continues a fixed sequence (0, 1, 2, ...).</param>
+    /// <param name="metrics">
+    /// Metrics reported beside the loss and kept in the <see cref="History"/> under their Keras keys. A batch's
+    /// training metrics come from <c>Predict</c> on it just before its step (inference mode: without dropout, unlike
+    /// Keras's training pass); every output row counts, masked steps included.
+    /// </param>
+    /// <param name="callbacks">Called at the start and end of training, of each epoch, and after each batch.</param>
+    /// <param name="initialEpoch">The epoch to start at (Keras <c>initial_epoch</c>), to resume: the shuffles of the epochs before are drawn and skipped.</param>
     public static History Fit<TNet>(TNet network, ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int epochs = 1, int batchSize = 32,
-        IOptimizer? optimizer = null, double validationSplit = 0, bool shuffle = true, int verbose = 1, TextWriter? log = null, int? seed = null)
+        IOptimizer? optimizer = null, double validationSplit = 0, bool shuffle = true, int verbose = 1, TextWriter? log = null, int? seed = null,
+        IReadOnlyList<Metric>? metrics = null, IReadOnlyList<ICallback>? callbacks = null, int initialEpoch = 0)
         where TNet : IStaticNetwork<TNet>
     {
         ArgumentNullException.ThrowIfNull(network);
         int samples = CountSamples<TNet>(inputs, targets);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(epochs);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
+        int classes = TNet.OutputShape[^1], rows = TNet.OutputSize / classes;
+        var options = FitOptions.Checked(epochs, batchSize, optimizer, shuffle, verbose, log, seed, metrics,
+            new MetricLayout(rows, classes, SparseTargets: TNet.TargetSize == rows && classes > 1, PaddingTargets: false), callbacks, initialEpoch);
+        if (options.Metrics is not null && TNet.Stateful)
+        {
+            throw new ArgumentException("Metrics are measured with Predict before each step, which would move a stateful network's carried state; train a stateful network without metrics.", nameof(metrics));
+        }
         int trainCount = TrainCount(samples, validationSplit);
         if (TNet.Vocabulary > 0)
         {
@@ -59,69 +102,128 @@ public static class Training
             Losses.ValidateInputs(inputs, nameof(inputs));
         }
         Losses.ValidateTargets(TNet.Loss, targets, TNet.OutputShape[^1], nameof(targets));
-        var data = new NetworkBatches<TNet>(network, inputs, targets, Math.Min(batchSize, trainCount));
-        return Loop(network, ref data, trainCount, samples - trainCount, epochs, batchSize, optimizer, shuffle, verbose, log, seed);
+        var data = new NetworkBatches<TNet>(network, inputs, targets, Math.Min(batchSize, trainCount), options.Metrics is not null);
+        var model = new FitModel(network, () => network.Parameters, network.Weights);
+        return Loop(model, ref data, trainCount, samples - trainCount, options);
     }
 
-    /// <summary>The epochs of <c>Fit</c> over any kind of samples: shuffling, batching, progress lines and the validation loss.</summary>
-    internal static History Loop<TData>(object network, ref TData data, int trainCount, int validationCount, int epochs, int batchSize,
-        IOptimizer? optimizer, bool shuffle, int verbose, TextWriter? log, int? seed)
+    /// <summary>
+    /// The epochs of <c>Fit</c> over any kind of samples: shuffling, batching, metrics, callbacks, progress and the
+    /// validation values.
+    /// </summary>
+    internal static History Loop<TData>(FitModel model, ref TData data, int trainCount, int validationCount, FitOptions o)
         where TData : IFitData, allows ref struct
     {
-        optimizer ??= s_defaultOptimizers.GetValue(network, static _ => new RmsProp());
-        int fitCall = s_fitCalls.GetOrCreateValue(network).Value++;
-        log ??= Console.Out;
-        int batch = Math.Min(batchSize, trainCount);
+        IOptimizer optimizer = o.Optimizer ?? s_defaultOptimizers.GetValue(model.Network, static _ => new RmsProp());
+        int fitCall = s_fitCalls.GetOrCreateValue(model.Network).Value++;
+        TextWriter log = o.Log ?? Console.Out;
+        int batch = Math.Min(o.BatchSize, trainCount);
         var order = new int[trainCount];
         for (int i = 0; i < order.Length; i++)
         {
             order[i] = i;
         }
-        var random = new SeededRandom(seed ?? fitCall);
+        var random = new SeededRandom(o.Seed ?? fitCall);
+        MetricSet? metrics = o.Metrics;
+        string[] metricNames = metrics?.Names.ToArray() ?? [];
+        string[] trainKeys = ["loss", .. metricNames];
+        string[] keys = validationCount > 0 ? [.. trainKeys, .. trainKeys.Select(k => "val_" + k)] : trainKeys;
+        var fit = new FitContext(model.Parameters, model.Weights, optimizer, keys, o.Epochs, o.Verbose, log);
         var history = new History();
         int steps = (trainCount + batch - 1) / batch;
-        for (int epoch = 1; epoch <= epochs; epoch++)
+        var progress = new Progress(log, o.Verbose, o.Epochs, steps);
+        var logs = new Dictionary<string, float>();
+        double lossSum = 0;
+        int seen = 0;
+        float Running(int i) => i == 0 ? (float)(lossSum / Math.Max(seen, 1)) : metrics!.Value(i - 1);
+        for (int epoch = 0; epoch < o.InitialEpoch && o.Shuffle; epoch++)
         {
-            long start = Stopwatch.GetTimestamp();
-            if (shuffle)
+            random.Shuffle(order); // the shuffles of the epochs a resumed run skips
+        }
+        foreach (ICallback callback in o.Callbacks)
+        {
+            callback.OnTrainBegin(fit);
+        }
+        for (int epoch = o.InitialEpoch; epoch < o.Epochs && !fit.StopTraining; epoch++)
+        {
+            foreach (ICallback callback in o.Callbacks)
+            {
+                callback.OnEpochBegin(epoch, fit);
+            }
+            progress.EpochBegin(epoch);
+            if (o.Shuffle)
             {
                 random.Shuffle(order);
             }
-            double lossSum = 0;
-            for (int step = 0; step < steps; step++)
+            lossSum = 0;
+            seen = 0;
+            metrics?.Clear();
+            int done = 0;
+            while (done < steps && !fit.StopTraining)
             {
-                int first = step * batch;
+                int first = done * batch;
                 int count = Math.Min(batch, trainCount - first);
                 for (int k = 0; k < count; k++)
                 {
                     data.Gather(k, order[first + k]);
                 }
-                float loss = data.TrainStep(count, optimizer);
-                if (!float.IsFinite(loss))
+                if (metrics is not null)
                 {
-                    throw new InvalidOperationException($"Epoch {epoch}, step {step + 1}: the loss became {loss}. Lower the learning rate or check the data.");
+                    data.AddMetrics(metrics, count); // before the step, on the weights the step's forward pass uses
                 }
+                float loss = data.TrainStep(count, optimizer);
                 lossSum += (double)loss * count;
+                seen += count;
+                foreach (ICallback callback in o.Callbacks)
+                {
+                    callback.OnBatchEnd(done, loss, fit);
+                }
+                if (!float.IsFinite(loss) && !fit.StopTraining)
+                {
+                    throw new InvalidOperationException($"Epoch {epoch + 1}, step {done + 1}: the loss became {loss}. Lower the learning rate, check the data, or pass a TerminateOnNaN callback to stop instead.");
+                }
+                done++;
+                progress.Step(done, trainKeys, Running);
             }
-            float epochLoss = (float)(lossSum / trainCount);
-            float? validationLoss = validationCount > 0 ? data.Evaluate(trainCount, validationCount, batchSize) : null;
-            history.Add(epochLoss, validationLoss);
-            if (verbose > 0)
+            logs.Clear();
+            for (int i = 0; i < trainKeys.Length; i++)
             {
-                double ms = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
-                string val = validationLoss is { } v ? $" - val_loss: {v:0.0000}" : "";
-                log.WriteLine($"Epoch {epoch}/{epochs} - {steps}/{steps} - loss: {epochLoss:0.0000}{val} - {ms:0} ms");
+                logs[trainKeys[i]] = Running(i);
             }
+            if (validationCount > 0)
+            {
+                logs["val_loss"] = data.Evaluate(trainCount, validationCount, o.BatchSize);
+                if (metrics is not null)
+                {
+                    metrics.Clear();
+                    data.AddMetrics(metrics, trainCount, validationCount);
+                    for (int i = 0; i < metricNames.Length; i++)
+                    {
+                        logs["val_" + metricNames[i]] = metrics.Value(i);
+                    }
+                }
+            }
+            history.Add(keys, logs);
+            progress.EpochEnd(epoch, done, keys, i => logs[keys[i]]);
+            foreach (ICallback callback in o.Callbacks)
+            {
+                callback.OnEpochEnd(epoch, logs, fit);
+            }
+        }
+        foreach (ICallback callback in o.Callbacks)
+        {
+            callback.OnTrainEnd(fit);
         }
         return history;
     }
 
     /// <summary>The samples <c>Fit</c> trains a network on: float rows of inputs and targets.</summary>
-    private ref struct NetworkBatches<TNet>(TNet network, ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int batch) : IFitData
+    private ref struct NetworkBatches<TNet>(TNet network, ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int batch, bool metrics) : IFitData
         where TNet : IStaticNetwork<TNet>
     {
         private readonly ReadOnlySpan<float> _inputs = inputs, _targets = targets;
         private readonly float[] _batchX = new float[batch * TNet.InputSize], _batchY = new float[batch * TNet.TargetSize];
+        private readonly float[] _outputs = metrics ? new float[batch * TNet.OutputSize] : [];
 
         public readonly void Gather(int slot, int sample)
         {
@@ -135,6 +237,25 @@ public static class Training
 
         public readonly float Evaluate(int first, int count, int batchSize)
             => Training.Evaluate(network, _inputs.Slice(first * TNet.InputSize, count * TNet.InputSize), _targets.Slice(first * TNet.TargetSize, count * TNet.TargetSize), batchSize);
+
+        public readonly void AddMetrics(MetricSet metrics, int count)
+        {
+            Span<float> outputs = _outputs.AsSpan(0, count * TNet.OutputSize);
+            network.Predict(_batchX.AsSpan(0, count * TNet.InputSize), outputs, count);
+            metrics.Add(outputs, _batchY.AsSpan(0, count * TNet.TargetSize), count);
+        }
+
+        public readonly void AddMetrics(MetricSet metrics, int first, int count)
+        {
+            int inSize = TNet.InputSize, tSize = TNet.TargetSize, outSize = TNet.OutputSize;
+            for (int at = first; at < first + count; at += batch)
+            {
+                int n = Math.Min(batch, first + count - at);
+                Span<float> outputs = _outputs.AsSpan(0, n * outSize);
+                network.Predict(_inputs.Slice(at * inSize, n * inSize), outputs, n);
+                metrics.Add(outputs, _targets.Slice(at * tSize, n * tSize), n);
+            }
+        }
     }
 
     /// <summary>Mean loss over all samples (batches weighted by their size), like Keras <c>model.evaluate</c>.</summary>
