@@ -41,6 +41,12 @@ public interface IStaticNetwork<TSelf> where TSelf : IStaticNetwork<TSelf>
     float Gradients(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int batchSize, Span<float> gradients);
     /// <summary>One optimizer step on the batch; returns the batch loss before the step.</summary>
     float TrainStep(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int batchSize, IOptimizer optimizer);
+    /// <summary>Mean over the batch of each sample's loss times its weight (Keras <c>sample_weight</c>), without gradients.</summary>
+    float ComputeLoss(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int batchSize, ReadOnlySpan<float> sampleWeights);
+    /// <summary>The weighted mean loss and its gradient.</summary>
+    float Gradients(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int batchSize, Span<float> gradients, ReadOnlySpan<float> sampleWeights);
+    /// <summary>One optimizer step on the weighted mean loss; returns it.</summary>
+    float TrainStep(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int batchSize, IOptimizer optimizer, ReadOnlySpan<float> sampleWeights);
     /// <summary>Keras default initializers from a seeded generator.</summary>
     void InitializeWeights(int seed);
     /// <summary>Zero every recurrent state (stateful networks).</summary>

@@ -145,6 +145,8 @@ internal static class NetworkEmitter
             {
                 w.Line("private int _unmaskedRows; // the current call: output steps that are not padding, over the whole batch");
             }
+            w.Line("private bool _callWeighted; // the current call has sample weights, in _callWeights");
+            w.Line("private float[] _callWeights = []; // grown to the largest weighted batch");
         });
         ClassCode.Weights(w, new[] { (spec.Layers.SelectMany(l => l.Weights), 0) }, "Keras <c>get_weights()</c> order", kernels);
         w.Line();
@@ -270,19 +272,62 @@ internal static class NetworkEmitter
                 w.Line($"/// <summary>Keras-style training loop; see <see cref=\"{Rt}.Training\"/>.</summary>");
                 w.Line($"public {Rt}.History Fit({Span(input)} inputs, {Span(target)} targets, int epochs = 1, int batchSize = 32, {Rt}.IOptimizer? optimizer = null,");
                 w.Line($"    double validationSplit = 0, bool shuffle = true, int verbose = 1, {Sys}.IO.TextWriter? log = null, int? seed = null,");
-                w.Line($"    {FitExtras})");
-                w.Line($"    => {Rt}.Training.Fit(this, {AsFloats(input, "inputs")}, {AsFloats(target, "targets")}, epochs, batchSize, optimizer, validationSplit, shuffle, verbose, log, seed, metrics, callbacks, initialEpoch);");
+                w.Line($"    {FitExtras}, global::System.Collections.Generic.IReadOnlyDictionary<int, float>? classWeight = null, {Span("float")} sampleWeights = default)");
+                w.Line($"    => {Rt}.Training.Fit(this, {AsFloats(input, "inputs")}, {AsFloats(target, "targets")}, epochs, batchSize, optimizer, validationSplit, shuffle, verbose, log, seed, metrics, callbacks, initialEpoch, classWeight, sampleWeights);");
                 w.Line();
                 w.Line("/// <summary>Mean loss over all samples, like Keras <c>model.evaluate</c>.</summary>");
                 w.Line($"public float Evaluate({Span(input)} inputs, {Span(target)} targets, int batchSize = 32)");
                 w.Line($"    => {Rt}.Training.Evaluate(this, {AsFloats(input, "inputs")}, {AsFloats(target, "targets")}, batchSize);");
+                if (input != "float" || target != "float")
+                {
+                    continue;
+                }
+                // Keras sample_weight: each sample's loss and gradient count its weight times; the mean stays over the batch.
+                string weighted = $"{run}, backward: {{0}}, sampleWeights);";
+                string weightCheck = $"{guard}.Weights(sampleWeights, batchSize);";
+                w.Line();
+                w.Line("/// <summary>Mean of each sample's loss times its weight (Keras <c>sample_weight</c>, <c>sum_over_batch_size</c>), without gradients.</summary>");
+                using (w.Block($"public float ComputeLoss({Span(input)} inputs, {Span(target)} targets, int batchSize, {Span("float")} sampleWeights)"))
+                {
+                    foreach (string check in checks) w.Line(check);
+                    w.Line(weightCheck);
+                    w.Line($"return {string.Format(CultureInfo.InvariantCulture, weighted, "false")}");
+                }
+                w.Line();
+                w.Line("/// <summary>The weighted mean loss (see the <c>sampleWeights</c> overload of <c>ComputeLoss</c>) and its gradient.</summary>");
+                using (w.Block($"public float Gradients({Span(input)} inputs, {Span(target)} targets, int batchSize, {Sys}.Span<float> gradients, {Span("float")} sampleWeights)"))
+                {
+                    foreach (string check in checks) w.Line(check);
+                    w.Line(weightCheck);
+                    w.Line($"{guard}.Length(gradients.Length, ParameterCount, nameof(gradients), \"one per parameter\");");
+                    w.Line($"float loss = {string.Format(CultureInfo.InvariantCulture, weighted, "true")}");
+                    w.Line($"{gradient}.CopyTo(gradients);");
+                    w.Line("return loss;");
+                }
+                w.Line();
+                w.Line("/// <summary>One optimizer step on the weighted mean loss; returns it before the step.</summary>");
+                using (w.Block($"public float TrainStep({Span(input)} inputs, {Span(target)} targets, int batchSize, {Rt}.IOptimizer optimizer, {Span("float")} sampleWeights)"))
+                {
+                    w.Line($"{Sys}.ArgumentNullException.ThrowIfNull(optimizer);");
+                    foreach (string check in checks) w.Line(check);
+                    w.Line(weightCheck);
+                    w.Line($"float loss = {string.Format(CultureInfo.InvariantCulture, weighted, "true")}");
+                    w.Line($"optimizer.Apply(Parameters, {gradient});");
+                    w.Line("return loss;");
+                }
             }
         }
 
         w.Line();
         w.Line("/// <summary>Runs the shards of a checked batch, then sums their losses (and gradients) in shard order.</summary>");
-        using (w.Block($"private float Run({Span("float")} inputs, {Span("int")} tokens, {Span("float")} targets, {Span("int")} classes, int batchSize, bool backward)"))
+        using (w.Block($"private float Run({Span("float")} inputs, {Span("int")} tokens, {Span("float")} targets, {Span("int")} classes, int batchSize, bool backward, {Span("float")} weights = default)"))
         {
+            w.Line("_callWeighted = !weights.IsEmpty;");
+            using (w.Block("if (_callWeighted)"))
+            {
+                w.Line("if (_callWeights.Length < batchSize) _callWeights = new float[batchSize];");
+                w.Line("weights.CopyTo(_callWeights);");
+            }
             if (spec.Stateful)
             {
                 w.Line("States(batchSize); // fixes or checks the batch size of the carried state");
@@ -321,7 +366,7 @@ internal static class NetworkEmitter
                 w.Line("return;");
             }
             string randomArgument = dropout ? ", _shardDropout[shard]" : "";
-            w.Line($"_shardLoss[shard] = {kernels}.Run(_state, _scratch[shard], {runner}.Part(inputs, first, count, InputSize){tokensArgument}, {runner}.Part(targets, first, count, TargetSize){classesArgument}, count, _callBatch{(spec.OutputMasked ? ", _unmaskedRows" : "")}, _callMode == 2{statesArgument}{randomArgument});");
+            w.Line($"_shardLoss[shard] = {kernels}.Run(_state, _scratch[shard], {runner}.Part(inputs, first, count, InputSize){tokensArgument}, {runner}.Part(targets, first, count, TargetSize){classesArgument}, _callWeighted ? {Sys}.MemoryExtensions.AsSpan(_callWeights, first, count) : default, count, _callBatch{(spec.OutputMasked ? ", _unmaskedRows" : "")}, _callMode == 2{statesArgument}{randomArgument});");
         }
     }
 
@@ -438,11 +483,12 @@ internal static class NetworkEmitter
         w.Line("/// <summary>");
         w.Line("/// Runs <paramref name=\"count\"/> samples (one shard of a batch of <paramref name=\"batchSize\"/>) one by one: forward, the loss of");
         w.Line("/// each output row, and (when asked) backward into the shard's gradient. Returns the shard's share of the mean loss.");
+        w.Line("/// Each sample's loss and gradient count <c>weights[sample]</c> times (once each without weights).");
         w.Line("/// </summary>");
         string classesParameter = sparse ? ", ReadOnlySpan<int> classes" : "";
         string randomParameter = spec.UsesRandom ? ", global::StaticRnn.SeededRandom random" : "";
         string maskedParameter = spec.OutputMasked ? ", int unmaskedRows" : "";
-        using (w.Block($"public static double Run(float[] parameters, float[] scratch, ReadOnlySpan<float> inputs{tokensParameter}, ReadOnlySpan<float> targets{classesParameter}, int count, int batchSize{maskedParameter}, bool backward{statesParameter}{randomParameter})"))
+        using (w.Block($"public static double Run(float[] parameters, float[] scratch, ReadOnlySpan<float> inputs{tokensParameter}, ReadOnlySpan<float> targets{classesParameter}, ReadOnlySpan<float> weights, int count, int batchSize{maskedParameter}, bool backward{statesParameter}{randomParameter})"))
         {
             w.Line("ref float p = ref MemoryMarshal.GetArrayDataReference(parameters);");
             w.Line("ref float s = ref MemoryMarshal.GetArrayDataReference(scratch);");
@@ -507,17 +553,18 @@ internal static class NetworkEmitter
         {
             string index = sample.Contains(" ") ? $"({sample})" : sample;
             w.Line($"ref float output = ref Unsafe.Add(ref {tape}, {lastPlan.OutputOffset});");
+            w.Line($"float weight = weights.IsEmpty ? 1f : weights[{sample}], weighted = scale * weight; // Keras sample_weight: the mean still over the batch");
             string Row(string reference, int rowStride) => rows == 1 ? reference : $"Unsafe.Add(ref {reference}, r * {rowStride})";
             string body;
             if (sparse)
             {
                 string at = rows == 1 ? sample : $"{index} * {rows} + r";
-                body = $"loss += Losses.SparseCategoricalCrossentropy(ref {Row("output", stride)}, classes.IsEmpty ? targets[{at}] : classes[{at}], ref {Row(dy, stride)}, {units}, scale, backward);";
+                body = $"loss += weight * Losses.SparseCategoricalCrossentropy(ref {Row("output", stride)}, classes.IsEmpty ? targets[{at}] : classes[{at}], ref {Row(dy, stride)}, {units}, weighted, backward);";
             }
             else
             {
                 w.Line($"ref float target = ref Unsafe.Add(ref MemoryMarshal.GetReference(targets), {index} * {spec.TargetSize});");
-                body = $"loss += Losses.{spec.Loss}(ref {Row("output", stride)}, ref {Row("target", units)}, ref {Row(dy, stride)}, {units}, scale, backward);";
+                body = $"loss += weight * Losses.{spec.Loss}(ref {Row("output", stride)}, ref {Row("target", units)}, ref {Row(dy, stride)}, {units}, weighted, backward);";
             }
             if (spec.OutputMasked)
             {

@@ -103,6 +103,22 @@ public static class Guard
         return count;
     }
 
+    /// <summary>One sample weight per sample of the batch, each finite and not negative (Keras <c>sample_weight</c>).</summary>
+    public static void Weights(ReadOnlySpan<float> sampleWeights, int batchSize, string paramName = "sampleWeights")
+    {
+        if (sampleWeights.Length != batchSize)
+        {
+            throw new ArgumentException($"{paramName} has {sampleWeights.Length} elements; expected {batchSize} (one per sample of the batch).", paramName);
+        }
+        for (int i = 0; i < sampleWeights.Length; i++)
+        {
+            if (!(sampleWeights[i] >= 0) || !float.IsFinite(sampleWeights[i]))
+            {
+                throw new ArgumentException($"{paramName}[{i}] is {sampleWeights[i]}; sample weights must be finite and not negative.", paramName);
+            }
+        }
+    }
+
     /// <summary>Throws unless <paramref name="actual"/> equals <paramref name="expected"/>.</summary>
     public static void Length(int actual, int expected, string paramName, string what)
     {

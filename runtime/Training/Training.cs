@@ -78,9 +78,16 @@ public static class Training
     /// </param>
     /// <param name="callbacks">Called at the start and end of training, of each epoch, and after each batch.</param>
     /// <param name="initialEpoch">The epoch to start at (Keras <c>initial_epoch</c>), to resume: the shuffles of the epochs before are drawn and skipped.</param>
+    /// <param name="classWeight">
+    /// Keras <c>class_weight</c>: each sample's loss counts the weight of its class (the class index of sparse targets, the
+    /// largest target of one-hot targets, the rounded target of a single output; classes not listed weigh 1). Only for
+    /// one output row per sample, as in Keras.
+    /// </param>
+    /// <param name="sampleWeights">Keras <c>sample_weight</c>: one weight per sample (multiplied by the class weight when both are given), for the validation loss too.</param>
     public static History Fit<TNet>(TNet network, ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int epochs = 1, int batchSize = 32,
         IOptimizer? optimizer = null, double validationSplit = 0, bool shuffle = true, int verbose = 1, TextWriter? log = null, int? seed = null,
-        IReadOnlyList<Metric>? metrics = null, IReadOnlyList<ICallback>? callbacks = null, int initialEpoch = 0)
+        IReadOnlyList<Metric>? metrics = null, IReadOnlyList<ICallback>? callbacks = null, int initialEpoch = 0,
+        IReadOnlyDictionary<int, float>? classWeight = null, ReadOnlySpan<float> sampleWeights = default)
         where TNet : IStaticNetwork<TNet>
     {
         ArgumentNullException.ThrowIfNull(network);
@@ -102,7 +109,8 @@ public static class Training
             Losses.ValidateInputs(inputs, nameof(inputs));
         }
         Losses.ValidateTargets(TNet.Loss, targets, TNet.OutputShape[^1], nameof(targets));
-        var data = new NetworkBatches<TNet>(network, inputs, targets, Math.Min(batchSize, trainCount), options.Metrics is not null);
+        float[]? weights = SampleWeights<TNet>(targets, samples, classWeight, sampleWeights);
+        var data = new NetworkBatches<TNet>(network, inputs, targets, weights, Math.Min(batchSize, trainCount), options.Metrics is not null);
         var model = new FitModel(network, () => network.Parameters, network.Weights);
         return Loop(model, ref data, trainCount, samples - trainCount, options);
     }
@@ -217,26 +225,93 @@ public static class Training
         return history;
     }
 
-    /// <summary>The samples <c>Fit</c> trains a network on: float rows of inputs and targets.</summary>
-    private ref struct NetworkBatches<TNet>(TNet network, ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int batch, bool metrics) : IFitData
+    /// <summary>
+    /// The weight of each sample from Keras's <c>class_weight</c> and <c>sample_weight</c> (their product when both are
+    /// given), checked; null when neither is.
+    /// </summary>
+    private static float[]? SampleWeights<TNet>(ReadOnlySpan<float> targets, int samples, IReadOnlyDictionary<int, float>? classWeight, ReadOnlySpan<float> sampleWeights)
+        where TNet : IStaticNetwork<TNet>
+    {
+        if (classWeight is null && sampleWeights.IsEmpty)
+        {
+            return null;
+        }
+        var weights = new float[samples];
+        if (sampleWeights.IsEmpty)
+        {
+            weights.AsSpan().Fill(1f);
+        }
+        else
+        {
+            Kernels.Guard.Weights(sampleWeights, samples);
+            sampleWeights.CopyTo(weights);
+        }
+        if (classWeight is null)
+        {
+            return weights;
+        }
+        int classes = TNet.OutputShape[^1], tSize = TNet.TargetSize;
+        if (TNet.OutputSize != classes)
+        {
+            throw new ArgumentException($"classWeight needs one output row per sample; this network's output is ({string.Join(", ", TNet.OutputShape.ToArray())}). Pass sampleWeights instead.", nameof(classWeight));
+        }
+        foreach (var (label, weight) in classWeight)
+        {
+            if (!(weight >= 0) || !float.IsFinite(weight))
+            {
+                throw new ArgumentException($"classWeight[{label}] is {weight}; class weights must be finite and not negative.", nameof(classWeight));
+            }
+        }
+        for (int s = 0; s < samples; s++)
+        {
+            ReadOnlySpan<float> target = targets.Slice(s * tSize, tSize);
+            // Keras: the class index of sparse targets, argmax of one-hot ones, the rounded value of a single output.
+            int label = tSize == 1 && classes > 1 ? (int)target[0] : tSize == 1 ? (int)MathF.Round(target[0]) : ArgMax(target);
+            weights[s] *= classWeight.TryGetValue(label, out float w) ? w : 1f;
+        }
+        return weights;
+    }
+
+    private static int ArgMax(ReadOnlySpan<float> values)
+    {
+        int best = 0;
+        for (int i = 1; i < values.Length; i++)
+        {
+            best = values[i] > values[best] ? i : best;
+        }
+        return best;
+    }
+
+    /// <summary>The samples <c>Fit</c> trains a network on: float rows of inputs and targets, and the samples' weights when given.</summary>
+    private ref struct NetworkBatches<TNet>(TNet network, ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, float[]? weights, int batch, bool metrics) : IFitData
         where TNet : IStaticNetwork<TNet>
     {
         private readonly ReadOnlySpan<float> _inputs = inputs, _targets = targets;
         private readonly float[] _batchX = new float[batch * TNet.InputSize], _batchY = new float[batch * TNet.TargetSize];
         private readonly float[] _outputs = metrics ? new float[batch * TNet.OutputSize] : [];
+        private readonly float[] _batchWeights = weights is null ? [] : new float[batch];
 
         public readonly void Gather(int slot, int sample)
         {
             int inSize = TNet.InputSize, tSize = TNet.TargetSize;
             _inputs.Slice(sample * inSize, inSize).CopyTo(_batchX.AsSpan(slot * inSize));
             _targets.Slice(sample * tSize, tSize).CopyTo(_batchY.AsSpan(slot * tSize));
+            if (weights is not null)
+            {
+                _batchWeights[slot] = weights[sample];
+            }
         }
 
         public readonly float TrainStep(int count, IOptimizer optimizer)
-            => network.TrainStep(_batchX.AsSpan(0, count * TNet.InputSize), _batchY.AsSpan(0, count * TNet.TargetSize), count, optimizer);
+            => weights is null
+                ? network.TrainStep(_batchX.AsSpan(0, count * TNet.InputSize), _batchY.AsSpan(0, count * TNet.TargetSize), count, optimizer)
+                : network.TrainStep(_batchX.AsSpan(0, count * TNet.InputSize), _batchY.AsSpan(0, count * TNet.TargetSize), count, optimizer, _batchWeights.AsSpan(0, count));
 
         public readonly float Evaluate(int first, int count, int batchSize)
-            => Training.Evaluate(network, _inputs.Slice(first * TNet.InputSize, count * TNet.InputSize), _targets.Slice(first * TNet.TargetSize, count * TNet.TargetSize), batchSize);
+        {
+            ReadOnlySpan<float> x = _inputs.Slice(first * TNet.InputSize, count * TNet.InputSize), y = _targets.Slice(first * TNet.TargetSize, count * TNet.TargetSize);
+            return weights is null ? Training.Evaluate(network, x, y, batchSize) : Training.Evaluate(network, x, y, batchSize, weights.AsSpan(first, count));
+        }
 
         public readonly void AddMetrics(MetricSet metrics, int count)
         {
@@ -258,19 +333,28 @@ public static class Training
         }
     }
 
-    /// <summary>Mean loss over all samples (batches weighted by their size), like Keras <c>model.evaluate</c>.</summary>
-    public static float Evaluate<TNet>(TNet network, ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int batchSize = 32)
+    /// <summary>
+    /// Mean loss over all samples (batches weighted by their size), like Keras <c>model.evaluate</c>; with
+    /// <paramref name="sampleWeights"/>, the mean of each sample's loss times its weight.
+    /// </summary>
+    public static float Evaluate<TNet>(TNet network, ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int batchSize = 32, ReadOnlySpan<float> sampleWeights = default)
         where TNet : IStaticNetwork<TNet>
     {
         ArgumentNullException.ThrowIfNull(network);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
         int samples = CountSamples<TNet>(inputs, targets);
+        if (!sampleWeights.IsEmpty)
+        {
+            Kernels.Guard.Weights(sampleWeights, samples);
+        }
         int inSize = TNet.InputSize, tSize = TNet.TargetSize;
         double sum = 0;
         for (int first = 0; first < samples; first += batchSize)
         {
             int count = Math.Min(batchSize, samples - first);
-            sum += (double)network.ComputeLoss(inputs.Slice(first * inSize, count * inSize), targets.Slice(first * tSize, count * tSize), count) * count;
+            ReadOnlySpan<float> x = inputs.Slice(first * inSize, count * inSize), y = targets.Slice(first * tSize, count * tSize);
+            float loss = sampleWeights.IsEmpty ? network.ComputeLoss(x, y, count) : network.ComputeLoss(x, y, count, sampleWeights.Slice(first, count));
+            sum += (double)loss * count;
         }
         return (float)(sum / samples);
     }
