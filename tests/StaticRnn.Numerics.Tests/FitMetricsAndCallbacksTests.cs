@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using Xunit;
+using static StaticRnn.Numerics.Tests.TestData;
 
 namespace StaticRnn.Numerics.Tests;
 
@@ -10,27 +11,6 @@ namespace StaticRnn.Numerics.Tests;
 /// </summary>
 public class FitMetricsAndCallbacksTests
 {
-    private static float[] Random(int count, int seed, Func<SeededRandom, float> draw)
-    {
-        var r = new SeededRandom(seed);
-        var values = new float[count];
-        for (int i = 0; i < count; i++)
-        {
-            values[i] = draw(r);
-        }
-        return values;
-    }
-
-    private static int ArgMax(ReadOnlySpan<float> row)
-    {
-        int best = 0;
-        for (int i = 1; i < row.Length; i++)
-        {
-            best = row[i] > row[best] ? i : best;
-        }
-        return best;
-    }
-
     /// <summary>Trains a fresh <typeparamref name="T"/> two epochs of one step each; checks both metric values against <paramref name="metric"/>(outputs, targets, samples).</summary>
     private static void CheckMetric<T>(float[] x, float[] y, Metric requested, string key, Func<float[], float[], int, double> metric)
         where T : IStaticNetwork<T>, new()

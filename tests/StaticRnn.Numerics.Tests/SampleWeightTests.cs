@@ -1,4 +1,5 @@
 using Xunit;
+using static StaticRnn.Numerics.Tests.TestData;
 
 namespace StaticRnn.Numerics.Tests;
 
@@ -9,17 +10,6 @@ namespace StaticRnn.Numerics.Tests;
 /// </summary>
 public class SampleWeightTests
 {
-    private static float[] Random(int count, int seed, Func<SeededRandom, float> draw)
-    {
-        var r = new SeededRandom(seed);
-        var values = new float[count];
-        for (int i = 0; i < count; i++)
-        {
-            values[i] = draw(r);
-        }
-        return values;
-    }
-
     private static void CheckWeightedSum<T>(float[] x, float[] y, float[] weights) where T : IStaticNetwork<T>, new()
     {
         int n = weights.Length;

@@ -65,30 +65,12 @@ public class Seq2SeqDecodingTests
     {
         S2sLstmAttention model = s_trained.Value;
         var (sources, _) = ReversalTask(20, 3);
-        int s = S2sLstmAttention.SourceLength, t = S2sLstmAttention.TargetLength, v = S2sLstmAttention.TargetVocabulary;
+        int s = S2sLstmAttention.SourceLength, t = S2sLstmAttention.TargetLength;
         var generated = new int[20 * t];
         model.Generate(sources, generated, 20);
-        var probabilities = new float[t * v];
         for (int p = 0; p < 20; p++)
         {
-            var inputs = new int[t];
-            var expected = new int[t];
-            inputs[0] = S2sLstmAttention.StartToken;
-            for (int step = 0; step < t; step++)
-            {
-                model.Predict(sources.AsSpan(p * s, s), inputs, probabilities);
-                int best = 1;
-                for (int id = 2; id < v; id++)
-                {
-                    best = probabilities[step * v + id] > probabilities[step * v + best] ? id : best;
-                }
-                expected[step] = best;
-                if (best == S2sLstmAttention.EndToken || step == t - 1)
-                {
-                    break;
-                }
-                inputs[step + 1] = best;
-            }
+            int[] expected = DecodingOracle.Greedy(model, sources.AsSpan(p * s, s), out _);
             Assert.Equal(expected, generated[(p * t)..((p + 1) * t)]);
         }
     }

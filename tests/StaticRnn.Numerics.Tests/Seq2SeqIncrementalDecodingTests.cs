@@ -32,7 +32,7 @@ public class Seq2SeqIncrementalDecodingTests
     private static void Check<T>() where T : ISeq2SeqNetwork<T>, new()
     {
         const int count = 9; // more than one shard
-        int s = T.SourceLength, t = T.TargetLength, v = T.TargetVocabulary;
+        int s = T.SourceLength, t = T.TargetLength;
         var random = new SeededRandom(7);
         var sources = new int[count * s];
         for (int p = 0; p < count; p++)
@@ -50,38 +50,52 @@ public class Seq2SeqIncrementalDecodingTests
             model.InitializeWeights(seed);
             var generated = new int[count * t];
             model.Generate(sources, generated, count);
-            var probabilities = new float[t * v];
             for (int p = 0; p < count; p++)
             {
-                var inputs = new int[t];
-                var expected = new int[t];
-                inputs[0] = T.StartToken;
-                for (int step = 0; step < t; step++)
-                {
-                    model.Predict(sources.AsSpan(p * s, s), inputs, probabilities);
-                    int best = 1;
-                    for (int id = 2; id < v; id++)
-                    {
-                        best = probabilities[step * v + id] > probabilities[step * v + best] ? id : best;
-                    }
-                    expected[step] = best;
-                    decodedSteps++;
-                    if (best == T.EndToken || step == t - 1)
-                    {
-                        break;
-                    }
-                    inputs[step + 1] = best;
-                }
+                int[] expected = DecodingOracle.Greedy(model, sources.AsSpan(p * s, s), out int steps);
+                decodedSteps += steps;
                 Assert.Equal(expected, generated[(p * t)..((p + 1) * t)]);
                 var beam = new int[t];
                 model.BeamSearch(sources.AsSpan(p * s, s), beam, 1);
                 Assert.Equal(expected, beam);
                 model.BeamSearch(sources.AsSpan(p * s, s), beam, 3);
-                Assert.Equal(ReferenceBeamSearch(model, sources.AsSpan(p * s, s), 3), beam);
+                Assert.Equal(DecodingOracle.BeamSearch(model, sources.AsSpan(p * s, s), 3), beam);
             }
         }
         // Untrained models rarely pick the end token at once: most samples decode several steps.
         Assert.True(decodedSteps >= 2 * count * 2, $"{decodedSteps} steps decoded");
+    }
+}
+
+/// <summary>Decoding written plainly over teacher-forced <c>Predict</c>: every prefix run from the start, no decoder state kept.</summary>
+internal static class DecodingOracle
+{
+    /// <summary>Greedy decoding of one source: at each step the most probable id (never 0) after the ids so far; <paramref name="steps"/> decoded.</summary>
+    public static int[] Greedy<T>(T model, ReadOnlySpan<int> source, out int steps) where T : ISeq2SeqNetwork<T>
+    {
+        int t = T.TargetLength, v = T.TargetVocabulary;
+        var probabilities = new float[t * v];
+        var inputs = new int[t];
+        var decoded = new int[t];
+        inputs[0] = T.StartToken;
+        steps = 0;
+        for (int step = 0; step < t; step++)
+        {
+            model.Predict(source, inputs, probabilities);
+            int best = 1;
+            for (int id = 2; id < v; id++)
+            {
+                best = probabilities[step * v + id] > probabilities[step * v + best] ? id : best;
+            }
+            decoded[step] = best;
+            steps++;
+            if (best == T.EndToken || step == t - 1)
+            {
+                break;
+            }
+            inputs[step + 1] = best;
+        }
+        return decoded;
     }
 
     /// <summary>
@@ -90,7 +104,7 @@ public class Seq2SeqIncrementalDecodingTests
     /// prefix ending in the end token (or at the decoder's length) is finished; the search stops when the best finished
     /// sequence beats every live prefix.
     /// </summary>
-    private static int[] ReferenceBeamSearch<T>(T model, ReadOnlySpan<int> source, int width) where T : ISeq2SeqNetwork<T>
+    public static int[] BeamSearch<T>(T model, ReadOnlySpan<int> source, int width) where T : ISeq2SeqNetwork<T>
     {
         int t = T.TargetLength, v = T.TargetVocabulary;
         var live = new List<(List<int> Tokens, double Score)> { (new List<int>(), 0) };
