@@ -154,6 +154,36 @@ internal static class ClassCode
         w.Line($"public void InitializeWeights(int seed) => {kernels}.InitializeWeights(Parameters, seed);");
     }
 
+    /// <summary>
+    /// <c>LoadKerasWeights</c> and <c>LoadPyTorchWeights</c>, with the table of <paramref name="layers"/> that have weights
+    /// (their arrays counted in <c>s_weights</c> order) that the PyTorch mapping walks.
+    /// </summary>
+    public static void ForeignWeights(SourceWriter w, IEnumerable<LayerSpec> layers)
+    {
+        w.Line();
+        w.Line("// The layers with weights, for LoadPyTorchWeights: each one's PyTorch mapping and its arrays in s_weights.");
+        w.Line($"private static readonly {Rt}.TorchLayer[] s_torchLayers =");
+        w.Line("[");
+        int index = 0;
+        foreach (LayerSpec layer in layers)
+        {
+            int count = layer.Weights.Count;
+            if (count == 0)
+            {
+                continue;
+            }
+            w.Line($"    new(\"{layer.Name}\", \"{layer.KerasType}\", {Rt}.TorchMapping.{layer.TorchMapping}, {(layer is BidirectionalSpec ? "true" : "false")}, {index}, {count}),");
+            index += count;
+        }
+        w.Line("];");
+        w.Line();
+        w.Line("/// <summary>Reads <c>numpy.savez(path, *model.get_weights())</c> of the same Keras model (see <see cref=\"global::StaticRnn.ForeignWeights.LoadKeras\"/>); a file that does not fit changes nothing and throws.</summary>");
+        w.Line($"public void LoadKerasWeights(string npzPath) => {Rt}.ForeignWeights.LoadKeras(npzPath, s_weights, Parameters);");
+        w.Line();
+        w.Line("/// <summary>Reads a PyTorch <c>state_dict</c> saved as .npz, its modules in this model's layer order (see <see cref=\"global::StaticRnn.ForeignWeights.LoadPyTorch\"/>); a file that does not fit changes nothing and throws.</summary>");
+        w.Line($"public void LoadPyTorchWeights(string npzPath) => {Rt}.ForeignWeights.LoadPyTorch(npzPath, s_torchLayers, s_weights, Parameters);");
+    }
+
     /// <summary><c>SaveWeights</c> and <c>LoadWeights</c>.</summary>
     public static void WeightsFile(SourceWriter w)
     {

@@ -191,6 +191,7 @@ internal static class NetworkEmitter
             w.Line("}");
         }
         ClassCode.WeightsFile(w);
+        ClassCode.ForeignWeights(w, spec.Layers);
     }
 
     private static void EmitPublicPasses(SourceWriter w, NetworkSpec spec, StateLayout state, string kernels)

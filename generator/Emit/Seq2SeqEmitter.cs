@@ -199,6 +199,7 @@ internal static class Seq2SeqEmitter
         ClassCode.Weights(w, new[] { (spec.Encoder.Layers.SelectMany(l => l.Weights), 0), (spec.Decoder.Layers.SelectMany(l => l.Weights), spec.Encoder.ParameterCount) },
             "the encoder's then the decoder's in Keras <c>get_weights()</c> order", kernels);
         ClassCode.WeightsFile(w);
+        ClassCode.ForeignWeights(w, spec.Encoder.Layers.Concat(spec.Decoder.Layers));
     }
 
     private static void EmitTraining(SourceWriter w, Model m, string kernels)

@@ -174,6 +174,12 @@ internal abstract record LayerSpec
     /// </summary>
     public virtual string? LooksAhead => null;
 
+    /// <summary>
+    /// The PyTorch module whose parameters map to this layer's weights, as a name of the runtime's <c>TorchMapping</c>
+    /// (<c>None</c> when there is no such mapping).
+    /// </summary>
+    public virtual string TorchMapping => "None";
+
     /// <summary>Whether <c>ReturnSequences = true</c> on this layer gives a time axis (the fix SRNN002 suggests).</summary>
     public virtual bool CanReturnSequences => false;
 

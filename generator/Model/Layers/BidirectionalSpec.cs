@@ -20,6 +20,8 @@ internal sealed record BidirectionalSpec(RecurrentSpec Inner, MergeKind Merge) :
     public RecurrentSpec? Backward { get; init; }
 
     public override string KerasType => "Bidirectional";
+
+    public override string TorchMapping => Inner.TorchMapping;
     public override string AutoNamePrefix => "bidirectional";
     public override bool CanReturnSequences => true;
     public override bool ReadsMask => true;

@@ -7,6 +7,8 @@ internal sealed record DenseSpec(int Units, ActivationKind Activation, bool UseB
         => a.TryInts(1, out int[] units) ? new DenseSpec(units[0], a.Activation("Activation", ActivationKind.Linear), a.Bool("UseBias", true)) : null;
 
     public override string KerasType => "Dense";
+
+    public override string TorchMapping => "Dense";
     public override string AutoNamePrefix => "dense";
     public override bool KeepsRank => true;
 

@@ -6,6 +6,8 @@ internal sealed record EmbeddingSpec(int InputDim, int OutputDim) : LayerSpec
     public static LayerSpec? Parse(LayerArguments a) => a.TryInts(2, out int[] dims) ? new EmbeddingSpec(dims[0], dims[1]) { MaskZero = a.Bool("MaskZero", false) } : null;
 
     public override string KerasType => "Embedding";
+
+    public override string TorchMapping => "Embedding";
     public override string AutoNamePrefix => "embedding";
     public override bool TakesTokens => true;
 

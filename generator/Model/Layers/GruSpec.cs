@@ -13,6 +13,8 @@ internal sealed record GruSpec(int Units, ActivationKind Activation, ActivationK
         : null;
 
     public override string KerasType => "GRU";
+
+    public override string TorchMapping => ResetAfter ? "Gru" : "None";
     public override string AutoNamePrefix => "gru";
     public override int Gates => 3;
 

@@ -9,6 +9,8 @@ internal sealed record LayerNormalizationSpec(double Epsilon) : LayerSpec
     public static LayerSpec? Parse(LayerArguments a) => a.Count == 0 ? new LayerNormalizationSpec(a.Number("Epsilon", 1e-3)) : null;
 
     public override string KerasType => "LayerNormalization";
+
+    public override string TorchMapping => "LayerNormalization";
     public override string AutoNamePrefix => "layer_normalization";
     public override bool KeepsRank => true;
 

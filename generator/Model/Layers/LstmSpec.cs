@@ -15,6 +15,8 @@ internal sealed record LstmSpec(int Units, ActivationKind Activation, Activation
         : null;
 
     public override string KerasType => "LSTM";
+
+    public override string TorchMapping => "Lstm";
     public override string AutoNamePrefix => "lstm";
     public override int Gates => 4;
 

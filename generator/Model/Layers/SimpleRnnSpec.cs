@@ -9,6 +9,8 @@ internal sealed record SimpleRnnSpec(int Units, ActivationKind Activation, bool 
         : null;
 
     public override string KerasType => "SimpleRNN";
+
+    public override string TorchMapping => "SimpleRnn";
     public override string AutoNamePrefix => "simple_rnn";
     public override int Gates => 1;
 
