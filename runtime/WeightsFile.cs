@@ -9,17 +9,24 @@ namespace StaticRnn;
 /// "SRNNWTS1"  magic (8 bytes)
 /// int32       number of arrays
 /// per array:  int32 name length, UTF-8 name, int32 rank, int32 dims[rank], float32 values[product(dims)]
+/// [optimizer] "OPTIMIZR", int32 type name length, UTF-8 type name, int64 iterations, float32 learning rate,
+///             int32 parameters, int32 slots, float32 values[slots × parameters]     (checkpoints only)
 /// uint32      CRC-32 of everything before it
 /// </code>
 /// Loading checks every name and shape against the network and the checksum before touching the parameters,
-/// so a wrong or damaged file changes nothing. Saving writes a temporary file and renames it into place.
+/// so a wrong or damaged file changes nothing. Saving writes a temporary file and renames it into place, so a
+/// checkpoint (weights and optimizer state in one file) is never half written.
 /// </summary>
 public static class WeightsFile
 {
     private static ReadOnlySpan<byte> Magic => "SRNNWTS1"u8;
+    private static ReadOnlySpan<byte> OptimizerMagic => "OPTIMIZR"u8;
 
-    /// <summary>Writes <paramref name="parameters"/> laid out as <paramref name="weights"/> to <paramref name="path"/>.</summary>
-    public static void Save(string path, IReadOnlyList<WeightInfo> weights, ReadOnlySpan<float> parameters)
+    /// <summary>
+    /// Writes <paramref name="parameters"/> laid out as <paramref name="weights"/> to <paramref name="path"/>, with the
+    /// state of <paramref name="optimizer"/> (a checkpoint) when given.
+    /// </summary>
+    public static void Save(string path, IReadOnlyList<WeightInfo> weights, ReadOnlySpan<float> parameters, Optimizer? optimizer = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         ArgumentNullException.ThrowIfNull(weights);
@@ -41,6 +48,25 @@ public static class WeightsFile
                 foreach (float v in parameters.Slice(w.Offset, w.Length))
                 {
                     writer.Write(v);
+                }
+            }
+            if (optimizer is { StateSize: >= 0 })
+            {
+                writer.Write(OptimizerMagic);
+                byte[] type = Encoding.UTF8.GetBytes(optimizer.GetType().Name);
+                writer.Write(type.Length);
+                writer.Write(type);
+                writer.Write(optimizer.Iterations);
+                writer.Write(optimizer.LearningRate);
+                writer.Write(optimizer.StateSize);
+                IReadOnlyList<float[]> slots = optimizer.StateSlots;
+                writer.Write(slots.Count);
+                foreach (float[] slot in slots)
+                {
+                    foreach (float v in slot)
+                    {
+                        writer.Write(v);
+                    }
                 }
             }
         }
@@ -116,9 +142,87 @@ public static class WeightsFile
                 staged[w.Offset + i] = reader.ReadSingle();
             }
         }
-        if (reader.BaseStream.Position != reader.BaseStream.Length)
+        long rest = reader.BaseStream.Length - reader.BaseStream.Position;
+        if (rest != 0 && !(rest >= OptimizerMagic.Length && reader.ReadBytes(OptimizerMagic.Length).AsSpan().SequenceEqual(OptimizerMagic)))
         {
-            throw new InvalidDataException($"'{path}' has {reader.BaseStream.Length - reader.BaseStream.Position} bytes after its last array.");
+            throw new InvalidDataException($"'{path}' has {rest} bytes after its last array.");
+        }
+    }
+
+    /// <summary>
+    /// Puts the optimizer state of the checkpoint <paramref name="path"/> (written by <c>ModelCheckpoint</c>) into
+    /// <paramref name="optimizer"/>: its iterations, learning rate and slots. With the weights (<c>LoadWeights</c> of the
+    /// same file) and <c>Fit(..., initialEpoch)</c>, training resumes where the checkpoint was written. A file without
+    /// optimizer state, of another optimizer type or size, or damaged changes nothing and throws.
+    /// </summary>
+    public static void LoadOptimizerState(string path, Optimizer optimizer)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        ArgumentNullException.ThrowIfNull(optimizer);
+        byte[] bytes = File.ReadAllBytes(path);
+        if (bytes.Length < Magic.Length + 8 || !bytes.AsSpan(0, Magic.Length).SequenceEqual(Magic))
+        {
+            throw new InvalidDataException($"'{path}' is not a StaticRnn weights file (no SRNNWTS1 header).");
+        }
+        if (Crc32(bytes.AsSpan(0, bytes.Length - 4)) != BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(bytes.Length - 4)))
+        {
+            throw new InvalidDataException($"'{path}' is damaged: its checksum does not match its contents.");
+        }
+        try
+        {
+            using var reader = new BinaryReader(new MemoryStream(bytes, 0, bytes.Length - 4), Encoding.UTF8);
+            reader.ReadBytes(Magic.Length);
+            int count = reader.ReadInt32();
+            for (int a = 0; a < count; a++)
+            {
+                reader.BaseStream.Seek(reader.ReadInt32(), SeekOrigin.Current); // the name
+                int rank = reader.ReadInt32();
+                long length = 1;
+                for (int i = 0; i < rank; i++)
+                {
+                    length *= reader.ReadInt32();
+                }
+                reader.BaseStream.Seek(checked(length * 4), SeekOrigin.Current);
+            }
+            if (reader.BaseStream.Length - reader.BaseStream.Position < OptimizerMagic.Length || !reader.ReadBytes(OptimizerMagic.Length).AsSpan().SequenceEqual(OptimizerMagic))
+            {
+                throw new InvalidDataException($"'{path}' holds weights but no optimizer state (SaveWeights writes none; ModelCheckpoint does).");
+            }
+            string type = Encoding.UTF8.GetString(reader.ReadBytes(reader.ReadInt32()));
+            if (type != optimizer.GetType().Name)
+            {
+                throw new InvalidDataException($"'{path}' holds the state of a {type} optimizer, not of a {optimizer.GetType().Name}.");
+            }
+            long iterations = reader.ReadInt64();
+            float learningRate = reader.ReadSingle();
+            int size = reader.ReadInt32(), slots = reader.ReadInt32();
+            if (size < 0 || slots < 0 || (long)size * slots * 4 != reader.BaseStream.Length - reader.BaseStream.Position)
+            {
+                throw new InvalidDataException($"'{path}': its optimizer state claims {slots} slots of {size} parameters, which its length does not hold.");
+            }
+            if (optimizer.StateSize >= 0 && optimizer.StateSize != size)
+            {
+                throw new InvalidDataException($"'{path}' holds optimizer state for {size} parameters; this optimizer's is for {optimizer.StateSize}.");
+            }
+            var values = new float[slots][];
+            for (int k = 0; k < slots; k++)
+            {
+                values[k] = new float[size];
+                for (int i = 0; i < size; i++)
+                {
+                    values[k][i] = reader.ReadSingle();
+                }
+            }
+            if (!(learningRate > 0) || !float.IsFinite(learningRate) || iterations < 0)
+            {
+                throw new InvalidDataException($"'{path}': its optimizer state has the learning rate {learningRate} and {iterations} iterations.");
+            }
+            optimizer.CheckSlots(slots, path);
+            optimizer.Restore(iterations, learningRate, size, values);
+        }
+        catch (Exception e) when (e is EndOfStreamException or ArgumentOutOfRangeException or OverflowException)
+        {
+            throw new InvalidDataException($"'{path}' is malformed: its headers do not match its length.", e);
         }
     }
 

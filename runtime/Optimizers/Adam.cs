@@ -24,6 +24,9 @@ public sealed class Adam(float learningRate = 0.001f, float beta1 = 0.9f, float 
     public float Epsilon { get; } = epsilon > 0 ? epsilon : throw new ArgumentOutOfRangeException(nameof(epsilon), epsilon, "epsilon must be positive.");
 
     /// <inheritdoc/>
+    protected override IReadOnlyList<float[]> Slots => _m.Length == 0 ? [] : [_m, _v];
+
+    /// <inheritdoc/>
     protected override void AllocateState(int length)
     {
         _m = new float[length];

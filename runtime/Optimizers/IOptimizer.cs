@@ -67,6 +67,58 @@ public abstract class Optimizer : IOptimizer
     /// <summary>Allocates per-parameter state for <paramref name="length"/> parameters.</summary>
     protected abstract void AllocateState(int length);
 
+    /// <summary>
+    /// The per-parameter slots (Keras's optimizer variables: Adam's m and v, ...) in a fixed order, empty before the
+    /// first step; what a checkpoint saves besides the iterations and the learning rate. An optimizer with state must
+    /// list it here for checkpoints to resume it.
+    /// </summary>
+    protected virtual IReadOnlyList<float[]> Slots => [];
+
+    /// <summary>Parameters the state is for, or -1 before the first step.</summary>
+    internal int StateSize => _size;
+
+    /// <summary>The slots, for a checkpoint.</summary>
+    internal IReadOnlyList<float[]> StateSlots => Slots;
+
+    /// <summary>Throws unless a checkpoint's <paramref name="count"/> slots are as many as this optimizer keeps (allocating them to see).</summary>
+    internal void CheckSlots(int count, string path)
+    {
+        // Slots exist only once allocated: before the first step, count them on a copy given one parameter's worth.
+        int own = _size >= 0 ? Slots.Count : ExpectedSlots();
+        if (own != count)
+        {
+            throw new InvalidDataException($"'{path}' holds {count} optimizer slots; this {GetType().Name} keeps {own} (another momentum setting?).");
+        }
+    }
+
+    private int ExpectedSlots()
+    {
+        var probe = (Optimizer)MemberwiseClone();
+        probe.AllocateState(1);
+        return probe.Slots.Count;
+    }
+
+    /// <summary>Puts back a checkpoint's state: iterations, learning rate and every slot (checked by the caller).</summary>
+    internal void Restore(long iterations, float learningRate, int size, IReadOnlyList<float[]> slots)
+    {
+        if (_size >= 0 && _size != size)
+        {
+            throw new InvalidOperationException($"This optimizer holds state for {_size} parameters; the checkpoint's is for {size}.");
+        }
+        if (_size < 0)
+        {
+            _size = size;
+            AllocateState(size);
+        }
+        IReadOnlyList<float[]> own = Slots;
+        for (int i = 0; i < own.Count; i++)
+        {
+            slots[i].CopyTo(own[i], 0);
+        }
+        Iterations = iterations;
+        LearningRate = learningRate;
+    }
+
     /// <summary>Applies step number <paramref name="step"/> (1-based).</summary>
     protected abstract void Update(Span<float> parameters, ReadOnlySpan<float> gradients, long step);
 

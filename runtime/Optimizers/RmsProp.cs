@@ -22,6 +22,9 @@ public sealed class RmsProp(float learningRate = 0.001f, float rho = 0.9f, float
     public float Epsilon { get; } = epsilon > 0 ? epsilon : throw new ArgumentOutOfRangeException(nameof(epsilon), epsilon, "epsilon must be positive.");
 
     /// <inheritdoc/>
+    protected override IReadOnlyList<float[]> Slots => _v.Length == 0 ? [] : _m.Length == 0 ? [_v] : [_v, _m];
+
+    /// <inheritdoc/>
     protected override void AllocateState(int length)
     {
         _v = new float[length];

@@ -22,6 +22,9 @@ public sealed class Sgd(float learningRate = 0.01f, float momentum = 0f, bool ne
     }
 
     /// <inheritdoc/>
+    protected override IReadOnlyList<float[]> Slots => _velocity.Length == 0 ? [] : [_velocity];
+
+    /// <inheritdoc/>
     protected override void AllocateState(int length) => _velocity = Momentum != 0 ? new float[length] : [];
 
     /// <inheritdoc/>

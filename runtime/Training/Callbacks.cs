@@ -68,8 +68,11 @@ public sealed class FitContext
     /// <summary>Set to stop training after the current batch (Keras <c>model.stop_training = True</c>).</summary>
     public bool StopTraining { get; set; }
 
-    /// <summary>Writes the model's weights with <see cref="WeightsFile.Save"/> (a temporary file renamed into place).</summary>
-    public void SaveWeights(string path) => WeightsFile.Save(path, Weights, Parameters);
+    /// <summary>
+    /// Writes a checkpoint with <see cref="WeightsFile.Save"/> (a temporary file renamed into place): the model's weights,
+    /// and the optimizer's state when it derives from <see cref="StaticRnn.Optimizer"/>.
+    /// </summary>
+    public void SaveWeights(string path) => WeightsFile.Save(path, Weights, Parameters, Optimizer as Optimizer);
 
     internal void CheckMonitor(string monitor, string callback)
     {
@@ -318,7 +321,8 @@ public sealed class TerminateOnNaN : ICallback
 }
 
 /// <summary>
-/// Keras <c>ModelCheckpoint</c> (weights only): after each epoch, writes the weights to <see cref="FilePath"/>, whose
+/// Keras <c>ModelCheckpoint</c>: after each epoch, writes the weights and the optimizer's state (one file that
+/// <c>LoadWeights</c> reads; <see cref="WeightsFile.LoadOptimizerState"/> reads the state) to <see cref="FilePath"/>, whose
 /// <c>{epoch}</c> (1-based) and logged keys (<c>{val_loss}</c>) are filled in, with Python-style formats
 /// (<c>{epoch:02d}</c>, <c>{val_loss:.4f}</c>); with <see cref="SaveBestOnly"/> only when <see cref="Monitor"/> improves. Each file is
 /// written to a temporary file and renamed into place, so a crash never leaves a partial file.

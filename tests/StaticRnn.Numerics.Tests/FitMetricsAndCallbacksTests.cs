@@ -166,6 +166,38 @@ public class FitMetricsAndCallbacksTests
     }
 
     [Fact]
+    public void ResumingFromAModelCheckpointEqualsTrainingStraightThrough()
+    {
+        var (x, y) = SeedData(48, 16);
+        var straight = new SeedModel();
+        straight.Fit(x, y, epochs: 4, batchSize: 8, optimizer: new Adam(0.01f), seed: 6, verbose: 0);
+        string dir = Path.Combine(Path.GetTempPath(), "srnn-resume-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            // A run that writes a checkpoint every epoch and is abandoned after two of them.
+            var first = new SeedModel();
+            first.Fit(x, y, epochs: 2, batchSize: 8, optimizer: new Adam(0.01f), seed: 6, verbose: 0,
+                callbacks: [new ModelCheckpoint(Path.Combine(dir, "epoch{epoch}.weights"))]);
+            // A fresh process would do this: new network, new optimizer, both from the checkpoint, then resume.
+            var resumed = new SeedModel();
+            var adam = new Adam(0.01f);
+            string checkpoint = Path.Combine(dir, "epoch2.weights");
+            resumed.LoadWeights(checkpoint);
+            WeightsFile.LoadOptimizerState(checkpoint, adam);
+            Assert.Equal(12, adam.Iterations); // 2 epochs of 6 steps
+            resumed.Fit(x, y, epochs: 4, batchSize: 8, optimizer: adam, seed: 6, verbose: 0, initialEpoch: 2);
+            Assert.Equal(straight.Parameters.ToArray(), resumed.Parameters.ToArray());
+        }
+        finally
+        {
+            if (Directory.Exists(dir))
+            {
+                Directory.Delete(dir, recursive: true);
+            }
+        }
+    }
+
+    [Fact]
     public void TerminateOnNaNEndsTrainingWhereFitWouldThrow()
     {
         var (x, y) = SeedData(64, 14);

@@ -217,3 +217,79 @@ public class ProgressTests
         Assert.Matches(@"^Epoch 1/8 - 10/10 - loss: 0\.5000 - val_loss: 0\.2500 - \d+ ms\r?\n$", log.ToString());
     }
 }
+
+/// <summary>Checkpoints: the optimizer's state saved with the weights in one file, and put back exactly.</summary>
+public class CheckpointTests
+{
+    private static readonly WeightInfo[] s_weights = [new("w", [5], 0, 5)];
+
+    private static float[] Gradient(int step) => [0.1f * step, -0.2f, 0.3f / step, 0.05f, -0.4f * step];
+
+    [Theory]
+    [InlineData("adam")]
+    [InlineData("rmsprop")]
+    [InlineData("sgd")]
+    public void ARestoredOptimizerStepsAsTheOriginalWould(string kind)
+    {
+        Optimizer Make() => kind switch { "adam" => new Adam(0.01f), "rmsprop" => new RmsProp(0.01f, momentum: 0.5f), _ => new Sgd(0.01f, momentum: 0.9f) };
+        string path = Path.Combine(Path.GetTempPath(), $"srnn-ckpt-{Guid.NewGuid():N}.weights");
+        try
+        {
+            Optimizer original = Make();
+            float[] p = [1f, 2f, 3f, 4f, 5f];
+            for (int step = 1; step <= 3; step++)
+            {
+                original.Apply(p, Gradient(step));
+            }
+            original.LearningRate = 0.005f;
+            WeightsFile.Save(path, s_weights, p, original);
+            var loaded = new float[5];
+            WeightsFile.Load(path, s_weights, loaded); // a checkpoint is a weights file too
+            Assert.Equal(p, loaded);
+            Optimizer restored = Make();
+            WeightsFile.LoadOptimizerState(path, restored);
+            Assert.Equal(3, restored.Iterations);
+            Assert.Equal(0.005f, restored.LearningRate);
+            for (int step = 4; step <= 6; step++)
+            {
+                original.Apply(p, Gradient(step));
+                restored.Apply(loaded, Gradient(step));
+            }
+            Assert.Equal(p, loaded);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public void StateOfAnotherOptimizerOrNoneOrDamagedIsRefused()
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"srnn-ckpt-{Guid.NewGuid():N}.weights");
+        try
+        {
+            float[] p = [1f, 2f, 3f, 4f, 5f];
+            WeightsFile.Save(path, s_weights, p);
+            var e = Assert.Throws<InvalidDataException>(() => WeightsFile.LoadOptimizerState(path, new Adam()));
+            Assert.Contains("no optimizer state", e.Message);
+            var sgd = new Sgd(0.01f, momentum: 0.9f);
+            sgd.Apply(p, Gradient(1));
+            WeightsFile.Save(path, s_weights, p, sgd);
+            e = Assert.Throws<InvalidDataException>(() => WeightsFile.LoadOptimizerState(path, new Adam()));
+            Assert.Contains("Sgd", e.Message);
+            e = Assert.Throws<InvalidDataException>(() => WeightsFile.LoadOptimizerState(path, new Sgd(0.01f))); // no momentum: no slot
+            Assert.Contains("slots", e.Message);
+            byte[] bytes = File.ReadAllBytes(path);
+            bytes[^10] ^= 1;
+            File.WriteAllBytes(path, bytes);
+            var fresh = new Sgd(0.01f, momentum: 0.9f);
+            Assert.Throws<InvalidDataException>(() => WeightsFile.LoadOptimizerState(path, fresh));
+            Assert.Equal(0, fresh.Iterations);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+}
