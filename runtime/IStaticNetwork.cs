@@ -25,6 +25,8 @@ public interface IStaticNetwork<TSelf> where TSelf : IStaticNetwork<TSelf>
     static virtual int Vocabulary => 0;
     /// <summary>Whether the network carries its recurrent state from one call to the next (Keras <c>stateful=True</c>).</summary>
     static virtual bool Stateful => false;
+    /// <summary>The layers as Keras describes them (name, type, config values, weights, output shape), for exporters.</summary>
+    static abstract IReadOnlyList<LayerInfo> Layers { get; }
     /// <summary>Keras <c>model.summary()</c> text.</summary>
     static abstract string Summary();
 

@@ -184,6 +184,25 @@ internal static class ClassCode
         w.Line($"public void LoadPyTorchWeights(string npzPath) => {Rt}.ForeignWeights.LoadPyTorch(npzPath, s_torchLayers, s_weights, Parameters);");
     }
 
+    /// <summary>The <c>Layers</c> table: each layer's name, Keras type, Keras config values, weights and output shape.</summary>
+    public static void LayerInfos(SourceWriter w, IEnumerable<LayerSpec> layers, string className)
+    {
+        w.Line();
+        w.Line("/// <summary>The layers as Keras describes them (name, type, config values, weight arrays, output shape), for exporters.</summary>");
+        w.Line($"public static {Sys}.Collections.Generic.IReadOnlyList<{Rt}.LayerInfo> Layers {{ get; }} =");
+        w.Line("[");
+        int index = 0;
+        foreach (LayerSpec layer in layers)
+        {
+            string config = string.Join(", ", layer.KerasConfig.Select(c => $"[\"{c.Key}\"] = \"{c.Value}\""));
+            w.Line($"    new(\"{layer.Name}\", \"{layer.KerasType}\", new {Sys}.Collections.Generic.Dictionary<string, string> {{ {config} }}, {index}, {layer.Weights.Count}, [{string.Join(", ", layer.OutputShape)}]),");
+            index += layer.Weights.Count;
+        }
+        w.Line("];");
+        w.Line();
+        w.Line($"static {Sys}.Collections.Generic.IReadOnlyList<{Rt}.LayerInfo> {Rt}.IStaticNetwork<{className}>.Layers => Layers;");
+    }
+
     /// <summary><c>SaveWeights</c> and <c>LoadWeights</c>.</summary>
     public static void WeightsFile(SourceWriter w)
     {

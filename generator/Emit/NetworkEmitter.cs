@@ -192,6 +192,7 @@ internal static class NetworkEmitter
         }
         ClassCode.WeightsFile(w);
         ClassCode.ForeignWeights(w, spec.Layers);
+        ClassCode.LayerInfos(w, spec.Layers, name);
     }
 
     private static void EmitPublicPasses(SourceWriter w, NetworkSpec spec, StateLayout state, string kernels)

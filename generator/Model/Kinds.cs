@@ -20,6 +20,23 @@ internal enum LossKind
     CategoricalCrossentropy = 3,
 }
 
+internal static class KerasNames
+{
+    /// <summary>The Keras name of an activation (<c>"tanh"</c>, <c>"hard_sigmoid"</c>, ...).</summary>
+    public static string Keras(this ActivationKind activation) => activation switch
+    {
+        ActivationKind.Tanh => "tanh",
+        ActivationKind.Sigmoid => "sigmoid",
+        ActivationKind.Relu => "relu",
+        ActivationKind.Softmax => "softmax",
+        ActivationKind.HardSigmoid => "hard_sigmoid",
+        _ => "linear",
+    };
+
+    /// <summary>A bool as Keras configs print it.</summary>
+    public static string Keras(this bool value) => value ? "true" : "false";
+}
+
 internal enum MergeKind
 {
     Concat = 0,

@@ -180,6 +180,12 @@ internal abstract record LayerSpec
     /// </summary>
     public virtual string TorchMapping => "None";
 
+    /// <summary>
+    /// The layer's Keras config values that an exporter needs, under Keras keys (<c>units</c>, <c>activation</c>,
+    /// <c>return_sequences</c>, ...), each as Keras prints it; empty for a layer that exporters do not handle.
+    /// </summary>
+    public virtual IEnumerable<(string Key, string Value)> KerasConfig => System.Linq.Enumerable.Empty<(string, string)>();
+
     /// <summary>Whether <c>ReturnSequences = true</c> on this layer gives a time axis (the fix SRNN002 suggests).</summary>
     public virtual bool CanReturnSequences => false;
 

@@ -1,3 +1,4 @@
+using System.Linq;
 using System.Collections.Generic;
 
 namespace StaticRnn.Generator.Model;
@@ -22,6 +23,9 @@ internal sealed record BidirectionalSpec(RecurrentSpec Inner, MergeKind Merge) :
     public override string KerasType => "Bidirectional";
 
     public override string TorchMapping => Inner.TorchMapping;
+
+    public override IEnumerable<(string Key, string Value)> KerasConfig =>
+        new[] { ("layer", Inner.KerasType), ("merge_mode", Merge.ToString().ToLowerInvariant()) }.Concat(Inner.KerasConfig);
     public override string AutoNamePrefix => "bidirectional";
     public override bool CanReturnSequences => true;
     public override bool ReadsMask => true;

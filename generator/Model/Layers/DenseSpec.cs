@@ -1,3 +1,5 @@
+using System.Collections.Generic;
+
 namespace StaticRnn.Generator.Model;
 
 /// <summary>Keras <c>Dense(units)</c>: <c>y = activation(x·W + b)</c> on the last axis, at every step of a sequence.</summary>
@@ -9,6 +11,9 @@ internal sealed record DenseSpec(int Units, ActivationKind Activation, bool UseB
     public override string KerasType => "Dense";
 
     public override string TorchMapping => "Dense";
+
+    public override IEnumerable<(string Key, string Value)> KerasConfig =>
+        new[] { ("units", Units.ToString(System.Globalization.CultureInfo.InvariantCulture)), ("activation", Activation.Keras()), ("use_bias", UseBias.Keras()) };
     public override string AutoNamePrefix => "dense";
     public override bool KeepsRank => true;
 

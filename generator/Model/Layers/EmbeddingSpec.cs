@@ -1,3 +1,5 @@
+using System.Collections.Generic;
+
 namespace StaticRnn.Generator.Model;
 
 /// <summary>Keras <c>Embedding(input_dim, output_dim)</c>: token ids to rows of a table; the first layer, on a (timesteps) input.</summary>
@@ -8,6 +10,9 @@ internal sealed record EmbeddingSpec(int InputDim, int OutputDim) : LayerSpec
     public override string KerasType => "Embedding";
 
     public override string TorchMapping => "Embedding";
+
+    public override IEnumerable<(string Key, string Value)> KerasConfig =>
+        new[] { ("input_dim", InputDim.ToString(System.Globalization.CultureInfo.InvariantCulture)), ("output_dim", OutputDim.ToString(System.Globalization.CultureInfo.InvariantCulture)), ("mask_zero", MaskZero.Keras()) };
     public override string AutoNamePrefix => "embedding";
     public override bool TakesTokens => true;
 

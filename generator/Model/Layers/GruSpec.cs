@@ -1,3 +1,6 @@
+using System.Collections.Generic;
+using System.Linq;
+
 namespace StaticRnn.Generator.Model;
 
 /// <summary>
@@ -15,6 +18,8 @@ internal sealed record GruSpec(int Units, ActivationKind Activation, ActivationK
     public override string KerasType => "GRU";
 
     public override string TorchMapping => ResetAfter ? "Gru" : "None";
+
+    public override IEnumerable<(string Key, string Value)> KerasConfig => base.KerasConfig.Concat(new[] { ("reset_after", ResetAfter.Keras()) });
     public override string AutoNamePrefix => "gru";
     public override int Gates => 3;
 

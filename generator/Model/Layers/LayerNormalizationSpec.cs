@@ -1,3 +1,5 @@
+using System.Collections.Generic;
+
 namespace StaticRnn.Generator.Model;
 
 /// <summary>
@@ -11,6 +13,9 @@ internal sealed record LayerNormalizationSpec(double Epsilon) : LayerSpec
     public override string KerasType => "LayerNormalization";
 
     public override string TorchMapping => "LayerNormalization";
+
+    public override IEnumerable<(string Key, string Value)> KerasConfig =>
+        new[] { ("epsilon", Epsilon.ToString("R", System.Globalization.CultureInfo.InvariantCulture)) };
     public override string AutoNamePrefix => "layer_normalization";
     public override bool KeepsRank => true;
 

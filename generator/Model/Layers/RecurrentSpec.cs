@@ -16,6 +16,13 @@ internal abstract record RecurrentSpec(int Units, ActivationKind Activation, Act
 
     public override bool IsRecurrent => true;
 
+    public override IEnumerable<(string Key, string Value)> KerasConfig => new[]
+    {
+        ("units", Units.ToString(System.Globalization.CultureInfo.InvariantCulture)), ("activation", Activation.Keras()),
+        ("recurrent_activation", RecurrentActivation.Keras()), ("use_bias", UseBias.Keras()),
+        ("return_sequences", ReturnSequences.Keras()), ("go_backwards", GoBackwards.Keras()),
+    };
+
     public override string? LooksAhead => GoBackwards ? "it reads the sequence from the end (GoBackwards = true); remove GoBackwards" : null;
 
     /// <summary>A padded step is skipped: the state (and the output) of the step before carry over.</summary>
