@@ -1,3 +1,4 @@
+using StaticRnn.Plots;
 // The seed notebook, in C#: one SimpleRNN on random data, the stacked model's summary, and a short training run.
 using StaticRnn;
 
@@ -55,6 +56,9 @@ for (int s = 0; s < samples; s++)
 var model = new SeedModel();
 History history = model.Fit(x, y, epochs: 20, batchSize: 32, optimizer: new Adam(0.01f), validationSplit: 0.2);
 Console.WriteLine($"loss {history.Loss[0]:0.0000} -> {history.Loss[^1]:0.0000}, val_loss {history.ValidationLoss[0]:0.0000} -> {history.ValidationLoss[^1]:0.0000}");
+string curves = Path.Combine(StaticRnn.Samples.Pictures.Directory("Quickstart"), "training.png");
+history.SavePlot(curves); // StaticRnn.Plots
+Console.WriteLine($"training curves: {curves}");
 
 /// <summary>One SimpleRNN layer: (10, 8) -> (5).</summary>
 [Sequential(10, 8)]

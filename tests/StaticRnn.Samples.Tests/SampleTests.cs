@@ -31,12 +31,25 @@ public class SampleTests
     public void SpamFilterRunsEndToEndOnAReducedSet()
     {
         var log = new StringWriter();
-        SpamFilterApp.Result r = SpamFilterApp.Train(NpmDataset.DefaultCache("SpamFilter"), epochs: 1, limit: 150, log);
-        Assert.Equal(240, r.TrainCount);
-        Assert.Equal(60, r.TestCount);
-        Assert.InRange(r.Accuracy, 0, 1);
-        Assert.True(float.IsFinite(r.Loss[0]));
-        Assert.Contains("test accuracy", log.ToString());
+        string pictures = Directory.CreateTempSubdirectory("staticrnn-pictures-").FullName;
+        try
+        {
+            SpamFilterApp.Result r = SpamFilterApp.Train(NpmDataset.DefaultCache("SpamFilter"), epochs: 1, limit: 150, log, pictures);
+            Assert.Equal(240, r.TrainCount);
+            Assert.Equal(60, r.TestCount);
+            Assert.InRange(r.Accuracy, 0, 1);
+            Assert.True(float.IsFinite(r.Loss[0]));
+            Assert.Contains("test accuracy", log.ToString());
+            foreach (string picture in new[] { "training.png", "confusion.png" })
+            {
+                byte[] png = File.ReadAllBytes(Path.Combine(pictures, picture));
+                Assert.True(png.Length > 5000 && png.AsSpan(1, 3).SequenceEqual("PNG"u8), $"{picture}: {png.Length} bytes");
+            }
+        }
+        finally
+        {
+            Directory.Delete(pictures, recursive: true);
+        }
     }
 
     [Fact]
