@@ -4,9 +4,9 @@ using Xunit.Abstractions;
 namespace StaticRnn.Generator.Tests;
 
 /// <summary>
-/// The package path as a user meets it: the runtime project packed into a local feed, then a fresh console project in
-/// a folder outside the repository with nothing but a PackageReference to it (its own NuGet cache, so no earlier copy
-/// of the package is used) declares, summarizes and trains a network.
+/// The package path as a user meets it: the runtime project and the side packages packed into a local feed, then a
+/// fresh console project in a folder outside the repository with nothing but PackageReferences (its own NuGet cache, so
+/// no earlier copy of a package is used) declares, summarizes, trains and exports a network to ONNX.
 /// </summary>
 public sealed class PackageTests(ITestOutputHelper output) : IDisposable
 {
@@ -30,6 +30,14 @@ public sealed class PackageTests(ITestOutputHelper output) : IDisposable
         Assert.DoesNotContain("warning", text, StringComparison.OrdinalIgnoreCase);
         Assert.True(File.Exists(Path.Combine(feed, "StaticRnn.0.1.0.nupkg")));
         Assert.True(File.Exists(Path.Combine(feed, "StaticRnn.0.1.0.snupkg")));
+        // The side packages beside it, packed the same way.
+        foreach (string side in new[] { "StaticRnn.Onnx", "StaticRnn.Plots" })
+        {
+            (code, text) = DotnetCli.Run(_dir, output, null, "pack", Path.Combine(root, side, side + ".csproj"), "-c", configuration, "--no-build", "-o", feed);
+            Assert.Equal(0, code);
+            Assert.DoesNotContain("warning", text, StringComparison.OrdinalIgnoreCase);
+            Assert.True(File.Exists(Path.Combine(feed, side + ".0.1.0.nupkg")), side);
+        }
 
         File.WriteAllText(Path.Combine(app, "nuget.config"), $"""
             <configuration>
@@ -49,11 +57,13 @@ public sealed class PackageTests(ITestOutputHelper output) : IDisposable
               </PropertyGroup>
               <ItemGroup>
                 <PackageReference Include="StaticRnn" Version="0.1.0" />
+                <PackageReference Include="StaticRnn.Onnx" Version="0.1.0" />
               </ItemGroup>
             </Project>
             """);
         File.WriteAllText(Path.Combine(app, "Program.cs"), """
             using StaticRnn;
+            using StaticRnn.Onnx;
 
             Console.Write(Detector.Summary());
             var r = new SeededRandom(1);
@@ -64,6 +74,8 @@ public sealed class PackageTests(ITestOutputHelper output) : IDisposable
             var net = new Detector();
             History h = net.Fit(x, y, epochs: 30, batchSize: 16, optimizer: new Adam(0.01f), verbose: 0);
             Console.WriteLine($"first loss {h.Loss[0]:0.0000}, last loss {h.Loss[^1]:0.0000}");
+            net.ExportOnnx("detector.onnx");
+            Console.WriteLine($"onnx {new FileInfo("detector.onnx").Length} bytes");
 
             [Sequential(10, 8, Loss = Loss.BinaryCrossentropy)]
             [Lstm(8, ReturnSequences = true)]
@@ -75,6 +87,8 @@ public sealed class PackageTests(ITestOutputHelper output) : IDisposable
         (code, text) = DotnetCli.Run(app, output, cache, "run", "-nodeReuse:false", "-p:UseSharedCompilation=false");
         Assert.Equal(0, code);
         Assert.Contains("Total params: 717 (2.80 KB)", text);
+        var onnx = System.Text.RegularExpressions.Regex.Match(text, @"onnx (\d+) bytes");
+        Assert.True(onnx.Success && int.Parse(onnx.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) > 717 * 4, text); // every weight in it
         var match = System.Text.RegularExpressions.Regex.Match(text, @"first loss (\d+\.\d+), last loss (\d+\.\d+)");
         Assert.True(match.Success, text);
         Assert.True(double.Parse(match.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture) < double.Parse(match.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture), "training lowered the loss");
