@@ -27,14 +27,18 @@ public static class TrainingPlots
         bool metrics = false;
         Color[] palette = new ScottPlot.Palettes.Category10().Colors;
         // One colour per quantity: loss and val_loss share one, accuracy and val_accuracy another.
-        List<string> quantities = history.Keys.Where(k => !k.StartsWith("val_", StringComparison.Ordinal)).ToList();
+        var quantities = new List<string>();
         foreach (string key in history.Keys)
         {
             IReadOnlyList<float> values = history[key];
             double[] xs = Enumerable.Range(1, values.Count).Select(e => (double)e).ToArray();
             var line = plot.Add.Scatter(xs, values.Select(v => (double)v).ToArray());
             string name = key.StartsWith("val_", StringComparison.Ordinal) ? key[4..] : key;
-            line.Color = palette[Math.Max(quantities.IndexOf(name), 0) % palette.Length];
+            if (!quantities.Contains(name))
+            {
+                quantities.Add(name);
+            }
+            line.Color = palette[quantities.IndexOf(name) % palette.Length];
             line.LegendText = key;
             line.LineWidth = 2;
             line.MarkerSize = history.Epochs <= 30 ? 5 : 0;

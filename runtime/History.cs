@@ -21,6 +21,20 @@ public sealed class History
         => _values.TryGetValue(key, out List<float>? v) ? v
             : key == "loss" ? [] : throw new KeyNotFoundException($"History has no '{key}'; it has {string.Join(", ", _keys.Select(k => $"'{k}'"))}.");
 
+    /// <summary>
+    /// Appends one epoch's values, as a training loop of its own (one <c>Fit</c> per epoch, say) keeps its history: the
+    /// first call sets the keys, in the dictionary's order; later calls must give the same keys.
+    /// </summary>
+    public void Append(IReadOnlyDictionary<string, float> logs)
+    {
+        ArgumentNullException.ThrowIfNull(logs);
+        if (_keys.Count > 0 && (logs.Count != _keys.Count || _keys.Any(k => !logs.ContainsKey(k))))
+        {
+            throw new ArgumentException($"This history has {string.Join(", ", _keys)}; the epoch appended has {string.Join(", ", logs.Keys)}.", nameof(logs));
+        }
+        Add(_keys.Count > 0 ? _keys.ToArray() : logs.Keys.ToArray(), logs);
+    }
+
     internal void Add(IReadOnlyList<string> keys, IReadOnlyDictionary<string, float> logs)
     {
         foreach (string key in keys)

@@ -1,3 +1,4 @@
+using StaticRnn.Plots;
 using System.Diagnostics;
 using System.Text;
 
@@ -33,15 +34,16 @@ public static class AdditionApp
     {
         int epochs = args.Length > 0 && int.TryParse(args[0], out int e) && e > 0 ? e : 30;
         int questions = args.Length > 1 && int.TryParse(args[1], out int q) && q >= 20 ? q : 50_000;
-        Result r = Train(questions, epochs, log);
+        Result r = Train(questions, epochs, log, Pictures.Directory("Addition"));
         return r.CharacterAccuracy > 0 ? 0 : 1;
     }
 
     /// <summary>
     /// Makes <paramref name="count"/> distinct questions a + b (each number 1 to 3 random digits, a pair counted once
-    /// whatever its order, as the example does), holds out the last 10 % after a seeded shuffle, and trains.
+    /// whatever its order, as the example does), holds out the last 10 % after a seeded shuffle, and trains; with
+    /// <paramref name="pictures"/>, writes the loss and validation accuracy curves there (PNG).
     /// </summary>
-    public static Result Train(int count, int epochs, TextWriter log)
+    public static Result Train(int count, int epochs, TextWriter log, string? pictures = null)
     {
         var clock = Stopwatch.StartNew();
         var random = new SeededRandom(1337);
@@ -66,6 +68,7 @@ public static class AdditionApp
 
         var model = new AdditionModel();
         var history = new List<float>();
+        var curves = new History(); // the epochs' loss and validation accuracies, for the picture
         var adam = new Adam();
         var predictions = new float[validation * AdditionModel.OutputSize];
         for (int epoch = 1; epoch <= epochs; epoch++)
@@ -75,6 +78,13 @@ public static class AdditionApp
             model.Predict(vx, predictions, validation);
             var (characters, exact) = Accuracy(predictions, vy, validation);
             log.WriteLine($"Epoch {epoch}/{epochs} - loss: {h.Loss[0]:0.0000} - per-character validation accuracy: {Percent(characters)} - exact match: {Percent(exact)} - {clock.Elapsed.TotalSeconds:0} s");
+            curves.Append(new Dictionary<string, float> { ["loss"] = h.Loss[0], ["val_character_accuracy"] = (float)characters, ["val_exact_match"] = (float)exact });
+        }
+        if (pictures is not null)
+        {
+            string path = Path.Combine(pictures, "training.png");
+            curves.SavePlot(path);
+            log.WriteLine($"training curves: {path}");
         }
 
         model.Predict(vx, predictions, validation);

@@ -1,3 +1,4 @@
+using StaticRnn.Plots;
 using System.Diagnostics;
 using System.Globalization;
 
@@ -74,7 +75,7 @@ public static class G2PApp
             {
                 return EvaluateSaved(cache, beam, log);
             }
-            Result r = Train(cache, epochs, beam, limit, log);
+            Result r = Train(cache, epochs, beam, limit, log, Pictures.Directory("G2P"));
             return double.IsFinite(r.WordErrorRate) ? 0 : 1;
         }
         catch (Exception ex) when (ex is InvalidOperationException or InvalidDataException or IOException)
@@ -90,8 +91,8 @@ public static class G2PApp
     /// <summary>The weights a full run saves, next to the cached dictionary.</summary>
     public static string WeightsPath(string cache) => Path.Combine(cache, "g2p.weights");
 
-    /// <summary>Fetches CMUdict (cached), trains, evaluates the held-out words and saves the weights.</summary>
-    public static Result Train(string cache, int epochs, int beam, int? limit, TextWriter log)
+    /// <summary>Fetches CMUdict (cached), trains, evaluates the held-out words and saves the weights (and with <paramref name="pictures"/>, the loss curve as a PNG).</summary>
+    public static Result Train(string cache, int epochs, int beam, int? limit, TextWriter log, string? pictures = null)
     {
         CmuDict.Data data = CmuDict.Load(cache, MaxLetters, MaxPhonemes, limit, log);
         var (sources, targets) = Pairs(data.Train);
@@ -101,15 +102,23 @@ public static class G2PApp
         var adam = new Adam();
         var clock = Stopwatch.StartNew();
         var loss = new List<float>();
+        var curves = new History(); // loss and learning rate per epoch, for the picture
         for (int epoch = 1; epoch <= epochs; epoch++)
         {
             // One epoch at a time: the learning rate decays, and the log shows time spent so far.
             adam.LearningRate = 0.002f * MathF.Pow(0.9f, epoch - 1);
             History h = model.Fit(sources, targets, epochs: 1, batchSize: 32, optimizer: adam, verbose: 0, seed: epoch);
             loss.Add(h.Loss[0]);
+            curves.Append(new Dictionary<string, float> { ["loss"] = h.Loss[0], ["learning_rate"] = adam.LearningRate });
             log.WriteLine($"Epoch {epoch}/{epochs} - loss: {h.Loss[0].ToString("0.0000", CultureInfo.InvariantCulture)} - learning rate {adam.LearningRate.ToString("0.######", CultureInfo.InvariantCulture)} - {clock.Elapsed.TotalSeconds.ToString("0", CultureInfo.InvariantCulture)} s");
         }
         double seconds = clock.Elapsed.TotalSeconds, perSecond = pairs * (double)epochs / seconds;
+        if (pictures is not null)
+        {
+            string path = Path.Combine(pictures, "training.png");
+            curves.SavePlot(path);
+            log.WriteLine($"training curves: {path}");
+        }
         if (limit is null)
         {
             model.SaveWeights(WeightsPath(cache));

@@ -293,3 +293,22 @@ public class CheckpointTests
         }
     }
 }
+
+/// <summary>A history kept by a loop of its own.</summary>
+public class HistoryTests
+{
+    [Fact]
+    public void AppendedEpochsKeepTheirKeysAndRefuseOthers()
+    {
+        var history = new History();
+        history.Append(new Dictionary<string, float> { ["loss"] = 2f, ["val_exact_match"] = 0.1f });
+        history.Append(new Dictionary<string, float> { ["val_exact_match"] = 0.3f, ["loss"] = 1f });
+        Assert.Equal(new[] { "loss", "val_exact_match" }, history.Keys);
+        Assert.Equal(new[] { 2f, 1f }, history.Loss);
+        Assert.Equal(new[] { 0.1f, 0.3f }, history["val_exact_match"]);
+        Assert.Equal(2, history.Epochs);
+        Assert.Throws<ArgumentException>(() => history.Append(new Dictionary<string, float> { ["loss"] = 1f }));
+        var e = Assert.Throws<KeyNotFoundException>(() => history["accuracy"]);
+        Assert.Contains("'val_exact_match'", e.Message);
+    }
+}
