@@ -61,36 +61,45 @@ public static class Initializers
                 a[Index(i, j)] = random.NextNormal();
             }
         }
-        var q = new double[n];
-        var work = new ProjectionWork(a, q, blocks);
-        for (int k = 0; k < m; k++)
+        // Column k is normalized, then its projection is removed from every column after it, in k order (modified
+        // Gram-Schmidt). The four columns of one block are finished first; their four projections are then removed from
+        // each later group of blocks while it is in cache, in the same order for every column as one k at a time, so the
+        // same bits, with a quarter of the passes over memory.
+        double[][] qs = [new double[n], new double[n], new double[n], new double[n]];
+        var work = new ProjectionWork(a, qs, blocks);
+        for (int block = 0; block < blocks; block++)
         {
-            double norm = 0;
-            for (int i = 0; i < n; i++) norm += a[Index(i, k)] * a[Index(i, k)];
-            norm = Math.Sqrt(norm);
-            for (int i = 0; i < n; i++)
+            int end = Math.Min(4 * block + 4, m);
+            for (int k = 4 * block; k < end; k++)
             {
-                a[Index(i, k)] /= norm;
-                q[i] = a[Index(i, k)];
+                double[] q = qs[k - 4 * block];
+                double norm = 0;
+                for (int i = 0; i < n; i++) norm += a[Index(i, k)] * a[Index(i, k)];
+                norm = Math.Sqrt(norm);
+                for (int i = 0; i < n; i++)
+                {
+                    a[Index(i, k)] /= norm;
+                    q[i] = a[Index(i, k)];
+                }
+                // The rest of column k's own block (padding columns are zeros and stay so).
+                for (int j = k + 1; j < end; j++)
+                {
+                    double dot = 0;
+                    for (int i = 0; i < n; i++) dot += a[Index(i, j)] * q[i];
+                    for (int i = 0; i < n; i++) a[Index(i, j)] -= dot * q[i];
+                }
             }
-            // The rest of column k's own block one column at a time, then whole blocks (padding columns are zeros and stay so).
-            int j = k + 1;
-            for (; j < m && (j & 3) != 0; j++)
-            {
-                double dot = 0;
-                for (int i = 0; i < n; i++) dot += a[Index(i, j)] * q[i];
-                for (int i = 0; i < n; i++) a[Index(i, j)] -= dot * q[i];
-            }
-            int first = (j + 3) >> 2; // j is a multiple of 4 here, or m
+            int first = block + 1, done = end - 4 * block;
             if (blocks - first >= 2 * ParallelBlocks)
             {
                 // Blocks are independent: shards of them run on the shard runner's threads, with the same result.
                 work.First = first;
+                work.Count = done;
                 ShardRunner.Run(work, (blocks - first) / ParallelBlocks, default, default, default, default, default);
             }
             else if (first < blocks)
             {
-                RemoveProjection(a.AsSpan(first * n * 4), blocks - first, q);
+                RemoveProjections(a.AsSpan(first * n * 4), blocks - first, qs, done);
             }
         }
         for (int r = 0; r < rows; r++)
@@ -106,16 +115,35 @@ public static class Initializers
     /// <summary>Blocks of four columns per shard when the projection of one column is removed from many (about 64 KiB each at n = 2048).</summary>
     private const int ParallelBlocks = 8;
 
-    /// <summary>Shard s of removing q's projection from blocks First.. of a: its contiguous share of them.</summary>
-    private sealed class ProjectionWork(double[] a, double[] q, int blocks) : IShardWork
+    /// <summary>Shard s of removing the first Count of qs's projections from blocks First.. of a: its contiguous share of them.</summary>
+    private sealed class ProjectionWork(double[] a, double[][] qs, int blocks) : IShardWork
     {
-        public int First;
+        public int First, Count;
 
         public void RunShard(int shard, ReadOnlySpan<float> inputs, ReadOnlySpan<int> tokens, ReadOnlySpan<float> targets, ReadOnlySpan<int> classes, Span<float> outputs)
         {
-            int count = blocks - First, shards = count / ParallelBlocks;
+            int count = blocks - First, shards = count / ParallelBlocks, n = qs[0].Length;
             int from = First + shard * count / shards, to = First + (shard + 1) * count / shards;
-            RemoveProjection(a.AsSpan(from * q.Length * 4, (to - from) * q.Length * 4), to - from, q);
+            RemoveProjections(a.AsSpan(from * n * 4, (to - from) * n * 4), to - from, qs, Count);
+        }
+    }
+
+    /// <summary>
+    /// The projections of <c>qs[0]</c> … <c>qs[used - 1]</c>, in that order, removed from each column of
+    /// <paramref name="count"/> consecutive blocks, four blocks at a time: each group of blocks takes all of them while it
+    /// is in cache.
+    /// </summary>
+    private static void RemoveProjections(Span<double> blocks, int count, double[][] qs, int used)
+    {
+        int stride = qs[0].Length * 4;
+        for (int at = 0; at < count; at += 4)
+        {
+            int group = Math.Min(4, count - at);
+            Span<double> part = blocks.Slice(at * stride, group * stride);
+            for (int t = 0; t < used; t++)
+            {
+                RemoveProjection(part, group, qs[t]);
+            }
         }
     }
 
