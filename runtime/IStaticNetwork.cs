@@ -49,6 +49,11 @@ public interface IStaticNetwork<TSelf> where TSelf : IStaticNetwork<TSelf>
     float Gradients(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int batchSize, Span<float> gradients, ReadOnlySpan<float> sampleWeights);
     /// <summary>One optimizer step on the weighted mean loss; returns it.</summary>
     float TrainStep(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int batchSize, IOptimizer optimizer, ReadOnlySpan<float> sampleWeights);
+    /// <summary>
+    /// One optimizer step (empty <paramref name="sampleWeights"/> for none) that also writes the outputs of the forward pass
+    /// its gradients come from, as Keras computes training metrics.
+    /// </summary>
+    float TrainStep(ReadOnlySpan<float> inputs, ReadOnlySpan<float> targets, int batchSize, IOptimizer optimizer, ReadOnlySpan<float> sampleWeights, Span<float> outputs);
     /// <summary>Keras default initializers from a seeded generator.</summary>
     void InitializeWeights(int seed);
     /// <summary>Zero every recurrent state (stateful networks).</summary>

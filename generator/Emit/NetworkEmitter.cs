@@ -307,6 +307,25 @@ internal static class NetworkEmitter
                     w.Line("return loss;");
                 }
                 w.Line();
+                w.Line("/// <summary>");
+                w.Line("/// One optimizer step that also writes the batch's outputs (<c>OutputSize</c> floats per sample) of the forward pass the");
+                w.Line("/// gradients come from (dropout applied, carried state used), as Keras computes training metrics; empty");
+                w.Line("/// <paramref name=\"sampleWeights\"/> for none. Returns the batch loss before the step.");
+                w.Line("/// </summary>");
+                using (w.Block($"public float TrainStep({Span(input)} inputs, {Span(target)} targets, int batchSize, {Rt}.IOptimizer optimizer, {Span("float")} sampleWeights, {Sys}.Span<float> outputs)"))
+                {
+                    w.Line($"{Sys}.ArgumentNullException.ThrowIfNull(optimizer);");
+                    foreach (string check in checks) w.Line(check);
+                    using (w.Block("if (!sampleWeights.IsEmpty)"))
+                    {
+                        w.Line(weightCheck);
+                    }
+                    w.Line($"{guard}.Output(outputs.Length, batchSize, OutputSize, nameof(outputs), \"OutputSize\");");
+                    w.Line($"float loss = {run}, backward: true, sampleWeights, outputs);");
+                    w.Line($"optimizer.Apply(Parameters, {gradient});");
+                    w.Line("return loss;");
+                }
+                w.Line();
                 w.Line("/// <summary>One optimizer step on the weighted mean loss; returns it before the step.</summary>");
                 using (w.Block($"public float TrainStep({Span(input)} inputs, {Span(target)} targets, int batchSize, {Rt}.IOptimizer optimizer, {Span("float")} sampleWeights)"))
                 {
@@ -322,7 +341,7 @@ internal static class NetworkEmitter
 
         w.Line();
         w.Line("/// <summary>Runs the shards of a checked batch, then sums their losses (and gradients) in shard order.</summary>");
-        using (w.Block($"private float Run({Span("float")} inputs, {Span("int")} tokens, {Span("float")} targets, {Span("int")} classes, int batchSize, bool backward, {Span("float")} weights = default)"))
+        using (w.Block($"private float Run({Span("float")} inputs, {Span("int")} tokens, {Span("float")} targets, {Span("int")} classes, int batchSize, bool backward, {Span("float")} weights = default, {Sys}.Span<float> outputs = default)"))
         {
             w.Line("_callWeighted = !weights.IsEmpty;");
             using (w.Block("if (_callWeighted)"))
@@ -344,7 +363,7 @@ internal static class NetworkEmitter
                 w.Line($"_unmaskedRows = tokens.IsEmpty ? {guard}.NonZero(inputs) : {guard}.NonZero(tokens); // the loss is the mean over the steps that are not padding");
             }
             w.Line("(_callBatch, _callMode) = (batchSize, backward ? 2 : 1);");
-            w.Line($"{runner}.Run(this, shards, inputs, tokens, targets, classes, default);");
+            w.Line($"{runner}.Run(this, shards, inputs, tokens, targets, classes, outputs);");
             ClassCode.ReduceShards(w, state.Gradient);
         }
 
@@ -368,7 +387,7 @@ internal static class NetworkEmitter
                 w.Line("return;");
             }
             string randomArgument = dropout ? ", _shardDropout[shard]" : "";
-            w.Line($"_shardLoss[shard] = {kernels}.Run(_state, _scratch[shard], {runner}.Part(inputs, first, count, InputSize){tokensArgument}, {runner}.Part(targets, first, count, TargetSize){classesArgument}, _callWeighted ? {Sys}.MemoryExtensions.AsSpan(_callWeights, first, count) : default, count, _callBatch{(spec.OutputMasked ? ", _unmaskedRows" : "")}, _callMode == 2{statesArgument}{randomArgument});");
+            w.Line($"_shardLoss[shard] = {kernels}.Run(_state, _scratch[shard], {runner}.Part(inputs, first, count, InputSize){tokensArgument}, {runner}.Part(targets, first, count, TargetSize){classesArgument}, _callWeighted ? {Sys}.MemoryExtensions.AsSpan(_callWeights, first, count) : default, outputs.IsEmpty ? default : outputs.Slice(first * OutputSize, count * OutputSize), count, _callBatch{(spec.OutputMasked ? ", _unmaskedRows" : "")}, _callMode == 2{statesArgument}{randomArgument});");
         }
     }
 
@@ -485,12 +504,13 @@ internal static class NetworkEmitter
         w.Line("/// <summary>");
         w.Line("/// Runs <paramref name=\"count\"/> samples (one shard of a batch of <paramref name=\"batchSize\"/>) one by one: forward, the loss of");
         w.Line("/// each output row, and (when asked) backward into the shard's gradient. Returns the shard's share of the mean loss.");
-        w.Line("/// Each sample's loss and gradient count <c>weights[sample]</c> times (once each without weights).");
+        w.Line("/// Each sample's loss and gradient count <c>weights[sample]</c> times (once each without weights); <paramref name=\"outputs\"/>, when");
+        w.Line("/// not empty, receives the outputs the loss was computed from.");
         w.Line("/// </summary>");
         string classesParameter = sparse ? ", ReadOnlySpan<int> classes" : "";
         string randomParameter = spec.UsesRandom ? ", global::StaticRnn.SeededRandom random" : "";
         string maskedParameter = spec.OutputMasked ? ", int unmaskedRows" : "";
-        using (w.Block($"public static double Run(float[] parameters, float[] scratch, ReadOnlySpan<float> inputs{tokensParameter}, ReadOnlySpan<float> targets{classesParameter}, ReadOnlySpan<float> weights, int count, int batchSize{maskedParameter}, bool backward{statesParameter}{randomParameter})"))
+        using (w.Block($"public static double Run(float[] parameters, float[] scratch, ReadOnlySpan<float> inputs{tokensParameter}, ReadOnlySpan<float> targets{classesParameter}, ReadOnlySpan<float> weights, Span<float> outputs, int count, int batchSize{maskedParameter}, bool backward{statesParameter}{randomParameter})"))
         {
             w.Line("ref float p = ref MemoryMarshal.GetArrayDataReference(parameters);");
             w.Line("ref float s = ref MemoryMarshal.GetArrayDataReference(scratch);");
@@ -556,6 +576,10 @@ internal static class NetworkEmitter
             string index = sample.Contains(" ") ? $"({sample})" : sample;
             w.Line($"ref float output = ref Unsafe.Add(ref {tape}, {lastPlan.OutputOffset});");
             w.Line($"float weight = weights.IsEmpty ? 1f : weights[{sample}], weighted = scale * weight; // Keras sample_weight: the mean still over the batch");
+            using (w.Block("if (!outputs.IsEmpty)"))
+            {
+                CopyOutputs(tape, sample);
+            }
             string Row(string reference, int rowStride) => rows == 1 ? reference : $"Unsafe.Add(ref {reference}, r * {rowStride})";
             string body;
             if (sparse)

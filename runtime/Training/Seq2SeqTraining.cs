@@ -22,7 +22,7 @@ public static class Seq2SeqTraining
     /// <param name="metrics">
     /// Metrics over the target ids that are not padding (<see cref="Metric.Accuracy"/> and
     /// <see cref="Metric.SparseCategoricalAccuracy"/>: the teacher-forced most probable token is the target), from
-    /// <c>Predict</c> on each batch before its step.
+    /// <c>Predict</c> on each batch just before its step (without dropout, unlike Keras's training pass).
     /// </param>
     /// <param name="callbacks">Called at the start and end of training, of each epoch, and after each batch.</param>
     /// <param name="initialEpoch">The epoch to start at (Keras <c>initial_epoch</c>).</param>
@@ -97,8 +97,12 @@ public static class Seq2SeqTraining
         public readonly float Evaluate(int first, int count, int batchSize)
             => Seq2SeqTraining.Evaluate(model, _sources.Slice(first * TNet.SourceLength, count * TNet.SourceLength), _targets.Slice(first * TNet.TargetLength, count * TNet.TargetLength), batchSize);
 
-        public readonly void AddMetrics(MetricSet metrics, int count)
-            => Add(metrics, _batchSources.AsSpan(0, count * TNet.SourceLength), _batchTargets.AsSpan(0, count * TNet.TargetLength), count);
+        /// <summary>The batch's teacher-forced metrics from <c>Predict</c> just before the step (no dropout), then the step.</summary>
+        public readonly float TrainStep(int count, IOptimizer optimizer, MetricSet metrics)
+        {
+            Add(metrics, _batchSources.AsSpan(0, count * TNet.SourceLength), _batchTargets.AsSpan(0, count * TNet.TargetLength), count);
+            return TrainStep(count, optimizer);
+        }
 
         public readonly void AddMetrics(MetricSet metrics, int first, int count)
         {

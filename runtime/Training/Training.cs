@@ -15,8 +15,8 @@ internal interface IFitData
     /// <summary>Mean loss over samples [first, first + count), in batches of <paramref name="batchSize"/>.</summary>
     float Evaluate(int first, int count, int batchSize);
 
-    /// <summary>Predicts the first <paramref name="count"/> slots and adds their outputs and targets to <paramref name="metrics"/>.</summary>
-    void AddMetrics(MetricSet metrics, int count);
+    /// <summary>One optimizer step on the first <paramref name="count"/> slots that adds its outputs and targets to <paramref name="metrics"/>; returns the batch loss.</summary>
+    float TrainStep(int count, IOptimizer optimizer, MetricSet metrics);
 
     /// <summary>Predicts samples [first, first + count) in batches of at most the batch size and adds them to <paramref name="metrics"/>.</summary>
     void AddMetrics(MetricSet metrics, int first, int count);
@@ -73,8 +73,8 @@ public static class Training
     /// <param name="seed">Seed of the shuffling; by default each call on a network continues a fixed sequence (0, 1, 2, ...).</param>
     /// <param name="metrics">
     /// Metrics reported beside the loss and kept in the <see cref="History"/> under their Keras keys. A batch's
-    /// training metrics come from <c>Predict</c> on it just before its step (inference mode: without dropout, unlike
-    /// Keras's training pass); every output row counts, masked steps included.
+    /// training metrics come from the outputs of its step's own forward pass (dropout applied), as in Keras; every output
+    /// row counts, masked steps included.
     /// </param>
     /// <param name="callbacks">Called at the start and end of training, of each epoch, and after each batch.</param>
     /// <param name="initialEpoch">The epoch to start at (Keras <c>initial_epoch</c>), to resume: the shuffles of the epochs before are drawn and skipped.</param>
@@ -95,10 +95,6 @@ public static class Training
         int classes = TNet.OutputShape[^1], rows = TNet.OutputSize / classes;
         var options = FitOptions.Checked(epochs, batchSize, optimizer, shuffle, verbose, log, seed, metrics,
             new MetricLayout(rows, classes, SparseTargets: TNet.TargetSize == rows && classes > 1, PaddingTargets: false), callbacks, initialEpoch);
-        if (options.Metrics is not null && TNet.Stateful)
-        {
-            throw new ArgumentException("Metrics are measured with Predict before each step, which would move a stateful network's carried state; train a stateful network without metrics.", nameof(metrics));
-        }
         int trainCount = TrainCount(samples, validationSplit);
         if (TNet.Vocabulary > 0)
         {
@@ -175,11 +171,8 @@ public static class Training
                 {
                     data.Gather(k, order[first + k]);
                 }
-                if (metrics is not null)
-                {
-                    data.AddMetrics(metrics, count); // before the step, on the weights the step's forward pass uses
-                }
-                float loss = data.TrainStep(count, optimizer);
+                // Metrics from the outputs of the step's own forward pass, as Keras computes them.
+                float loss = metrics is null ? data.TrainStep(count, optimizer) : data.TrainStep(count, optimizer, metrics);
                 lossSum += (double)loss * count;
                 seen += count;
                 foreach (ICallback callback in o.Callbacks)
@@ -313,11 +306,13 @@ public static class Training
             return weights is null ? Training.Evaluate(network, x, y, batchSize) : Training.Evaluate(network, x, y, batchSize, weights.AsSpan(first, count));
         }
 
-        public readonly void AddMetrics(MetricSet metrics, int count)
+        public readonly float TrainStep(int count, IOptimizer optimizer, MetricSet metrics)
         {
             Span<float> outputs = _outputs.AsSpan(0, count * TNet.OutputSize);
-            network.Predict(_batchX.AsSpan(0, count * TNet.InputSize), outputs, count);
+            float loss = network.TrainStep(_batchX.AsSpan(0, count * TNet.InputSize), _batchY.AsSpan(0, count * TNet.TargetSize), count, optimizer,
+                weights is null ? default : _batchWeights.AsSpan(0, count), outputs);
             metrics.Add(outputs, _batchY.AsSpan(0, count * TNet.TargetSize), count);
+            return loss;
         }
 
         public readonly void AddMetrics(MetricSet metrics, int first, int count)

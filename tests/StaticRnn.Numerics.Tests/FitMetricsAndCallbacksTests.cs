@@ -6,8 +6,9 @@ namespace StaticRnn.Numerics.Tests;
 
 /// <summary>
 /// Metrics and callbacks through <c>Fit</c> on real networks. The metric oracle is the definition applied in the test to
-/// <c>Predict</c> outputs: with one step per epoch and no shuffling, epoch 1's training metric is that of the initial
-/// weights on the training part, and the last validation metric that of the trained weights on the held-out part.
+/// <c>Predict</c> outputs: with one step per epoch and no shuffling (and no dropout), epoch 1's training metric, taken
+/// from the step's own forward pass, is that of the initial weights on the training part, and the last validation
+/// metric that of the trained weights on the held-out part.
 /// </summary>
 public class FitMetricsAndCallbacksTests
 {
@@ -72,6 +73,31 @@ public class FitMetricsAndCallbacksTests
         float[] x = Random(32 * 80, 7, r => (float)r.NextDouble(-1, 1)), y = Random(32 * 10, 8, r => (float)r.NextDouble(-1, 1));
         double Mae(float[] outputs, float[] targets, int n) => Enumerable.Range(0, n * 10).Average(i => Math.Abs((double)outputs[i] - targets[i]));
         CheckMetric<SeedModel>(x, y, Metric.MeanAbsoluteError, "mae", Mae);
+    }
+
+    [Fact]
+    public void TrainStepWritesTheOutputsItsLossCameFrom()
+    {
+        // Without dropout they are Predict's outputs on the weights before the step; with dropout they are the training
+        // pass's. Either way the mean squared error recomputed from them is the loss the step returns.
+        float[] x = Random(19 * 80, 21, r => (float)r.NextDouble(-1, 1)), y = Random(19 * 10, 22, r => (float)r.NextDouble(-1, 1));
+        var net = new SeedModel();
+        var predicted = new float[19 * 10];
+        net.Predict(x, predicted, 19);
+        var outputs = new float[19 * 10];
+        float loss = net.TrainStep(x, y, 19, new Adam(), default, outputs);
+        Assert.Equal(predicted, outputs);
+        Assert.Equal(outputs.Zip(y, (o, t) => (double)(o - t) * (o - t)).Average(), loss, 5);
+
+        float[] dx = Random(32 * 6, 23, r => (float)r.NextDouble(-1, 1)), dy = Random(32, 24, r => (float)r.NextDouble(-1, 1));
+        var dropout = new WithDropout();
+        var inference = new float[32];
+        dropout.Predict(dx, inference, 32);
+        var training = new float[32];
+        float dropoutLoss = dropout.TrainStep(dx, dy, 32, new Adam(), default, training);
+        Assert.NotEqual(inference, training);
+        Assert.Equal(training.Zip(dy, (o, t) => (double)(o - t) * (o - t)).Average(), dropoutLoss, 5);
+        Assert.Throws<ArgumentException>(() => net.TrainStep(x, y, 19, new Adam(), default, new float[10]));
     }
 
     [Fact]
