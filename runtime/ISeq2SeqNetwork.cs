@@ -37,6 +37,10 @@ public interface ISeq2SeqNetwork<TSelf> where TSelf : ISeq2SeqNetwork<TSelf>
     float Gradients(ReadOnlySpan<int> sources, ReadOnlySpan<int> targets, int batchSize, Span<float> gradients);
     /// <summary>One optimizer step on the batch; returns the batch loss before the step.</summary>
     float TrainStep(ReadOnlySpan<int> sources, ReadOnlySpan<int> targets, int batchSize, IOptimizer optimizer);
+    /// <summary>The teacher-forced loss with each pair counting its weight (Keras <c>sample_weight</c>), without gradients.</summary>
+    float ComputeLoss(ReadOnlySpan<int> sources, ReadOnlySpan<int> targets, int batchSize, ReadOnlySpan<float> sampleWeights);
+    /// <summary>One optimizer step on the weighted teacher-forced loss; returns it.</summary>
+    float TrainStep(ReadOnlySpan<int> sources, ReadOnlySpan<int> targets, int batchSize, IOptimizer optimizer, ReadOnlySpan<float> sampleWeights);
     /// <summary>The decoder's next-token probabilities at every step for given decoder inputs (teacher forcing).</summary>
     void Predict(ReadOnlySpan<int> sources, ReadOnlySpan<int> decoderInputs, Span<float> outputs, int batchSize = 1);
     /// <summary>Greedy decoding of each source, stopping at <see cref="EndToken"/>; the rest of each output is 0.</summary>

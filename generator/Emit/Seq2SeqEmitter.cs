@@ -195,6 +195,8 @@ internal static class Seq2SeqEmitter
             w.Line("private int _targetTokens; // the current call: target ids that are not padding, over the whole batch");
             w.Line("private float[] _generated = []; // greedy decoding's ids as the shards write them, grown to the largest batch");
             w.Line($"private {Rt}.Kernels.BeamSearcher? _beams; // kept for the last beam width");
+            w.Line("private bool _callWeighted; // the current call has sample weights, in _callWeights");
+            w.Line("private float[] _callWeights = []; // grown to the largest weighted batch");
         });
         ClassCode.Weights(w, new[] { (spec.Encoder.Layers.SelectMany(l => l.Weights), 0), (spec.Decoder.Layers.SelectMany(l => l.Weights), spec.Encoder.ParameterCount) },
             "the encoder's then the decoder's in Keras <c>get_weights()</c> order", kernels);
@@ -247,11 +249,30 @@ internal static class Seq2SeqEmitter
             w.Line("return loss;");
         }
         w.Line();
+        w.Line("/// <summary>The teacher-forced loss with each pair's ids counting its weight (Keras <c>sample_weight</c>; the mean still over the ids that are not padding), without gradients.</summary>");
+        using (w.Block($"public float ComputeLoss({ints} sources, {ints} targets, int batchSize, {Sys}.ReadOnlySpan<float> sampleWeights)"))
+        {
+            w.Line(check);
+            w.Line($"{guard}.Weights(sampleWeights, batchSize);");
+            w.Line("return Run(sources, targets, batchSize, backward: false, sampleWeights);");
+        }
+        w.Line();
+        w.Line("/// <summary>One optimizer step on the weighted teacher-forced loss; returns it before the step.</summary>");
+        using (w.Block($"public float TrainStep({ints} sources, {ints} targets, int batchSize, {Rt}.IOptimizer optimizer, {Sys}.ReadOnlySpan<float> sampleWeights)"))
+        {
+            w.Line($"{Sys}.ArgumentNullException.ThrowIfNull(optimizer);");
+            w.Line(check);
+            w.Line($"{guard}.Weights(sampleWeights, batchSize);");
+            w.Line("float loss = Run(sources, targets, batchSize, backward: true, sampleWeights);");
+            w.Line($"optimizer.Apply(Parameters, {gradient});");
+            w.Line("return loss;");
+        }
+        w.Line();
         w.Line($"/// <summary>Keras-style training loop with teacher forcing; see <see cref=\"{Rt}.Seq2SeqTraining\"/>.</summary>");
         w.Line($"public {Rt}.History Fit({ints} sources, {ints} targets, int epochs = 1, int batchSize = 32, {Rt}.IOptimizer? optimizer = null,");
         w.Line($"    double validationSplit = 0, bool shuffle = true, int verbose = 1, {Sys}.IO.TextWriter? log = null, int? seed = null,");
-        w.Line($"    {NetworkEmitter.FitExtras})");
-        w.Line($"    => {Rt}.Seq2SeqTraining.Fit(this, sources, targets, epochs, batchSize, optimizer, validationSplit, shuffle, verbose, log, seed, metrics, callbacks, initialEpoch);");
+        w.Line($"    {NetworkEmitter.FitExtras}, {Sys}.ReadOnlySpan<float> sampleWeights = default)");
+        w.Line($"    => {Rt}.Seq2SeqTraining.Fit(this, sources, targets, epochs, batchSize, optimizer, validationSplit, shuffle, verbose, log, seed, metrics, callbacks, initialEpoch, sampleWeights);");
         w.Line();
         w.Line("/// <summary>Teacher-forced mean loss over all pairs, like Keras <c>model.evaluate</c>.</summary>");
         w.Line($"public float Evaluate({ints} sources, {ints} targets, int batchSize = 32) => {Rt}.Seq2SeqTraining.Evaluate(this, sources, targets, batchSize);");
@@ -262,9 +283,15 @@ internal static class Seq2SeqEmitter
         }
         w.Line();
         w.Line("/// <summary>Runs the shards of a checked batch, then sums their losses (and gradients) in shard order.</summary>");
-        using (w.Block($"private float Run({ints} sources, {ints} targets, int batchSize, bool backward)"))
+        using (w.Block($"private float Run({ints} sources, {ints} targets, int batchSize, bool backward, {Sys}.ReadOnlySpan<float> weights = default)"))
         {
             w.Line("int shards = Shards(batchSize, backward ? 2 : 1);");
+            w.Line("_callWeighted = !weights.IsEmpty;");
+            using (w.Block("if (_callWeighted)"))
+            {
+                w.Line("if (_callWeights.Length < batchSize) _callWeights = new float[batchSize];");
+                w.Line("weights.CopyTo(_callWeights);");
+            }
             if (m.Random)
             {
                 ClassCode.ReseedDropout(w);
@@ -357,7 +384,7 @@ internal static class Seq2SeqEmitter
                 w.Line($"    {kernels}.Generate(_state, _scratch[shard], sources, outputs.Slice(first * TargetLength, count * TargetLength), count);");
                 w.Line("    break;");
                 w.Line("default:");
-                w.Line($"    _shardLoss[shard] = {kernels}.Run(_state, _scratch[shard], sources, {runner}.Part(classes, first, count, TargetLength), count, _targetTokens, _callMode == 2{(m.Random ? ", _shardDropout[shard]" : "")});");
+                w.Line($"    _shardLoss[shard] = {kernels}.Run(_state, _scratch[shard], sources, {runner}.Part(classes, first, count, TargetLength), _callWeighted ? {Sys}.MemoryExtensions.AsSpan(_callWeights, first, count) : default, count, _targetTokens, _callMode == 2{(m.Random ? ", _shardDropout[shard]" : "")});");
                 w.Line("    break;");
             }
         }
@@ -453,7 +480,7 @@ internal static class Seq2SeqEmitter
         w.Line("/// Runs <paramref name=\"count\"/> pairs (one shard of a batch) one by one: the encoder, the decoder on the shifted target,");
         w.Line("/// the loss of each target id that is not padding, and (when asked) both stacks backward into the shard's gradient.");
         w.Line("/// </summary>");
-        using (w.Block($"public static double Run(float[] parameters, float[] scratch, ReadOnlySpan<int> sources, ReadOnlySpan<int> targets, int count, int targetTokens, bool backward{random})"))
+        using (w.Block($"public static double Run(float[] parameters, float[] scratch, ReadOnlySpan<int> sources, ReadOnlySpan<int> targets, ReadOnlySpan<float> weights, int count, int targetTokens, bool backward{random})"))
         {
             Lines(Refs());
             w.Line("ref float g = ref Unsafe.Add(ref s, Gradient);");
@@ -472,6 +499,7 @@ internal static class Seq2SeqEmitter
                 string train = m.Random ? "backward ? random : null" : "";
                 w.Line($"Encode(ref p, ref s, ref x{(spec.Encoder.UsesRandom ? $", {train}" : "")});{(m.Random ? " // dropout only in training" : "")}");
                 w.Line($"DecoderForward(ref Unsafe.Add(ref p, DecoderParameters), ref xd, ref dtape, {memory}{(spec.Decoder.UsesRandom ? $", {train}" : "")});");
+                w.Line("float weight = weights.IsEmpty ? 1f : weights[sample], weighted = scale * weight; // Keras sample_weight: the mean still over the unmasked ids");
                 w.Line("ref float output = ref Unsafe.Add(ref dtape, DecoderOutput);");
                 using (w.Block($"for (int r = 0; r < {t}; r++)"))
                 {
@@ -480,7 +508,7 @@ internal static class Seq2SeqEmitter
                         w.Line($"MemoryMarshal.CreateSpan(ref Unsafe.Add(ref dy, r * {stride}), {stride}).Clear(); // padding: no loss, no gradient");
                         w.Line("continue;");
                     }
-                    w.Line($"loss += Losses.SparseCategoricalCrossentropy(ref Unsafe.Add(ref output, r * {stride}), target[r], ref Unsafe.Add(ref dy, r * {stride}), {v}, scale, backward);");
+                    w.Line($"loss += weight * Losses.SparseCategoricalCrossentropy(ref Unsafe.Add(ref output, r * {stride}), target[r], ref Unsafe.Add(ref dy, r * {stride}), {v}, weighted, backward);");
                 }
                 using (w.Block("if (backward)"))
                 {

@@ -26,9 +26,10 @@ public static class Seq2SeqTraining
     /// </param>
     /// <param name="callbacks">Called at the start and end of training, of each epoch, and after each batch.</param>
     /// <param name="initialEpoch">The epoch to start at (Keras <c>initial_epoch</c>).</param>
+    /// <param name="sampleWeights">Keras <c>sample_weight</c>: one weight per pair, for the validation loss too (Keras has no <c>class_weight</c> for sequence targets).</param>
     public static History Fit<TNet>(TNet model, ReadOnlySpan<int> sources, ReadOnlySpan<int> targets, int epochs = 1, int batchSize = 32,
         IOptimizer? optimizer = null, double validationSplit = 0, bool shuffle = true, int verbose = 1, TextWriter? log = null, int? seed = null,
-        IReadOnlyList<Metric>? metrics = null, IReadOnlyList<ICallback>? callbacks = null, int initialEpoch = 0)
+        IReadOnlyList<Metric>? metrics = null, IReadOnlyList<ICallback>? callbacks = null, int initialEpoch = 0, ReadOnlySpan<float> sampleWeights = default)
         where TNet : ISeq2SeqNetwork<TNet>
     {
         ArgumentNullException.ThrowIfNull(model);
@@ -37,23 +38,36 @@ public static class Seq2SeqTraining
             new MetricLayout(TNet.TargetLength, TNet.TargetVocabulary, SparseTargets: true, PaddingTargets: true), callbacks, initialEpoch);
         int trainCount = Training.TrainCount(samples, validationSplit);
         Kernels.Guard.Sequences(sources, targets, samples, TNet.SourceLength, TNet.TargetLength, TNet.SourceVocabulary, TNet.TargetVocabulary);
-        var data = new PairBatches<TNet>(model, sources, targets, Math.Min(batchSize, trainCount), options.Metrics is not null);
+        if (!sampleWeights.IsEmpty)
+        {
+            Kernels.Guard.Weights(sampleWeights, samples);
+        }
+        var data = new PairBatches<TNet>(model, sources, targets, sampleWeights.IsEmpty ? null : sampleWeights.ToArray(), Math.Min(batchSize, trainCount), options.Metrics is not null);
         return Training.Loop(new FitModel(model, () => model.Parameters, model.Weights), ref data, trainCount, samples - trainCount, options);
     }
 
-    /// <summary>Teacher-forced mean loss over all pairs (batches weighted by their size), like Keras <c>model.evaluate</c>.</summary>
-    public static float Evaluate<TNet>(TNet model, ReadOnlySpan<int> sources, ReadOnlySpan<int> targets, int batchSize = 32)
+    /// <summary>
+    /// Teacher-forced mean loss over all pairs (batches weighted by their size), like Keras <c>model.evaluate</c>; with
+    /// <paramref name="sampleWeights"/>, each pair's ids count its weight.
+    /// </summary>
+    public static float Evaluate<TNet>(TNet model, ReadOnlySpan<int> sources, ReadOnlySpan<int> targets, int batchSize = 32, ReadOnlySpan<float> sampleWeights = default)
         where TNet : ISeq2SeqNetwork<TNet>
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
         int samples = CountPairs<TNet>(sources, targets);
+        if (!sampleWeights.IsEmpty)
+        {
+            Kernels.Guard.Weights(sampleWeights, samples);
+        }
         int s = TNet.SourceLength, t = TNet.TargetLength;
         double sum = 0;
         for (int first = 0; first < samples; first += batchSize)
         {
             int count = Math.Min(batchSize, samples - first);
-            sum += (double)model.ComputeLoss(sources.Slice(first * s, count * s), targets.Slice(first * t, count * t), count) * count;
+            ReadOnlySpan<int> x = sources.Slice(first * s, count * s), y = targets.Slice(first * t, count * t);
+            float loss = sampleWeights.IsEmpty ? model.ComputeLoss(x, y, count) : model.ComputeLoss(x, y, count, sampleWeights.Slice(first, count));
+            sum += (double)loss * count;
         }
         return (float)(sum / samples);
     }
@@ -74,11 +88,12 @@ public static class Seq2SeqTraining
     }
 
     /// <summary>The pairs <c>Fit</c> trains on: rows of source and target ids.</summary>
-    private ref struct PairBatches<TNet>(TNet model, ReadOnlySpan<int> sources, ReadOnlySpan<int> targets, int batch, bool metrics) : IFitData
+    private ref struct PairBatches<TNet>(TNet model, ReadOnlySpan<int> sources, ReadOnlySpan<int> targets, float[]? weights, int batch, bool metrics) : IFitData
         where TNet : ISeq2SeqNetwork<TNet>
     {
         private readonly ReadOnlySpan<int> _sources = sources, _targets = targets;
         private readonly int[] _batchSources = new int[batch * TNet.SourceLength], _batchTargets = new int[batch * TNet.TargetLength];
+        private readonly float[] _batchWeights = weights is null ? [] : new float[batch];
         // For metrics: the decoder inputs (targets shifted right behind the start token), the outputs, the targets as floats.
         private readonly int[] _decoderInputs = metrics ? new int[batch * TNet.TargetLength] : [];
         private readonly float[] _outputs = metrics ? new float[batch * TNet.TargetLength * TNet.TargetVocabulary] : [];
@@ -89,13 +104,20 @@ public static class Seq2SeqTraining
             int s = TNet.SourceLength, t = TNet.TargetLength;
             _sources.Slice(sample * s, s).CopyTo(_batchSources.AsSpan(slot * s));
             _targets.Slice(sample * t, t).CopyTo(_batchTargets.AsSpan(slot * t));
+            if (weights is not null)
+            {
+                _batchWeights[slot] = weights[sample];
+            }
         }
 
         public readonly float TrainStep(int count, IOptimizer optimizer)
-            => model.TrainStep(_batchSources.AsSpan(0, count * TNet.SourceLength), _batchTargets.AsSpan(0, count * TNet.TargetLength), count, optimizer);
+            => weights is null
+                ? model.TrainStep(_batchSources.AsSpan(0, count * TNet.SourceLength), _batchTargets.AsSpan(0, count * TNet.TargetLength), count, optimizer)
+                : model.TrainStep(_batchSources.AsSpan(0, count * TNet.SourceLength), _batchTargets.AsSpan(0, count * TNet.TargetLength), count, optimizer, _batchWeights.AsSpan(0, count));
 
         public readonly float Evaluate(int first, int count, int batchSize)
-            => Seq2SeqTraining.Evaluate(model, _sources.Slice(first * TNet.SourceLength, count * TNet.SourceLength), _targets.Slice(first * TNet.TargetLength, count * TNet.TargetLength), batchSize);
+            => Seq2SeqTraining.Evaluate(model, _sources.Slice(first * TNet.SourceLength, count * TNet.SourceLength), _targets.Slice(first * TNet.TargetLength, count * TNet.TargetLength), batchSize,
+                weights is null ? default : weights.AsSpan(first, count));
 
         /// <summary>The batch's teacher-forced metrics from <c>Predict</c> just before the step (no dropout), then the step.</summary>
         public readonly float TrainStep(int count, IOptimizer optimizer, MetricSet metrics)

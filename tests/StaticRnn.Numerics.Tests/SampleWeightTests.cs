@@ -70,6 +70,47 @@ public class SampleWeightTests
     }
 
     [Fact]
+    public void Seq2SeqWeightsCountEachPairsIdsThatManyTimes()
+    {
+        // The teacher-forced loss is the mean over the batch's ids that are not padding; a weight multiplies its pair's
+        // ids: loss = Σ w_i · (pair i's loss alone · its ids) / Σ ids.
+        var random = new SeededRandom(31);
+        int s = S2sLstmAttention.SourceLength, t = S2sLstmAttention.TargetLength, pairs = 9;
+        var sources = new int[pairs * s];
+        var targets = new int[pairs * t];
+        for (int p = 0; p < pairs; p++)
+        {
+            int length = 1 + random.NextInt(t - 1);
+            for (int i = 0; i < length; i++)
+            {
+                sources[p * s + i] = 1 + random.NextInt(S2sLstmAttention.SourceVocabulary - 1);
+                targets[p * t + i] = 3 + random.NextInt(S2sLstmAttention.TargetVocabulary - 3);
+            }
+            targets[p * t + length] = S2sLstmAttention.EndToken;
+        }
+        float[] weights = Random(pairs, 32, r => (float)r.NextDouble(0, 2));
+        var model = new S2sLstmAttention();
+        double sum = 0;
+        int ids = 0;
+        for (int p = 0; p < pairs; p++)
+        {
+            int own = targets.Skip(p * t).Take(t).Count(id => id != 0);
+            sum += weights[p] * (double)model.ComputeLoss(sources.AsSpan(p * s, s), targets.AsSpan(p * t, t), 1) * own;
+            ids += own;
+        }
+        Assert.Equal(sum / ids, model.ComputeLoss(sources, targets, pairs, weights), 5);
+        // Weights of one: the unweighted step's bits.
+        var plain = new S2sLstmAttention();
+        var weighted = new S2sLstmAttention();
+        Assert.Equal(plain.TrainStep(sources, targets, pairs, new Adam()), weighted.TrainStep(sources, targets, pairs, new Adam(), Enumerable.Repeat(1f, pairs).ToArray()));
+        Assert.Equal(plain.Parameters.ToArray(), weighted.Parameters.ToArray());
+        // Through Fit, the validation loss is weighted too.
+        History history = weighted.Fit(sources, targets, epochs: 1, batchSize: 4, validationSplit: 0.34, verbose: 0, sampleWeights: weights);
+        // floor(9 × 0.66) = 5 pairs train, the last 4 validate.
+        Assert.Equal(Seq2SeqTraining.Evaluate(weighted, sources.AsSpan(5 * s), targets.AsSpan(5 * t), 32, weights.AsSpan(5)), history.ValidationLoss[0], 6);
+    }
+
+    [Fact]
     public void BadWeightsAreRejectedAndChangeNothing()
     {
         float[] x = Random(4 * 80, 12, r => (float)r.NextDouble(-1, 1)), y = Random(4 * 10, 13, r => (float)r.NextDouble(-1, 1));
