@@ -87,6 +87,7 @@ internal static class ClassCode
         w.Line($"private readonly float[][] _scratch = new float[{Rt}.Kernels.ShardRunner.MaxShards][];");
         w.Line($"private readonly double[] _shardLoss = new double[{Rt}.Kernels.ShardRunner.MaxShards];");
         w.Line($"private int _callBatch, _callMode; // the current call: its batch size; {modes}");
+        w.Line("private int _inUse; // 1 while a call runs on this instance (Kernels.InUse)");
         callFields();
         if (random)
         {
@@ -202,6 +203,12 @@ internal static class ClassCode
         w.Line();
         w.Line($"static {Sys}.Collections.Generic.IReadOnlyList<{Rt}.LayerInfo> {Rt}.IStaticNetwork<{className}>.Layers => Layers;");
     }
+
+    /// <summary>
+    /// The first line of every public member that runs on the instance's buffers: claims the instance for the call, so
+    /// that a second call at the same time throws instead of sharing the buffers (<c>Kernels.InUse</c>).
+    /// </summary>
+    public const string InUse = "using var inUse = new global::StaticRnn.Kernels.InUse(ref _inUse); // one call at a time on this instance";
 
     /// <summary><c>SaveWeights</c> and <c>LoadWeights</c>.</summary>
     public static void WeightsFile(SourceWriter w)

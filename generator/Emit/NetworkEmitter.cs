@@ -162,6 +162,7 @@ internal static class NetworkEmitter
             w.Line("/// <summary>Zeroes every recurrent state; the next call may use another batch size.</summary>");
             using (w.Block("public void ResetStates()"))
             {
+                w.Line(ClassCode.InUse);
                 w.Line($"{Sys}.Array.Clear(_recurrentState);");
                 w.Line("_stateBatch = 0;");
             }
@@ -218,6 +219,7 @@ internal static class NetworkEmitter
                 : "/// <summary>Forward pass: <paramref name=\"outputs\"/> receives <c>OutputSize</c> floats per sample.</summary>");
             using (w.Block($"public void Predict({Span(input)} inputs, {Sys}.Span<float> outputs, int batchSize = 1)"))
             {
+                w.Line(ClassCode.InUse);
                 w.Line($"{guard}.Predict(inputs.Length, outputs.Length, batchSize, InputSize, OutputSize);");
                 if (tokens)
                 {
@@ -247,6 +249,7 @@ internal static class NetworkEmitter
                 w.Line("/// <summary>Mean loss over the batch (Keras <c>sum_over_batch_size</c>), without gradients.</summary>");
                 using (w.Block($"public float ComputeLoss({Span(input)} inputs, {Span(target)} targets, int batchSize)"))
                 {
+                    w.Line(ClassCode.InUse);
                     foreach (string check in checks) w.Line(check);
                     w.Line($"return {run}, backward: false);");
                 }
@@ -254,6 +257,7 @@ internal static class NetworkEmitter
                 w.Line("/// <summary>Mean loss over the batch; <paramref name=\"gradients\"/> (<c>ParameterCount</c> floats, the layout of <see cref=\"Parameters\"/>) receives d(loss)/d(parameters).</summary>");
                 using (w.Block($"public float Gradients({Span(input)} inputs, {Span(target)} targets, int batchSize, {Sys}.Span<float> gradients)"))
                 {
+                    w.Line(ClassCode.InUse);
                     foreach (string check in checks) w.Line(check);
                     w.Line($"{guard}.Length(gradients.Length, ParameterCount, nameof(gradients), \"one per parameter\");");
                     w.Line($"float loss = {run}, backward: true);");
@@ -264,6 +268,7 @@ internal static class NetworkEmitter
                 w.Line("/// <summary>One optimizer step on the batch; returns the batch loss before the step.</summary>");
                 using (w.Block($"public float TrainStep({Span(input)} inputs, {Span(target)} targets, int batchSize, {Rt}.IOptimizer optimizer)"))
                 {
+                    w.Line(ClassCode.InUse);
                     w.Line($"{Sys}.ArgumentNullException.ThrowIfNull(optimizer);");
                     foreach (string check in checks) w.Line(check);
                     w.Line($"float loss = {run}, backward: true);");
@@ -291,6 +296,7 @@ internal static class NetworkEmitter
                 w.Line("/// <summary>Mean of each sample's loss times its weight (Keras <c>sample_weight</c>, <c>sum_over_batch_size</c>), without gradients.</summary>");
                 using (w.Block($"public float ComputeLoss({Span(input)} inputs, {Span(target)} targets, int batchSize, {Span("float")} sampleWeights)"))
                 {
+                    w.Line(ClassCode.InUse);
                     foreach (string check in checks) w.Line(check);
                     w.Line(weightCheck);
                     w.Line($"return {string.Format(CultureInfo.InvariantCulture, weighted, "false")}");
@@ -299,6 +305,7 @@ internal static class NetworkEmitter
                 w.Line("/// <summary>The weighted mean loss (see the <c>sampleWeights</c> overload of <c>ComputeLoss</c>) and its gradient.</summary>");
                 using (w.Block($"public float Gradients({Span(input)} inputs, {Span(target)} targets, int batchSize, {Sys}.Span<float> gradients, {Span("float")} sampleWeights)"))
                 {
+                    w.Line(ClassCode.InUse);
                     foreach (string check in checks) w.Line(check);
                     w.Line(weightCheck);
                     w.Line($"{guard}.Length(gradients.Length, ParameterCount, nameof(gradients), \"one per parameter\");");
@@ -314,6 +321,7 @@ internal static class NetworkEmitter
                 w.Line("/// </summary>");
                 using (w.Block($"public float TrainStep({Span(input)} inputs, {Span(target)} targets, int batchSize, {Rt}.IOptimizer optimizer, {Span("float")} sampleWeights, {Sys}.Span<float> outputs)"))
                 {
+                    w.Line(ClassCode.InUse);
                     w.Line($"{Sys}.ArgumentNullException.ThrowIfNull(optimizer);");
                     foreach (string check in checks) w.Line(check);
                     using (w.Block("if (!sampleWeights.IsEmpty)"))
@@ -329,6 +337,7 @@ internal static class NetworkEmitter
                 w.Line("/// <summary>One optimizer step on the weighted mean loss; returns it before the step.</summary>");
                 using (w.Block($"public float TrainStep({Span(input)} inputs, {Span(target)} targets, int batchSize, {Rt}.IOptimizer optimizer, {Span("float")} sampleWeights)"))
                 {
+                    w.Line(ClassCode.InUse);
                     w.Line($"{Sys}.ArgumentNullException.ThrowIfNull(optimizer);");
                     foreach (string check in checks) w.Line(check);
                     w.Line(weightCheck);

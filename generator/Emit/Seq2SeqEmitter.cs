@@ -216,6 +216,7 @@ internal static class Seq2SeqEmitter
         w.Line("/// </summary>");
         using (w.Block($"public void Predict({ints} sources, {ints} decoderInputs, {Sys}.Span<float> outputs, int batchSize = 1)"))
         {
+            w.Line(ClassCode.InUse);
             w.Line($"{guard}.Sequences(sources, decoderInputs, batchSize, SourceLength, TargetLength, SourceVocabulary, TargetVocabulary, nameof(decoderInputs));");
             w.Line($"{guard}.Output(outputs.Length, batchSize, {m.OutputSize}, nameof(outputs), \"TargetLength × TargetVocabulary\");");
             w.Line("(_callBatch, _callMode) = (batchSize, 0);");
@@ -225,6 +226,7 @@ internal static class Seq2SeqEmitter
         w.Line("/// <summary>Teacher-forced mean loss over the target ids that are not padding (Keras <c>sum_over_batch_size</c> over unmasked steps), without gradients.</summary>");
         using (w.Block($"public float ComputeLoss({ints} sources, {ints} targets, int batchSize)"))
         {
+            w.Line(ClassCode.InUse);
             w.Line(check);
             w.Line("return Run(sources, targets, batchSize, backward: false);");
         }
@@ -232,6 +234,7 @@ internal static class Seq2SeqEmitter
         w.Line("/// <summary>Teacher-forced mean loss; <paramref name=\"gradients\"/> (<c>ParameterCount</c> floats, the layout of <see cref=\"Parameters\"/>) receives d(loss)/d(parameters).</summary>");
         using (w.Block($"public float Gradients({ints} sources, {ints} targets, int batchSize, {Sys}.Span<float> gradients)"))
         {
+            w.Line(ClassCode.InUse);
             w.Line(check);
             w.Line($"{guard}.Length(gradients.Length, ParameterCount, nameof(gradients), \"one per parameter\");");
             w.Line("float loss = Run(sources, targets, batchSize, backward: true);");
@@ -242,6 +245,7 @@ internal static class Seq2SeqEmitter
         w.Line("/// <summary>One optimizer step on the batch (teacher forcing); returns the batch loss before the step.</summary>");
         using (w.Block($"public float TrainStep({ints} sources, {ints} targets, int batchSize, {Rt}.IOptimizer optimizer)"))
         {
+            w.Line(ClassCode.InUse);
             w.Line($"{Sys}.ArgumentNullException.ThrowIfNull(optimizer);");
             w.Line(check);
             w.Line("float loss = Run(sources, targets, batchSize, backward: true);");
@@ -252,6 +256,7 @@ internal static class Seq2SeqEmitter
         w.Line("/// <summary>The teacher-forced loss with each pair's ids counting its weight (Keras <c>sample_weight</c>; the mean still over the ids that are not padding), without gradients.</summary>");
         using (w.Block($"public float ComputeLoss({ints} sources, {ints} targets, int batchSize, {Sys}.ReadOnlySpan<float> sampleWeights)"))
         {
+            w.Line(ClassCode.InUse);
             w.Line(check);
             w.Line($"{guard}.Weights(sampleWeights, batchSize);");
             w.Line("return Run(sources, targets, batchSize, backward: false, sampleWeights);");
@@ -260,6 +265,7 @@ internal static class Seq2SeqEmitter
         w.Line("/// <summary>One optimizer step on the weighted teacher-forced loss; returns it before the step.</summary>");
         using (w.Block($"public float TrainStep({ints} sources, {ints} targets, int batchSize, {Rt}.IOptimizer optimizer, {Sys}.ReadOnlySpan<float> sampleWeights)"))
         {
+            w.Line(ClassCode.InUse);
             w.Line($"{Sys}.ArgumentNullException.ThrowIfNull(optimizer);");
             w.Line(check);
             w.Line($"{guard}.Weights(sampleWeights, batchSize);");
@@ -313,6 +319,7 @@ internal static class Seq2SeqEmitter
         w.Line("/// </summary>");
         using (w.Block($"public void Generate({ints} sources, {Sys}.Span<int> outputs, int batchSize = 1)"))
         {
+            w.Line(ClassCode.InUse);
             w.Line($"{guard}.Output(sources.Length, batchSize, SourceLength, nameof(sources), \"SourceLength\");");
             w.Line($"{guard}.Tokens(sources, SourceVocabulary, nameof(sources));");
             w.Line($"{guard}.Output(outputs.Length, batchSize, TargetLength, nameof(outputs), \"TargetLength\");");
@@ -335,6 +342,7 @@ internal static class Seq2SeqEmitter
         w.Line("/// </summary>");
         using (w.Block($"public void BeamSearch({ints} source, {Sys}.Span<int> output, int beamWidth)"))
         {
+            w.Line(ClassCode.InUse);
             w.Line($"{Sys}.ArgumentOutOfRangeException.ThrowIfNegativeOrZero(beamWidth);");
             w.Line($"{guard}.Output(source.Length, 1, SourceLength, nameof(source), \"SourceLength\");");
             w.Line($"{guard}.Tokens(source, SourceVocabulary, nameof(source));");
