@@ -272,7 +272,7 @@ internal static class NetworkEmitter
                     w.Line($"{Sys}.ArgumentNullException.ThrowIfNull(optimizer);");
                     foreach (string check in checks) w.Line(check);
                     w.Line($"float loss = {run}, backward: true);");
-                    w.Line($"optimizer.Apply(Parameters, {gradient});");
+                    w.Line($"{Rt}.Optimizer.Apply(optimizer, Parameters, {gradient}, s_weights);");
                     w.Line("return loss;");
                 }
                 w.Line();
@@ -330,7 +330,7 @@ internal static class NetworkEmitter
                     }
                     w.Line($"{guard}.Output(outputs.Length, batchSize, OutputSize, nameof(outputs), \"OutputSize\");");
                     w.Line($"float loss = {run}, backward: true, sampleWeights, outputs);");
-                    w.Line($"optimizer.Apply(Parameters, {gradient});");
+                    w.Line($"{Rt}.Optimizer.Apply(optimizer, Parameters, {gradient}, s_weights);");
                     w.Line("return loss;");
                 }
                 w.Line();
@@ -342,7 +342,7 @@ internal static class NetworkEmitter
                     foreach (string check in checks) w.Line(check);
                     w.Line(weightCheck);
                     w.Line($"float loss = {string.Format(CultureInfo.InvariantCulture, weighted, "true")}");
-                    w.Line($"optimizer.Apply(Parameters, {gradient});");
+                    w.Line($"{Rt}.Optimizer.Apply(optimizer, Parameters, {gradient}, s_weights);");
                     w.Line("return loss;");
                 }
             }

@@ -249,7 +249,7 @@ internal static class Seq2SeqEmitter
             w.Line($"{Sys}.ArgumentNullException.ThrowIfNull(optimizer);");
             w.Line(check);
             w.Line("float loss = Run(sources, targets, batchSize, backward: true);");
-            w.Line($"optimizer.Apply(Parameters, {gradient});");
+            w.Line($"{Rt}.Optimizer.Apply(optimizer, Parameters, {gradient}, s_weights);");
             w.Line("return loss;");
         }
         w.Line();
@@ -270,7 +270,7 @@ internal static class Seq2SeqEmitter
             w.Line(check);
             w.Line($"{guard}.Weights(sampleWeights, batchSize);");
             w.Line("float loss = Run(sources, targets, batchSize, backward: true, sampleWeights);");
-            w.Line($"optimizer.Apply(Parameters, {gradient});");
+            w.Line($"{Rt}.Optimizer.Apply(optimizer, Parameters, {gradient}, s_weights);");
             w.Line("return loss;");
         }
         w.Line();

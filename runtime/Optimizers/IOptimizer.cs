@@ -44,9 +44,52 @@ public abstract class Optimizer : IOptimizer
     /// <inheritdoc/>
     public long Iterations { get; private set; }
 
-    /// <inheritdoc/>
-    public void Apply(Span<float> parameters, ReadOnlySpan<float> gradients)
+    /// <summary>Keras <c>clipnorm</c>: each weight array's gradient scaled to an L2 norm of at most this (needs the layout; generated networks pass it).</summary>
+    public float? ClipNorm { get => _clipNorm; set => _clipNorm = Clip(value, nameof(ClipNorm)); }
+
+    /// <summary>Keras <c>global_clipnorm</c>: the whole gradient scaled to an L2 norm of at most this.</summary>
+    public float? GlobalClipNorm { get => _globalClipNorm; set => _globalClipNorm = Clip(value, nameof(GlobalClipNorm)); }
+
+    /// <summary>Keras <c>clipvalue</c>: each gradient value clipped to [-v, v] (when neither norm is set, as in Keras).</summary>
+    public float? ClipValue { get => _clipValue; set => _clipValue = Clip(value, nameof(ClipValue)); }
+
+    private float? _clipNorm, _globalClipNorm, _clipValue;
+    private float[] _clipped = [];
+
+    private static float? Clip(float? value, string name)
+        => value is null or (> 0 and < float.PositiveInfinity) ? value : throw new ArgumentOutOfRangeException(name, value, $"{name} must be a positive finite number (or null for none).");
+
+    /// <summary>
+    /// The step of a generated network: <paramref name="optimizer"/>'s <c>Apply</c>, with the weight arrays'
+    /// <paramref name="layout"/> for <see cref="ClipNorm"/> when it is an <see cref="Optimizer"/>.
+    /// </summary>
+    [System.ComponentModel.EditorBrowsable(System.ComponentModel.EditorBrowsableState.Never)]
+    public static void Apply(IOptimizer optimizer, Span<float> parameters, ReadOnlySpan<float> gradients, IReadOnlyList<WeightInfo> layout)
     {
+        if (optimizer is Optimizer o)
+        {
+            o.Apply(parameters, gradients, layout);
+        }
+        else
+        {
+            optimizer.Apply(parameters, gradients);
+        }
+    }
+
+    /// <inheritdoc/>
+    public void Apply(Span<float> parameters, ReadOnlySpan<float> gradients) => Apply(parameters, gradients, null);
+
+    /// <summary>One step, the gradient clipped first as <see cref="ClipNorm"/> (per array of <paramref name="layout"/>), <see cref="GlobalClipNorm"/> or <see cref="ClipValue"/> say.</summary>
+    public void Apply(Span<float> parameters, ReadOnlySpan<float> gradients, IReadOnlyList<WeightInfo>? layout)
+    {
+        if (_clipNorm is not null && _globalClipNorm is not null)
+        {
+            throw new InvalidOperationException("Only one of ClipNorm and GlobalClipNorm can be set, as in Keras.");
+        }
+        if (_clipNorm is not null && layout is null)
+        {
+            throw new InvalidOperationException("ClipNorm clips each weight array's gradient: call Apply with the weight layout (a generated network's TrainStep does).");
+        }
         if (parameters.Length != gradients.Length)
         {
             throw new ArgumentException($"gradients has {gradients.Length} elements; expected {parameters.Length}, one per parameter.", nameof(gradients));
@@ -60,8 +103,58 @@ public abstract class Optimizer : IOptimizer
         {
             throw new InvalidOperationException($"This optimizer holds state for {_size} parameters and cannot step a buffer of {parameters.Length}; use one optimizer per network.");
         }
+        if (_clipNorm is not null || _globalClipNorm is not null || _clipValue is not null)
+        {
+            if (_clipped.Length != gradients.Length)
+            {
+                _clipped = new float[gradients.Length];
+            }
+            gradients.CopyTo(_clipped);
+            ClipGradients(_clipped, layout);
+            gradients = _clipped;
+        }
         Iterations++;
         Update(parameters, gradients, Iterations);
+    }
+
+    /// <summary>Keras 3's <c>_clip_gradients</c>: g·c / max(‖g‖, c) per array or over all, else values clipped to [-v, v].</summary>
+    private void ClipGradients(Span<float> g, IReadOnlyList<WeightInfo>? layout)
+    {
+        static void ByNorm(Span<float> values, float clip)
+        {
+            double sum = 0;
+            foreach (float v in values)
+            {
+                sum += (double)v * v;
+            }
+            double norm = Math.Sqrt(sum);
+            if (norm > clip)
+            {
+                float scale = (float)(clip / norm);
+                for (int i = 0; i < values.Length; i++)
+                {
+                    values[i] *= scale;
+                }
+            }
+        }
+        if (_clipNorm is { } c)
+        {
+            foreach (WeightInfo w in layout!)
+            {
+                ByNorm(g.Slice(w.Offset, w.Length), c);
+            }
+        }
+        else if (_globalClipNorm is { } gc)
+        {
+            ByNorm(g, gc);
+        }
+        else if (_clipValue is { } v)
+        {
+            for (int i = 0; i < g.Length; i++)
+            {
+                g[i] = Math.Clamp(g[i], -v, v);
+            }
+        }
     }
 
     /// <summary>Allocates per-parameter state for <paramref name="length"/> parameters.</summary>

@@ -111,6 +111,24 @@ public class SampleWeightTests
     }
 
     [Fact]
+    public void AGeneratedTrainStepClipsTheGradientAsTheOptimizerSays()
+    {
+        // SGD moves the weights by -lr·g: with global_clipnorm c and a larger gradient, by exactly lr·c in norm; with a
+        // clipnorm no array reaches, by the unclipped step, to the bit.
+        float[] x = Random(8 * 80, 41, r => (float)r.NextDouble(-1, 1)), y = Random(8 * 10, 42, r => (float)r.NextDouble(-3, 3));
+        var clipped = new SeedModel();
+        float[] before = clipped.Parameters.ToArray();
+        clipped.TrainStep(x, y, 8, new Sgd(0.5f) { GlobalClipNorm = 1e-3f });
+        double moved = Math.Sqrt(before.Zip(clipped.Parameters.ToArray(), (a, b) => (double)(a - b) * (a - b)).Sum());
+        Assert.InRange(moved, 0.99 * 0.5e-3, 1.01 * 0.5e-3); // float32 weights: the step is rounded element by element
+        var loose = new SeedModel();
+        var plain = new SeedModel();
+        loose.TrainStep(x, y, 8, new Sgd(0.5f) { ClipNorm = 1e6f });
+        plain.TrainStep(x, y, 8, new Sgd(0.5f));
+        Assert.Equal(plain.Parameters.ToArray(), loose.Parameters.ToArray());
+    }
+
+    [Fact]
     public void BadWeightsAreRejectedAndChangeNothing()
     {
         float[] x = Random(4 * 80, 12, r => (float)r.NextDouble(-1, 1)), y = Random(4 * 10, 13, r => (float)r.NextDouble(-1, 1));

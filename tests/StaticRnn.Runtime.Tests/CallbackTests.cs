@@ -312,3 +312,38 @@ public class HistoryTests
         Assert.Contains("'val_exact_match'", e.Message);
     }
 }
+
+/// <summary>Keras gradient clipping on the optimizers: clipvalue, global_clipnorm and clipnorm per weight array.</summary>
+public class ClippingTests
+{
+    [Fact]
+    public void EachKindOfClippingGivesTheKerasGradient()
+    {
+        // SGD with learning rate 1 moves each parameter by minus its (clipped) gradient.
+        float[] p = new float[3];
+        new Sgd(1f) { ClipValue = 0.5f }.Apply(p, [2f, -0.1f, -3f]);
+        Assert.Equal(new[] { -0.5f, 0.1f, 0.5f }, p);
+
+        p = new float[3];
+        new Sgd(1f) { GlobalClipNorm = 1f }.Apply(p, [3f, 4f, 0f]); // norm 5 -> 1
+        Assert.Equal(new[] { -0.6f, -0.8f, 0f }, p);
+
+        p = new float[3];
+        WeightInfo[] layout = [new("a", [2], 0, 2), new("b", [1], 2, 1)];
+        new Sgd(1f) { ClipNorm = 1f }.Apply(p, [3f, 4f, 0.5f], layout); // a: norm 5 -> 1; b: 0.5 stays
+        Assert.Equal(new[] { -0.6f, -0.8f, -0.5f }, p);
+
+        p = new float[3];
+        new Sgd(1f) { GlobalClipNorm = 10f, ClipValue = 0.1f }.Apply(p, [3f, 4f, 0f]); // a norm is set: clipvalue is not used, as in Keras
+        Assert.Equal(new[] { -3f, -4f, 0f }, p);
+    }
+
+    [Fact]
+    public void ClippingThatCannotApplyIsAnError()
+    {
+        Assert.Throws<InvalidOperationException>(() => new Sgd(1f) { ClipNorm = 1f }.Apply(new float[2], [1f, 1f]));
+        Assert.Throws<InvalidOperationException>(() => new Adam { ClipNorm = 1f, GlobalClipNorm = 1f }.Apply(new float[2], [1f, 1f], [new("a", [2], 0, 2)]));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new Adam { ClipValue = 0f });
+        Assert.Throws<ArgumentOutOfRangeException>(() => new Adam { GlobalClipNorm = float.NaN });
+    }
+}
