@@ -16,6 +16,9 @@ public interface ICallback
     /// <summary>Before epoch <paramref name="epoch"/> (0-based).</summary>
     void OnEpochBegin(int epoch, FitContext fit) { }
 
+    /// <summary>Before the step of batch <paramref name="batch"/> (0-based within the epoch).</summary>
+    void OnBatchBegin(int batch, FitContext fit) { }
+
     /// <summary>After batch <paramref name="batch"/> (0-based within the epoch) with its loss (possibly not finite).</summary>
     void OnBatchEnd(int batch, float loss, FitContext fit) { }
 
@@ -306,16 +309,42 @@ public sealed class LearningRateScheduler(Func<int, float, float> schedule) : IC
 
 /// <summary>
 /// Keras <c>TerminateOnNaN</c>: stops training after a batch whose loss is NaN or infinite (without it, <c>Fit</c> throws
-/// there). The weights are those after that batch's step.
+/// there). With <see cref="RestoreLastFiniteWeights"/> (the default) the weights go back to those before that batch's
+/// step (the ones the last step with a finite loss left), which costs a copy of the weights per step; without it they
+/// are those after the step, as in Keras.
 /// </summary>
 public sealed class TerminateOnNaN : ICallback
 {
+    private float[] _before = [];
+
+    /// <summary>Put back the weights from before the step whose loss was not finite.</summary>
+    public bool RestoreLastFiniteWeights { get; init; } = true;
+
+    void ICallback.OnBatchBegin(int batch, FitContext fit)
+    {
+        if (!RestoreLastFiniteWeights)
+        {
+            return;
+        }
+        Span<float> weights = fit.Parameters;
+        if (_before.Length != weights.Length)
+        {
+            _before = new float[weights.Length];
+        }
+        weights.CopyTo(_before);
+    }
+
     void ICallback.OnBatchEnd(int batch, float loss, FitContext fit)
     {
         if (!float.IsFinite(loss))
         {
             fit.Log.WriteLine($"Batch {batch}: Invalid loss, terminating training");
             fit.StopTraining = true;
+            if (RestoreLastFiniteWeights)
+            {
+                _before.CopyTo(fit.Parameters);
+                fit.Log.WriteLine("Restored the weights from before that batch.");
+            }
         }
     }
 }

@@ -171,6 +171,10 @@ public static class Training
                 {
                     data.Gather(k, order[first + k]);
                 }
+                foreach (ICallback callback in o.Callbacks)
+                {
+                    callback.OnBatchBegin(done, fit);
+                }
                 // Metrics from the outputs of the step's own forward pass, as Keras computes them.
                 float loss = metrics is null ? data.TrainStep(count, optimizer) : data.TrainStep(count, optimizer, metrics);
                 lossSum += (double)loss * count;

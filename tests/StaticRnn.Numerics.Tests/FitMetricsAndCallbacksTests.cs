@@ -229,9 +229,15 @@ public class FitMetricsAndCallbacksTests
         var (x, y) = SeedData(64, 14);
         Assert.Throws<InvalidOperationException>(() => new SeedModel().Fit(x, y, epochs: 5, batchSize: 8, optimizer: new Sgd(1e30f), verbose: 0));
         var log = new StringWriter();
-        History history = new SeedModel().Fit(x, y, epochs: 5, batchSize: 8, optimizer: new Sgd(1e30f), log: log, callbacks: [new TerminateOnNaN()]);
+        var net = new SeedModel();
+        History history = net.Fit(x, y, epochs: 5, batchSize: 8, optimizer: new Sgd(1e30f), log: log, callbacks: [new TerminateOnNaN()]);
         Assert.Equal(1, history.Epochs); // the epoch it stopped in is logged, as Keras logs it
         Assert.Matches(new Regex(@"Batch \d: Invalid loss, terminating training"), log.ToString());
+        // The weights from before the bad step are back, all finite; as in Keras (no restore), they are not.
+        Assert.All(net.Parameters.ToArray(), w => Assert.True(float.IsFinite(w)));
+        var kept = new SeedModel();
+        kept.Fit(x, y, epochs: 5, batchSize: 8, optimizer: new Sgd(1e30f), verbose: 0, callbacks: [new TerminateOnNaN { RestoreLastFiniteWeights = false }]);
+        Assert.Contains(kept.Parameters.ToArray(), w => !float.IsFinite(w));
     }
 
     [Fact]
