@@ -42,16 +42,13 @@ public static class OnnxExport
         }
         if (x.TimeMajor)
         {
-            x = graph.Op("Transpose", [x.Name], new Attribute("perm", Ints: [1, 0, 2])) is var y ? x with { Name = y, TimeMajor = false } : x;
+            x = x with { Name = graph.Op("Transpose", [x.Name], new Attribute("perm", Ints: [1, 0, 2])), TimeMajor = false };
         }
         graph.Rename(x.Name, "y");
         byte[] model = Model(typeof(TNet).Name, graph.Nodes, graph.Initializers,
             new Value("x", tokens ? Int64Type : FloatType, TNet.InputShape.ToArray().Select(d => (long)d).ToArray()),
             new Value("y", FloatType, TNet.OutputShape.ToArray().Select(d => (long)d).ToArray()), Opset);
-        string full = Path.GetFullPath(path);
-        string temp = $"{full}.{Guid.NewGuid():N}.tmp";
-        File.WriteAllBytes(temp, model);
-        File.Move(temp, full, overwrite: true);
+        StaticRnn.Kernels.AtomicFile.WriteAllBytes(path, model);
     }
 
     /// <summary>The tensor flowing between layers: its name, rank (batch included) and whether time comes first.</summary>

@@ -145,8 +145,6 @@ public static class TrainingPlots
         {
             Directory.CreateDirectory(directory);
         }
-        string temp = $"{full}.{Guid.NewGuid():N}.tmp.png";
-        plot.SavePng(temp, width, height);
-        File.Move(temp, full, overwrite: true);
+        StaticRnn.Kernels.AtomicFile.Write(full, temporary => plot.SavePng(temporary, width, height), ".tmp.png");
     }
 }

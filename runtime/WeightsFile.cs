@@ -74,10 +74,7 @@ public static class WeightsFile
         Span<byte> tail = stackalloc byte[4];
         BinaryPrimitives.WriteUInt32LittleEndian(tail, crc);
         buffer.Write(tail);
-        string full = Path.GetFullPath(path);
-        string temp = $"{full}.{Guid.NewGuid():N}.tmp"; // unique, so that two saves to one path cannot mix their bytes
-        File.WriteAllBytes(temp, buffer.ToArray());
-        File.Move(temp, full, overwrite: true);
+        Kernels.AtomicFile.WriteAllBytes(path, buffer.ToArray());
     }
 
     /// <summary>

@@ -30,7 +30,7 @@ public sealed record TorchLayer(string Name, string KerasType, TorchMapping Mapp
 /// Weights from other tools, each checked completely before any parameter changes: a file that does not fit changes
 /// nothing and throws an <see cref="InvalidDataException"/> that names the first array that does not fit, and why.
 /// </summary>
-public static class ForeignWeights
+public static partial class ForeignWeights
 {
     /// <summary>
     /// Reads <c>numpy.savez(path, *model.get_weights())</c> of the same Keras model: arrays <c>arr_0</c>, <c>arr_1</c>, ...
@@ -125,7 +125,7 @@ public static class ForeignWeights
             int dot = array.Name.LastIndexOf('.');
             string prefix = dot < 0 ? "" : array.Name[..dot], parameter = array.Name[(dot + 1)..];
             string key = prefix;
-            var m = System.Text.RegularExpressions.Regex.Match(parameter, @"^((?:weight|bias)_(?:ih|hh))_l(\d+)(_reverse)?$");
+            var m = RecurrentParameter().Match(parameter);
             if (m.Success)
             {
                 key = $"{prefix} (layer {m.Groups[2].Value})";
@@ -140,6 +140,10 @@ public static class ForeignWeights
         }
         return modules;
     }
+
+    /// <summary><c>weight_ih_l1_reverse</c>: the kind, the layer and the direction of a recurrent module's parameter.</summary>
+    [System.Text.RegularExpressions.GeneratedRegex(@"^((?:weight|bias)_(?:ih|hh))_l(\d+)(_reverse)?$")]
+    private static partial System.Text.RegularExpressions.Regex RecurrentParameter();
 
     /// <summary>Writes one module's arrays into a layer's Keras arrays, checking every shape.</summary>
     private sealed class Target(IReadOnlyList<WeightInfo> weights, float[] staged, TorchLayer layer, Module module, string path)

@@ -81,11 +81,11 @@ internal sealed class MetricSet
                 switch (_kinds[m])
                 {
                     case Kind.Sparse:
-                        sum += ArgMax(y) == (int)t[0] ? 1 : 0;
+                        sum += Kernels.VectorMath.ArgMax(y) == (int)t[0] ? 1 : 0;
                         counted++;
                         break;
                     case Kind.Categorical:
-                        sum += ArgMax(y) == ArgMax(t) ? 1 : 0;
+                        sum += Kernels.VectorMath.ArgMax(y) == Kernels.VectorMath.ArgMax(t) ? 1 : 0;
                         counted++;
                         break;
                     case Kind.Binary:
@@ -133,14 +133,4 @@ internal sealed class MetricSet
             $"Metric.SparseCategoricalAccuracy needs class-index targets, but this model's targets are shaped like its outputs; use Metric.Accuracy (categorical accuracy for these shapes).", "metrics"),
         _ => throw new ArgumentOutOfRangeException("metrics", metric, "Not a Metric value."),
     };
-
-    private static int ArgMax(ReadOnlySpan<float> values)
-    {
-        int best = 0;
-        for (int i = 1; i < values.Length; i++)
-        {
-            best = values[i] > values[best] ? i : best;
-        }
-        return best;
-    }
 }

@@ -263,20 +263,10 @@ public static class Training
         {
             ReadOnlySpan<float> target = targets.Slice(s * tSize, tSize);
             // Keras: the class index of sparse targets, argmax of one-hot ones, the rounded value of a single output.
-            int label = tSize == 1 && classes > 1 ? (int)target[0] : tSize == 1 ? (int)MathF.Round(target[0]) : ArgMax(target);
+            int label = tSize == 1 && classes > 1 ? (int)target[0] : tSize == 1 ? (int)MathF.Round(target[0]) : Kernels.VectorMath.ArgMax(target);
             weights[s] *= classWeight.TryGetValue(label, out float w) ? w : 1f;
         }
         return weights;
-    }
-
-    private static int ArgMax(ReadOnlySpan<float> values)
-    {
-        int best = 0;
-        for (int i = 1; i < values.Length; i++)
-        {
-            best = values[i] > values[best] ? i : best;
-        }
-        return best;
     }
 
     /// <summary>The samples <c>Fit</c> trains a network on: float rows of inputs and targets, and the samples' weights when given.</summary>

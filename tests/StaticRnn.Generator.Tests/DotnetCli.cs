@@ -4,12 +4,20 @@ using Xunit.Abstractions;
 
 namespace StaticRnn.Generator.Tests;
 
-/// <summary>Runs the real <c>dotnet</c> CLI in a folder of its own, as a user would, and returns its exit code and output.</summary>
+/// <summary>Runs the real <c>dotnet</c> CLI (or a program it built) in a folder of its own, as a user would, and returns its exit code and output.</summary>
 internal static class DotnetCli
 {
     public static (int ExitCode, string Output) Run(string directory, ITestOutputHelper output, IReadOnlyDictionary<string, string>? environment, params string[] args)
     {
-        var start = new ProcessStartInfo("dotnet") { WorkingDirectory = directory, RedirectStandardOutput = true, RedirectStandardError = true };
+        var (code, standardOutput, standardError) = RunProgram("dotnet", directory, output, environment, TimeSpan.FromMinutes(5), args);
+        return (code, standardOutput + standardError);
+    }
+
+    /// <summary>Runs <paramref name="file"/> outside the test host's MSBuild and VSTest variables; fails the test when it outlives <paramref name="timeout"/>.</summary>
+    public static (int ExitCode, string StandardOutput, string StandardError) RunProgram(string file, string directory, ITestOutputHelper output,
+        IReadOnlyDictionary<string, string>? environment, TimeSpan timeout, params string[] args)
+    {
+        var start = new ProcessStartInfo(file) { WorkingDirectory = directory, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (string a in args)
         {
             start.ArgumentList.Add(a);
@@ -27,13 +35,12 @@ internal static class DotnetCli
         }
         using Process process = Process.Start(start)!;
         Task<string> stdout = process.StandardOutput.ReadToEndAsync(), stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(TimeSpan.FromMinutes(5)))
+        if (!process.WaitForExit(timeout))
         {
             process.Kill(entireProcessTree: true);
-            Assert.Fail($"dotnet {string.Join(' ', args)} did not finish in 5 minutes");
+            Assert.Fail($"{file} {string.Join(' ', args)} did not finish in {timeout.TotalMinutes:0} minutes");
         }
-        string text = stdout.Result + stderr.Result;
-        output.WriteLine(text);
-        return (process.ExitCode, text);
+        output.WriteLine(stdout.Result + stderr.Result);
+        return (process.ExitCode, stdout.Result, stderr.Result);
     }
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.RegularExpressions;
 using Xunit;
 using Xunit.Abstractions;
@@ -36,25 +35,9 @@ public sealed partial class NativeAotTests(ITestOutputHelper output) : IDisposab
 
     private string Run(string file, params string[] args)
     {
-        var start = new ProcessStartInfo(file) { WorkingDirectory = _dir, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (string a in args)
-        {
-            start.ArgumentList.Add(a);
-        }
-        foreach (string key in start.Environment.Keys.Where(k => k.StartsWith("MSBUILD", StringComparison.OrdinalIgnoreCase) || k.StartsWith("VSTEST", StringComparison.OrdinalIgnoreCase)).ToList())
-        {
-            start.Environment.Remove(key);
-        }
-        using Process process = Process.Start(start)!;
-        Task<string> stdout = process.StandardOutput.ReadToEndAsync(), stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(TimeSpan.FromMinutes(3)))
-        {
-            process.Kill(entireProcessTree: true);
-            Assert.Fail($"{file} did not finish in 3 minutes");
-        }
-        output.WriteLine(stdout.Result + stderr.Result);
-        Assert.Equal(0, process.ExitCode);
-        return stdout.Result;
+        var (code, standardOutput, _) = DotnetCli.RunProgram(file, _dir, output, null, TimeSpan.FromMinutes(3), args);
+        Assert.Equal(0, code);
+        return standardOutput;
     }
 
     /// <summary>The output with the per-epoch milliseconds and the streaming speed taken out.</summary>
