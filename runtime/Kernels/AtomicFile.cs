@@ -4,13 +4,18 @@ namespace StaticRnn.Kernels;
 
 /// <summary>
 /// How StaticRnn and its side packages write a file: to a temporary file beside it (unique, so that two writers to one
-/// path cannot mix their bytes), then renamed into place, so a crash never leaves a partial file.
+/// path cannot mix their bytes), then flushed and renamed into place, so a crash never leaves a partial file.
 /// </summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public static class AtomicFile
 {
-    /// <summary>Writes <paramref name="path"/> with <paramref name="bytes"/>.</summary>
-    public static void WriteAllBytes(string path, byte[] bytes) => Write(path, temporary => File.WriteAllBytes(temporary, bytes));
+    /// <summary>Writes <paramref name="path"/> with <paramref name="bytes"/>, flushed to the disk before the rename.</summary>
+    public static void WriteAllBytes(string path, byte[] bytes) => Write(path, temporary =>
+    {
+        using var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None);
+        stream.Write(bytes);
+        stream.Flush(flushToDisk: true);
+    });
 
     /// <summary>
     /// Lets <paramref name="write"/> create the temporary file whose path it is given (ending in <paramref name="extension"/>,

@@ -68,6 +68,14 @@ public sealed class FitContext
     /// <summary>Where <c>Fit</c> writes its progress; callbacks write their messages here too.</summary>
     public TextWriter Log { get; }
 
+    /// <summary>
+    /// The epoch (0-based) the first trained epoch has: <c>Fit</c>'s <c>initialEpoch</c>. A callback may raise it in
+    /// <see cref="ICallback.OnTrainBegin"/> to resume a run, as <see cref="BackupAndRestore"/> does (Keras
+    /// <c>model._initial_epoch</c>); the shuffles of the skipped epochs are drawn and dropped, so the order stays that of
+    /// a run straight through.
+    /// </summary>
+    public int InitialEpoch { get; set; }
+
     /// <summary>Set to stop training after the current batch (Keras <c>model.stop_training = True</c>).</summary>
     public bool StopTraining { get; set; }
 
@@ -76,6 +84,22 @@ public sealed class FitContext
     /// and the optimizer's state when it derives from <see cref="StaticRnn.Optimizer"/>.
     /// </summary>
     public void SaveWeights(string path) => WeightsFile.Save(path, Weights, Parameters, Optimizer as Optimizer);
+
+    /// <summary>
+    /// Puts the weights of the checkpoint <paramref name="path"/> into the model and its optimizer state (when the file
+    /// has one and the optimizer derives from <see cref="StaticRnn.Optimizer"/>) into the optimizer; a file that does
+    /// not fit changes neither.
+    /// </summary>
+    internal void LoadCheckpoint(string path)
+    {
+        var weights = new float[Parameters.Length];
+        WeightsFile.Load(path, Weights, weights);
+        if (Optimizer is Optimizer optimizer)
+        {
+            WeightsFile.LoadOptimizerState(path, optimizer);
+        }
+        weights.CopyTo(Parameters);
+    }
 
     internal void CheckMonitor(string monitor, string callback)
     {
@@ -448,4 +472,120 @@ public sealed partial class ModelCheckpoint(string filePath) : ICallback
 
     [GeneratedRegex(@"^0?(?<width>\d+)?(\.(?<precision>\d+))?(?<type>[df])$")]
     private static partial Regex PythonFormat();
+}
+
+/// <summary>
+/// Keras <c>BackupAndRestore</c>: lets a training run that was killed (a crash, a preempted machine, SIGKILL) go on
+/// where it stopped. At the end of every epoch it writes a checkpoint (weights and optimizer state, atomically: a
+/// temporary file renamed into place) named by the epoch into <see cref="BackupDirectory"/>, then removes the older
+/// one. When a <c>Fit</c> starts and a backup is there, it loads it and training resumes at the epoch after it, with the
+/// shuffles of the done epochs skipped: the resumed run gives the bits of a run that was never interrupted. A finished
+/// run deletes its backup (<see cref="DeleteCheckpoint"/>). State kept by other callbacks (patience counters, a
+/// changed learning rate aside, which the optimizer state holds) starts afresh, as in Keras.
+/// </summary>
+public sealed partial class BackupAndRestore(string backupDirectory) : ICallback
+{
+    private const string Extension = ".weights";
+
+    /// <summary>Where the backups live; a folder for this training run only.</summary>
+    public string BackupDirectory { get; } = string.IsNullOrEmpty(backupDirectory) ? throw new ArgumentException("The backup directory is empty.", nameof(backupDirectory)) : backupDirectory;
+
+    /// <summary>Delete the backups when training ends (Keras <c>delete_checkpoint</c>, default true).</summary>
+    public bool DeleteCheckpoint { get; init; } = true;
+
+    /// <summary>The epochs done by the run the last <c>Fit</c> resumed (0 when it started afresh).</summary>
+    public int RestoredEpoch { get; private set; }
+
+    void ICallback.OnTrainBegin(FitContext fit)
+    {
+        RestoredEpoch = 0;
+        if (!Directory.Exists(BackupDirectory))
+        {
+            return;
+        }
+        RemoveLeftovers();
+        var failures = new List<string>();
+        foreach (var (epoch, path) in Backups().OrderByDescending(b => b.Epoch))
+        {
+            try
+            {
+                fit.LoadCheckpoint(path);
+            }
+            catch (InvalidDataException e)
+            {
+                failures.Add(e.Message);
+                fit.Log.WriteLine($"BackupAndRestore: cannot use {path}: {e.Message}");
+                continue;
+            }
+            RestoredEpoch = epoch;
+            fit.InitialEpoch = Math.Min(epoch, fit.Epochs);
+            if (fit.Verbose > 0)
+            {
+                fit.Log.WriteLine($"BackupAndRestore: resuming after epoch {epoch} from {path}");
+            }
+            return;
+        }
+        if (failures.Count > 0)
+        {
+            throw new InvalidDataException($"No backup in '{BackupDirectory}' could be loaded ({string.Join(" ", failures)}). Delete the folder to train from the start.");
+        }
+    }
+
+    void ICallback.OnEpochEnd(int epoch, IReadOnlyDictionary<string, float> logs, FitContext fit)
+    {
+        Directory.CreateDirectory(BackupDirectory);
+        string path = Path.Combine(BackupDirectory, $"epoch{epoch + 1:D6}{Extension}");
+        fit.SaveWeights(path);
+        foreach (var (older, olderPath) in Backups())
+        {
+            if (older != epoch + 1)
+            {
+                File.Delete(olderPath);
+            }
+        }
+    }
+
+    void ICallback.OnTrainEnd(FitContext fit)
+    {
+        if (!DeleteCheckpoint || !Directory.Exists(BackupDirectory))
+        {
+            return;
+        }
+        foreach (var (_, path) in Backups())
+        {
+            File.Delete(path);
+        }
+        RemoveLeftovers();
+        if (!Directory.EnumerateFileSystemEntries(BackupDirectory).Any())
+        {
+            Directory.Delete(BackupDirectory);
+        }
+    }
+
+    /// <summary>The backups in the folder with the epoch each was written after.</summary>
+    private List<(int Epoch, string Path)> Backups()
+    {
+        var found = new List<(int, string)>();
+        foreach (string path in Directory.EnumerateFiles(BackupDirectory, "epoch*" + Extension))
+        {
+            Match m = BackupName().Match(Path.GetFileName(path));
+            if (m.Success && int.TryParse(m.Groups["epoch"].Value, out int epoch))
+            {
+                found.Add((epoch, path));
+            }
+        }
+        return found;
+    }
+
+    /// <summary>Temporary files of a write the process did not live to rename.</summary>
+    private void RemoveLeftovers()
+    {
+        foreach (string path in Directory.EnumerateFiles(BackupDirectory, "epoch*" + Extension + ".*.tmp"))
+        {
+            File.Delete(path);
+        }
+    }
+
+    [GeneratedRegex(@"^epoch(?<epoch>\d{6})\.weights$")]
+    private static partial Regex BackupName();
 }

@@ -140,15 +140,20 @@ public static class Training
         double lossSum = 0;
         int seen = 0;
         float Running(int i) => i == 0 ? (float)(lossSum / Math.Max(seen, 1)) : metrics!.Value(i - 1);
-        for (int epoch = 0; epoch < o.InitialEpoch && o.Shuffle; epoch++)
+        fit.InitialEpoch = o.InitialEpoch;
+        foreach (ICallback callback in o.Callbacks)
+        {
+            callback.OnTrainBegin(fit); // BackupAndRestore may move InitialEpoch on
+        }
+        if (fit.InitialEpoch < 0 || fit.InitialEpoch > o.Epochs)
+        {
+            throw new InvalidOperationException($"A callback set InitialEpoch to {fit.InitialEpoch}; it must lie in [0, {o.Epochs}] (the epochs of this Fit).");
+        }
+        for (int epoch = 0; epoch < fit.InitialEpoch && o.Shuffle; epoch++)
         {
             random.Shuffle(order); // the shuffles of the epochs a resumed run skips
         }
-        foreach (ICallback callback in o.Callbacks)
-        {
-            callback.OnTrainBegin(fit);
-        }
-        for (int epoch = o.InitialEpoch; epoch < o.Epochs && !fit.StopTraining; epoch++)
+        for (int epoch = fit.InitialEpoch; epoch < o.Epochs && !fit.StopTraining; epoch++)
         {
             foreach (ICallback callback in o.Callbacks)
             {

@@ -192,6 +192,51 @@ public class FitMetricsAndCallbacksTests
     }
 
     [Fact]
+    public void BackupAndRestoreSkipsADamagedBackupAndRefusesWhenNoneLoads()
+    {
+        var (x, y) = SeedData(48, 17);
+        string dir = Path.Combine(Path.GetTempPath(), "srnn-backup-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            var straight = new SeedModel();
+            straight.Fit(x, y, epochs: 3, batchSize: 8, optimizer: new Adam(0.01f), seed: 5, verbose: 0);
+            var first = new SeedModel();
+            first.Fit(x, y, epochs: 2, batchSize: 8, optimizer: new Adam(0.01f), seed: 5, verbose: 0, callbacks: [new BackupAndRestore(dir) { DeleteCheckpoint = false }]);
+            Assert.Equal(["epoch000002.weights"], Directory.GetFiles(dir).Select(Path.GetFileName));
+            // A newer backup that a disk damaged: it is reported and the older one is used.
+            byte[] bytes = File.ReadAllBytes(Path.Combine(dir, "epoch000002.weights"));
+            bytes[100] ^= 0x10;
+            File.WriteAllBytes(Path.Combine(dir, "epoch000003.weights"), bytes);
+            var log = new StringWriter();
+            var resumed = new SeedModel();
+            var backup = new BackupAndRestore(dir);
+            resumed.Fit(x, y, epochs: 3, batchSize: 8, optimizer: new Adam(0.01f), seed: 5, verbose: 2, log: log, callbacks: [backup]);
+            Assert.Equal(2, backup.RestoredEpoch);
+            Assert.Contains("epoch000003.weights: ", log.ToString());
+            Assert.Contains("damaged", log.ToString());
+            Assert.StartsWith("Epoch 3/3", log.ToString().Split('\n').First(l => l.StartsWith("Epoch", StringComparison.Ordinal)));
+            Assert.Equal(straight.Parameters.ToArray(), resumed.Parameters.ToArray());
+            Assert.False(Directory.Exists(dir), "a finished run deletes its backups");
+
+            // Only a damaged backup: Fit refuses rather than silently starting again, and nothing changes.
+            Directory.CreateDirectory(dir);
+            File.WriteAllBytes(Path.Combine(dir, "epoch000001.weights"), bytes);
+            var net = new SeedModel();
+            float[] before = net.Parameters.ToArray();
+            var e = Assert.Throws<InvalidDataException>(() => net.Fit(x, y, epochs: 3, batchSize: 8, optimizer: new Adam(0.01f), verbose: 0, callbacks: [new BackupAndRestore(dir)]));
+            Assert.Contains("Delete the folder", e.Message);
+            Assert.Equal(before, net.Parameters.ToArray());
+        }
+        finally
+        {
+            if (Directory.Exists(dir))
+            {
+                Directory.Delete(dir, recursive: true);
+            }
+        }
+    }
+
+    [Fact]
     public void ResumingFromAModelCheckpointEqualsTrainingStraightThrough()
     {
         var (x, y) = SeedData(48, 16);
