@@ -118,7 +118,7 @@ public static class WeightsFile
         }
         foreach (WeightInfo w in weights)
         {
-            string name = Encoding.UTF8.GetString(reader.ReadBytes(reader.ReadInt32()));
+            string name = ReadText(reader, path);
             int rank = reader.ReadInt32();
             if (rank is < 0 or > 8)
             {
@@ -170,22 +170,30 @@ public static class WeightsFile
             using var reader = new BinaryReader(new MemoryStream(bytes, 0, bytes.Length - 4), Encoding.UTF8);
             reader.ReadBytes(Magic.Length);
             int count = reader.ReadInt32();
+            if (count < 0 || count > bytes.Length / 8)
+            {
+                throw new InvalidDataException($"'{path}' is malformed: it claims {count} weight arrays in {bytes.Length} bytes.");
+            }
             for (int a = 0; a < count; a++)
             {
-                reader.BaseStream.Seek(reader.ReadInt32(), SeekOrigin.Current); // the name
+                ReadText(reader, path); // the name
                 int rank = reader.ReadInt32();
                 long length = 1;
                 for (int i = 0; i < rank; i++)
                 {
-                    length *= reader.ReadInt32();
+                    length = checked(length * reader.ReadInt32());
                 }
-                reader.BaseStream.Seek(checked(length * 4), SeekOrigin.Current);
+                if (rank < 0 || length < 0 || length * 4 > reader.BaseStream.Length - reader.BaseStream.Position)
+                {
+                    throw new InvalidDataException($"'{path}' is malformed: array {a} claims {length} values, more than its length holds.");
+                }
+                reader.BaseStream.Seek(length * 4, SeekOrigin.Current);
             }
             if (reader.BaseStream.Length - reader.BaseStream.Position < OptimizerMagic.Length || !reader.ReadBytes(OptimizerMagic.Length).AsSpan().SequenceEqual(OptimizerMagic))
             {
                 throw new InvalidDataException($"'{path}' holds weights but no optimizer state (SaveWeights writes none; ModelCheckpoint does).");
             }
-            string type = Encoding.UTF8.GetString(reader.ReadBytes(reader.ReadInt32()));
+            string type = ReadText(reader, path);
             if (type != optimizer.GetType().Name)
             {
                 throw new InvalidDataException($"'{path}' holds the state of a {type} optimizer, not of a {optimizer.GetType().Name}.");
@@ -221,6 +229,17 @@ public static class WeightsFile
         {
             throw new InvalidDataException($"'{path}' is malformed: its headers do not match its length.", e);
         }
+    }
+
+    /// <summary>A length-prefixed UTF-8 name, its length checked against the bytes left before anything is allocated.</summary>
+    private static string ReadText(BinaryReader reader, string path)
+    {
+        int length = reader.ReadInt32();
+        if (length < 0 || length > reader.BaseStream.Length - reader.BaseStream.Position)
+        {
+            throw new InvalidDataException($"'{path}' is malformed: a name claims {length} bytes and {reader.BaseStream.Length - reader.BaseStream.Position} are left.");
+        }
+        return Encoding.UTF8.GetString(reader.ReadBytes(length));
     }
 
     private static uint[]? s_crcTable;

@@ -24,7 +24,7 @@ public abstract class Optimizer : IOptimizer
     /// <summary>Creates an optimizer with the given learning rate.</summary>
     protected Optimizer(float learningRate)
     {
-        LearningRate = learningRate;
+        LearningRate = CheckedLearningRate(learningRate, nameof(learningRate));
     }
 
     /// <inheritdoc/>
@@ -33,11 +33,7 @@ public abstract class Optimizer : IOptimizer
         get;
         set
         {
-            if (!(value > 0) || !float.IsFinite(value))
-            {
-                throw new ArgumentOutOfRangeException(nameof(value), value, "The learning rate must be a positive finite number.");
-            }
-            field = value;
+            field = CheckedLearningRate(value, nameof(LearningRate));
         }
     }
 
@@ -55,6 +51,9 @@ public abstract class Optimizer : IOptimizer
 
     private float? _clipNorm, _globalClipNorm, _clipValue;
     private float[] _clipped = [];
+
+    private static float CheckedLearningRate(float value, string name)
+        => value > 0 && float.IsFinite(value) ? value : throw new ArgumentOutOfRangeException(name, value, "The learning rate must be a positive finite number.");
 
     private static float? Clip(float? value, string name)
         => value is null or (> 0 and < float.PositiveInfinity) ? value : throw new ArgumentOutOfRangeException(name, value, $"{name} must be a positive finite number (or null for none).");

@@ -257,8 +257,14 @@ public static class Training
         {
             throw new ArgumentException($"classWeight needs one output row per sample; this network's output is ({string.Join(", ", TNet.OutputShape.ToArray())}). Pass sampleWeights instead.", nameof(classWeight));
         }
+        int labels = Math.Max(classes, 2); // a single sigmoid output has the classes 0 and 1
         foreach (var (label, weight) in classWeight)
         {
+            if (label < 0 || label >= labels)
+            {
+                // Keras 3 ignores such a key; it is always a mistake (often an off-by-one), so it is an error here.
+                throw new ArgumentException($"classWeight has a weight for class {label}; this network's classes are [0, {labels}).", nameof(classWeight));
+            }
             if (!(weight >= 0) || !float.IsFinite(weight))
             {
                 throw new ArgumentException($"classWeight[{label}] is {weight}; class weights must be finite and not negative.", nameof(classWeight));
