@@ -76,9 +76,10 @@ internal static class Reference
 
     private static Layer Flip(Layer layer) => layer switch
     {
-        RnnLayer r => r with { GoBackwards = true },
-        LstmLayer l => l with { GoBackwards = true },
-        GruLayer g => g with { GoBackwards = true },
+        // Keras 3: the backward copy is the layer's config with go_backwards negated.
+        RnnLayer r => r with { GoBackwards = !r.GoBackwards },
+        LstmLayer l => l with { GoBackwards = !l.GoBackwards },
+        GruLayer g => g with { GoBackwards = !g.GoBackwards },
         _ => throw new ArgumentException("Bidirectional wraps a recurrent layer."),
     };
 

@@ -5,7 +5,7 @@ namespace StaticRnn.Generator.Model;
 
 /// <summary>
 /// Keras 3 <c>Bidirectional(layer, merge_mode)</c>: the wrapped layer runs once as written (<c>forward_*</c>) and once
-/// with <c>go_backwards=True</c> (<c>backward_*</c>); a returned sequence from the backward copy is put back in time order,
+/// with <c>go_backwards</c> negated (<c>backward_*</c>); a returned sequence from the backward copy is flipped,
 /// then the two are merged. Keras builds it inside out: the wrapped layer takes its auto-name (<c>lstm_1</c>) first, and
 /// the weights are named after it (<c>bidirectional_1/forward_lstm_1/kernel</c>).
 /// </summary>
@@ -45,10 +45,6 @@ internal sealed record BidirectionalSpec(RecurrentSpec Inner, MergeKind Merge) :
         {
             check.Fail($"Merge = {NetworkBuilder.Count((int)Merge)} is not a MergeMode; use Concat, Sum, Mul or Ave");
         }
-        if (Inner.GoBackwards)
-        {
-            check.Fail("GoBackwards = true cannot be combined with Bidirectional = true; the backward copy already reads the sequence in reverse (Keras 3 raises 'Forward layer and backward layer should have different go_backwards value')");
-        }
     }
 
     public override int[]? InferOutputShape(ShapeChecks check)
@@ -67,7 +63,8 @@ internal sealed record BidirectionalSpec(RecurrentSpec Inner, MergeKind Merge) :
         return new (LayerSpec, int[])[]
         {
             (Inner with { Index = Index, Name = "forward_" + InnerName }, input),
-            (Inner with { Index = Index, Name = "backward_" + InnerName, GoBackwards = true }, input),
+            // Keras 3 builds the backward copy from the layer's config with go_backwards negated.
+            (Inner with { Index = Index, Name = "backward_" + InnerName, GoBackwards = !Inner.GoBackwards }, input),
         };
     }
 

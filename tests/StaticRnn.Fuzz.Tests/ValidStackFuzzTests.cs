@@ -1,0 +1,232 @@
+using System.Globalization;
+using System.Text;
+using CsCheck;
+using Microsoft.CodeAnalysis;
+using StaticRnn.Numerics.Tests;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace StaticRnn.Fuzz.Tests;
+
+/// <summary>
+/// Random valid stacks over every generated layer kind and option, compiled in memory with the generator and the
+/// analyzers, then run: outputs, loss and gradients must equal the float64 reference interpreter (finite differences of
+/// it for the gradients), and the parameter count an independent count. CI runs a fixed set of seeds; tests/fuzz.sh runs
+/// as many random ones as asked. A failure is shrunk by CsCheck to a small stack and printed as a declaration.
+/// </summary>
+public sealed class ValidStackFuzzTests(ITestOutputHelper output)
+{
+    private const int PerCompilation = 8;
+    private static readonly Gen<int[][]> s_tapes = Gen.Int[0, 1 << 16].Array[72].Array[PerCompilation];
+
+    [Fact]
+    public void RandomStacksMatchTheReferenceInterpreter()
+    {
+        var counts = new Counts();
+        FuzzRun.Sample(s_tapes, tapes => Check(Build(tapes), counts), Print, Shrink, output, samples: (FuzzRun.Cases + PerCompilation - 1) / PerCompilation);
+        output.WriteLine(counts.ToString());
+        Assert.True(counts.Networks >= FuzzRun.Cases / 2, $"only {counts.Networks} networks checked");
+    }
+
+    /// <summary>
+    /// The first failing stack of a failing compilation, shrunk: each choice of its tape set to 0 or halved while the
+    /// stack still fails (choice 0 is always the simpler option), then printed as a declaration with its failure.
+    /// </summary>
+    private static string Shrink(int[][] tapes)
+    {
+        string? Failure(int[] tape)
+        {
+            try
+            {
+                Check([new StackBuilder(tape).Build()], new Counts());
+                return null;
+            }
+            catch (Exception e)
+            {
+                return e.Message;
+            }
+        }
+        foreach (int[] original in tapes)
+        {
+            if (Failure(original) is not { } message)
+            {
+                continue;
+            }
+            int[] tape = (int[])original.Clone();
+            for (bool smaller = true; smaller;)
+            {
+                smaller = false;
+                for (int i = 0; i < tape.Length; i++)
+                {
+                    foreach (int candidate in (int[])[0, tape[i] / 2, tape[i] - 1])
+                    {
+                        if (candidate >= tape[i] || candidate < 0)
+                        {
+                            continue;
+                        }
+                        int keep = tape[i];
+                        tape[i] = candidate;
+                        if (Failure(tape) is { } still)
+                        {
+                            message = still;
+                            smaller = true;
+                            break;
+                        }
+                        tape[i] = keep;
+                    }
+                }
+            }
+            return $"Shrunk to:\n{new StackBuilder(tape).Build().Declaration("Net0")}{message}\ntape: [{string.Join(", ", tape)}]";
+        }
+        return "No stack fails alone: the failure needs the others of its compilation.";
+    }
+
+    private static Stack[] Build(int[][] tapes) => [.. tapes.Select(t => new StackBuilder(t).Build())];
+
+    private static string Print(int[][] tapes) => string.Join("\n", Build(tapes).Select((s, i) => s.Declaration("Net" + i)));
+
+    internal sealed class Counts
+    {
+        public int Networks, Gradients, Compilations;
+        public readonly Dictionary<string, int> Kinds = [];
+
+        public override string ToString()
+            => $"{Networks} networks in {Compilations} compilations, {Gradients} gradient entries checked; layers: "
+               + string.Join(", ", Kinds.OrderBy(k => k.Key).Select(k => $"{k.Key} {k.Value}"));
+    }
+
+    internal static void Check(Stack[] stacks, Counts counts)
+    {
+        var source = new StringBuilder("using StaticRnn;\nnamespace Fuzz;\n");
+        for (int i = 0; i < stacks.Length; i++)
+        {
+            source.Append(stacks[i].Declaration("Net" + i));
+            source.Append(CultureInfo.InvariantCulture, $$"""
+                public sealed class Probe{{i}} : StaticRnn.Fuzz.Tests.IProbe
+                {
+                    private readonly Net{{i}} _network = new();
+                    public int ParameterCount => Net{{i}}.ParameterCount;
+                    public string Summary => Net{{i}}.Summary();
+                    public float[] Parameters { get => _network.Parameters.ToArray(); set => global::System.MemoryExtensions.CopyTo(value, _network.Parameters); }
+                    public void Predict(float[] inputs, float[] outputs, int batchSize) => _network.Predict(inputs, outputs, batchSize);
+                    public float ComputeLoss(float[] inputs, float[] targets, int batchSize) => _network.ComputeLoss(inputs, targets, batchSize);
+                    public float Gradients(float[] inputs, float[] targets, int batchSize, float[] gradients) => _network.Gradients(inputs, targets, batchSize, gradients);
+                }
+
+                """);
+        }
+        InMemoryCompiler.Result compiled = InMemoryCompiler.Compile(source.ToString(), emit: true);
+        try
+        {
+            Assert.True(compiled.Crashes.Count == 0, "the generator or an analyzer threw:\n" + string.Join("\n", compiled.Crashes));
+            // A valid stack compiles without errors and without warnings other than SRNN008 (products past the unrolling
+            // budget emitted as loops, which is information about speed, not a problem).
+            Diagnostic[] unexpected = [.. compiled.Diagnostics.Where(d => d.Severity >= DiagnosticSeverity.Warning && d.Id != "SRNN008")];
+            Assert.True(unexpected.Length == 0, "diagnostics on valid stacks:\n" + string.Join("\n", unexpected.Select(d => d.ToString())));
+            Assert.NotNull(compiled.Assembly);
+            counts.Compilations++;
+            for (int i = 0; i < stacks.Length; i++)
+            {
+                var probe = (IProbe)Activator.CreateInstance(compiled.Assembly!.GetType($"Fuzz.Probe{i}")!)!;
+                CheckOne(stacks[i], probe, i, counts);
+                counts.Networks++;
+                foreach (FuzzLayer layer in stacks[i].Layers)
+                {
+                    string kind = layer.Attribute.Split('(')[0];
+                    counts.Kinds[kind] = counts.Kinds.GetValueOrDefault(kind) + 1;
+                }
+            }
+        }
+        finally
+        {
+            compiled.Context?.Unload();
+        }
+    }
+
+    private static void CheckOne(Stack stack, IProbe probe, int index, Counts counts)
+    {
+        string name = "Net" + index;
+        Assert.True(stack.ParameterCount == probe.ParameterCount, $"{name}: ParameterCount {probe.ParameterCount}, Keras counts {stack.ParameterCount}");
+        Assert.Contains($"Total params: {stack.ParameterCount.ToString("N0", CultureInfo.InvariantCulture)}", probe.Summary);
+
+        const int batch = 2;
+        int inputSize = stack.InputShape.Aggregate(1, (a, b) => a * b);
+        var random = new SeededRandom(Fnv(stack.ToString()));
+        float[] inputs = [.. Enumerable.Range(0, batch * inputSize).Select(_ => stack.Vocabulary > 0 ? random.NextInt(stack.Vocabulary) : (float)random.NextDouble(-1, 1))];
+        Reference.Layer[] layers = stack.ReferenceLayers;
+        // Keras's initial weights, each moved a little: zero biases would put a ReLU exactly on its kink, where the
+        // derivative (0 in Keras) and a finite difference (half the slope) cannot agree.
+        probe.Parameters = [.. probe.Parameters.Select(v => v + (float)random.NextDouble(-0.05, 0.05))];
+        double[] p = [.. probe.Parameters.Select(v => (double)v)];
+        double[][] rows = Reference.Forward(layers, p, inputs.AsSpan(0, inputSize), stack.InputShape);
+        int outputSize = rows.Length * rows[0].Length;
+        float[] expected = [.. Enumerable.Range(0, batch).SelectMany(s => Reference.Forward(layers, p, inputs.AsSpan(s * inputSize, inputSize), stack.InputShape).SelectMany(r => r)).Select(v => (float)v)];
+        var outputs = new float[batch * outputSize];
+        probe.Predict(inputs, outputs, batch);
+        Close(expected, outputs, 1e-3, 1e-4, $"{name} output");
+
+        float[] targets = Targets(stack, rows.Length, batch, random);
+        double loss = Reference.Loss(layers, p, inputs, targets, batch, stack.InputShape, stack.Loss);
+        Close([(float)loss], [probe.ComputeLoss(inputs, targets, batch)], 1e-3, 1e-5, $"{name} loss");
+        if (stack.Random)
+        {
+            return; // dropout masks differ per training call
+        }
+        var gradients = new float[probe.ParameterCount];
+        float trained = probe.Gradients(inputs, targets, batch, gradients);
+        Close([(float)loss], [trained], 1e-3, 1e-5, $"{name} loss of Gradients");
+        // Every entry of small networks, an even spread of 160 of larger ones.
+        int step = Math.Max(1, p.Length / 160);
+        double Derivative(int j, double h)
+        {
+            double keep = p[j];
+            p[j] = keep + h;
+            double up = Reference.Loss(layers, p, inputs, targets, batch, stack.InputShape, stack.Loss);
+            p[j] = keep - h;
+            double down = Reference.Loss(layers, p, inputs, targets, batch, stack.InputShape, stack.Loss);
+            p[j] = keep;
+            return (up - down) / (2 * h);
+        }
+        var numeric = new Dictionary<int, double>();
+        for (int j = 0; j < p.Length; j += step)
+        {
+            numeric[j] = Derivative(j, 1e-5);
+        }
+        double largest = numeric.Values.DefaultIfEmpty(0).Max(Math.Abs);
+        foreach (var (j, fd) in numeric)
+        {
+            bool Near(double d) => Math.Abs(gradients[j] - d) <= 2e-3 * Math.Abs(d) + 2e-4 * largest + 1e-6;
+            // A ReLU or hard-sigmoid kink within h of the point spoils one difference; other step sizes tell.
+            if (!Near(fd) && !Near(Derivative(j, 1e-7)) && !Near(Derivative(j, 1e-3)))
+            {
+                Assert.Fail($"{name}: d loss/d parameter {j}: generated {gradients[j]:R}, finite difference {fd:R} (largest {largest:E2})");
+            }
+            counts.Gradients++;
+        }
+    }
+
+    /// <summary>A hash of the declaration that is the same in every process (string.GetHashCode is not).</summary>
+    private static long Fnv(string text) => text.Aggregate(14695981039346656037UL, (h, c) => (h ^ c) * 1099511628211UL) is var h ? (long)(h >> 1) : 0;
+
+    private static float[] Targets(Stack stack, int rows, int batch, SeededRandom random)
+    {
+        int classes = stack.Classes;
+        return stack.Loss switch
+        {
+            Loss.SparseCategoricalCrossentropy => [.. Enumerable.Range(0, batch * rows).Select(_ => (float)random.NextInt(classes))],
+            Loss.CategoricalCrossentropy => [.. Enumerable.Range(0, batch * rows).SelectMany(_ => { int c = random.NextInt(classes); return Enumerable.Range(0, classes).Select(k => k == c ? 1f : 0f); })],
+            Loss.BinaryCrossentropy => [.. Enumerable.Range(0, batch * rows * classes).Select(_ => (float)random.NextInt(2))],
+            _ => [.. Enumerable.Range(0, batch * rows * classes).Select(_ => (float)random.NextDouble(-1, 1))],
+        };
+    }
+
+    private static void Close(float[] expected, float[] actual, double relative, double absolute, string what)
+    {
+        Assert.True(expected.Length == actual.Length, $"{what}: {actual.Length} values, expected {expected.Length}");
+        for (int i = 0; i < expected.Length; i++)
+        {
+            double allowed = absolute + relative * Math.Abs(expected[i]);
+            Assert.True(Math.Abs(actual[i] - expected[i]) <= allowed, $"{what}[{i}]: expected {expected[i]:R}, got {actual[i]:R}");
+        }
+    }
+}
