@@ -47,6 +47,10 @@ public sealed class NetworkAnalyzer : DiagnosticAnalyzer
     private static void Analyze(SymbolAnalysisContext context, INamedTypeSymbol sequentialType, INamedTypeSymbol? seq2seqType)
     {
         var type = (INamedTypeSymbol)context.Symbol;
+        if (type.TypeKind != TypeKind.Class)
+        {
+            return; // StaticRnn's attributes are for classes only: on a struct or interface the compiler reports CS0592
+        }
         using var invariant = InvariantCultureScope.Enter();
         AttributeData? seq2seq = seq2seqType is null ? null : Find(type, seq2seqType);
         if (seq2seq is not null)

@@ -100,7 +100,14 @@ public sealed class ValidStackFuzzTests(ITestOutputHelper output)
         var source = new StringBuilder("using StaticRnn;\nnamespace Fuzz;\n");
         for (int i = 0; i < stacks.Length; i++)
         {
-            source.Append(stacks[i].Declaration("Net" + i));
+            // Any class a user may write: public or internal, sealed or not.
+            source.Append(stacks[i].Declaration("Net" + i).Replace("public partial class", (i % 4) switch
+            {
+                0 => "public partial class",
+                1 => "internal sealed partial class",
+                2 => "partial class",
+                _ => "public sealed partial class",
+            }, StringComparison.Ordinal));
             source.Append(CultureInfo.InvariantCulture, $$"""
                 public sealed class Probe{{i}} : StaticRnn.Fuzz.Tests.IProbe
                 {
