@@ -18,6 +18,17 @@ internal static class FuzzRun
 
     private static string? Replay => Environment.GetEnvironmentVariable("STATICRNN_FUZZ_SEED") is { Length: > 0 } s ? s : null;
 
+    /// <summary>A file the long run appends progress lines to (tests/fuzz.sh shows it while the tests run).</summary>
+    private static string? ProgressFile => Environment.GetEnvironmentVariable("STATICRNN_FUZZ_PROGRESS") is { Length: > 0 } p ? p : null;
+
+    private static void Progress(int done, int total, TimeSpan elapsed)
+    {
+        if (ProgressFile is { } file && (done == total || done % Math.Max(1, total / 20) == 0))
+        {
+            File.AppendAllText(file, string.Create(CultureInfo.InvariantCulture, $"  {done}/{total} samples, {elapsed.TotalSeconds:0} s\n"));
+        }
+    }
+
     /// <summary>
     /// Runs <paramref name="check"/> on <paramref name="samples"/> generated values. A failure is reported with its
     /// seed and with what <paramref name="explain"/> makes of the failing value (the fuzz tests shrink it there).
@@ -25,11 +36,14 @@ internal static class FuzzRun
     public static void Sample<T>(Gen<T> gen, Action<T> check, Func<T, string> print, Func<T, string> explain, ITestOutputHelper output, int samples)
     {
         T? failing = default;
+        int done = 0;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         void Checked(T value)
         {
             try
             {
                 check(value);
+                Progress(++done, samples, clock.Elapsed);
             }
             catch
             {

@@ -102,6 +102,57 @@ internal sealed class StackBuilder(int[] tape)
         return new Stack(inputShape, vocabulary, layers, loss, classes, Maybe(50));
     }
 
+    /// <summary>
+    /// A stack that runs step by step: recurrent layers (one direction, forward; each returns its sequence but maybe the
+    /// last), Dense and LayerNormalization, so that a <c>Stateful</c> twin of input (1, features) fed one step per call
+    /// gives the same outputs.
+    /// </summary>
+    public Stack BuildStreamable()
+    {
+        int steps = 2 + Choose(5), features = 1 + Choose(4);
+        var layers = new List<FuzzLayer>();
+        int count = 1 + Choose(3), d = features;
+        bool sequence = true;
+        for (int i = 0; i < count && sequence; i++)
+        {
+            switch (Choose(4))
+            {
+                case 0 or 1:
+                {
+                    int units = Units();
+                    bool last = i == count - 1 && Maybe(40);
+                    string name = Pick("SimpleRnn", "Lstm", "Gru");
+                    string options = last ? "" : ", ReturnSequences = true";
+                    int gates = name switch { "Lstm" => 4, "Gru" => 3, _ => 1 };
+                    int parameters = gates * (d * units + units * units) + (name == "Gru" ? 6 : gates) * units;
+                    layers.Add(new($"{name}({units}{options})", name switch
+                    {
+                        "Lstm" => new Reference.LstmLayer(units, ReturnSequences: !last),
+                        "Gru" => new Reference.GruLayer(units, ReturnSequences: !last),
+                        _ => new Reference.RnnLayer(units, ReturnSequences: !last),
+                    }, parameters));
+                    sequence = !last;
+                    d = units;
+                    break;
+                }
+                case 2:
+                    layers.Add(Dense(Units(), Pick(s_dense), true, d));
+                    d = layers[^1].Reference!.Units;
+                    break;
+                default:
+                    layers.Add(new("LayerNormalization", new Reference.LayerNormLayer(), 2 * d));
+                    break;
+            }
+        }
+        if (!layers.Any(l => l.Attribute.Contains("Rnn(", StringComparison.Ordinal) || l.Attribute.StartsWith("Lstm(", StringComparison.Ordinal) || l.Attribute.StartsWith("Gru(", StringComparison.Ordinal)))
+        {
+            // No recurrent layer drawn: draw again from the rest of the tape (an exhausted tape draws a recurrent layer).
+            return new StackBuilder([.. tape.Skip(1)]).BuildStreamable();
+        }
+        layers.Add(Dense(1 + Choose(3), Activation.Linear, true, d));
+        return new Stack([steps, features], 0, layers, Loss.MeanSquaredError, layers[^1].Reference!.Units, CheckExpected: false);
+    }
+
     private static FuzzLayer Dense(int units, Activation activation, bool useBias, int input)
         => new($"Dense({units}{(activation == Activation.Linear ? "" : $", Activation = Activation.{activation}")}{(useBias ? "" : ", UseBias = false")})",
             new Reference.DenseLayer(units, activation, useBias), input * units + (useBias ? units : 0));

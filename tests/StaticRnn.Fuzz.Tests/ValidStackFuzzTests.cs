@@ -28,6 +28,88 @@ public sealed class ValidStackFuzzTests(ITestOutputHelper output)
         Assert.True(counts.Networks >= FuzzRun.Cases / 2, $"only {counts.Networks} networks checked");
     }
 
+    [Fact]
+    public void StatefulTwinsFedOneStepPerCallMatchTheWholeSequence()
+    {
+        int networks = 0;
+        Stack[] Streamable(int[][] tapes) => [.. tapes.Select(t => new StackBuilder(t).BuildStreamable())];
+        string PrintStreamable(int[][] tapes) => string.Join("\n", Streamable(tapes).Select((s, i) => s.Declaration("Net" + i)));
+        FuzzRun.Sample(s_tapes, tapes => networks += CheckStreaming(Streamable(tapes)), PrintStreamable, PrintStreamable, output,
+            samples: (FuzzRun.Cases / 4 + PerCompilation - 1) / PerCompilation);
+        output.WriteLine($"{networks} stateful twins streamed step by step");
+    }
+
+    /// <summary>
+    /// Each stack beside its <c>Stateful = true</c> twin of input (1, features) with the same weights: the twin fed one
+    /// step per call (a batch of 2 streams) gives the whole-sequence network's outputs, step by step or at the end.
+    /// </summary>
+    private static int CheckStreaming(Stack[] stacks)
+    {
+        var source = new StringBuilder("using StaticRnn;\nnamespace Fuzz;\n");
+        for (int i = 0; i < stacks.Length; i++)
+        {
+            int steps = stacks[i].InputShape[0], features = stacks[i].InputShape[1];
+            source.Append(stacks[i].Declaration("Net" + i));
+            source.Append(stacks[i].Declaration("Step" + i).Replace($"[Sequential({steps}, {features})]", $"[Sequential(1, {features}, Stateful = true)]", StringComparison.Ordinal));
+            foreach (string name in (string[])[$"Net{i}", $"Step{i}"])
+            {
+                source.Append(CultureInfo.InvariantCulture, $$"""
+                    public sealed class {{name}}Probe : StaticRnn.Fuzz.Tests.IProbe
+                    {
+                        private readonly {{name}} _network = new();
+                        public int ParameterCount => {{name}}.ParameterCount;
+                        public string Summary => {{name}}.Summary();
+                        public float[] Parameters { get => _network.Parameters.ToArray(); set => global::System.MemoryExtensions.CopyTo(value, _network.Parameters); }
+                        public void Predict(float[] inputs, float[] outputs, int batchSize) => _network.Predict(inputs, outputs, batchSize);
+                        public float ComputeLoss(float[] inputs, float[] targets, int batchSize) => _network.ComputeLoss(inputs, targets, batchSize);
+                        public float Gradients(float[] inputs, float[] targets, int batchSize, float[] gradients) => _network.Gradients(inputs, targets, batchSize, gradients);
+                    }
+
+                    """);
+            }
+        }
+        InMemoryCompiler.Result compiled = InMemoryCompiler.Compile(source.ToString(), emit: true);
+        try
+        {
+            Assert.True(compiled.Crashes.Count == 0, "the generator or an analyzer threw:\n" + string.Join("\n", compiled.Crashes));
+            Diagnostic[] unexpected = [.. compiled.Diagnostics.Where(d => d.Severity >= DiagnosticSeverity.Warning && d.Id != "SRNN008")];
+            Assert.True(unexpected.Length == 0, "diagnostics on valid stacks:\n" + string.Join("\n", unexpected.Select(d => d.ToString())));
+            for (int i = 0; i < stacks.Length; i++)
+            {
+                var whole = (IProbe)Activator.CreateInstance(compiled.Assembly!.GetType($"Fuzz.Net{i}Probe")!)!;
+                var step = (IProbe)Activator.CreateInstance(compiled.Assembly!.GetType($"Fuzz.Step{i}Probe")!)!;
+                Assert.Equal(whole.ParameterCount, step.ParameterCount);
+                var random = new SeededRandom(Fnv(stacks[i].ToString()));
+                whole.Parameters = [.. whole.Parameters.Select(v => v + (float)random.NextDouble(-0.05, 0.05))];
+                step.Parameters = whole.Parameters;
+                int steps = stacks[i].InputShape[0], features = stacks[i].InputShape[1], classes = stacks[i].Classes;
+                const int batch = 2;
+                float[] x = [.. Enumerable.Range(0, batch * steps * features).Select(_ => (float)random.NextDouble(-1, 1))];
+                bool sequence = stacks[i].Layers.Where(l => l.Reference is Reference.RnnLayer or Reference.LstmLayer or Reference.GruLayer)
+                    .All(l => l.Attribute.Contains("ReturnSequences = true", StringComparison.Ordinal));
+                var y = new float[batch * (sequence ? steps : 1) * classes];
+                whole.Predict(x, y, batch);
+                var yt = new float[batch * classes];
+                for (int t = 0; t < steps; t++)
+                {
+                    float[] xt = [.. Enumerable.Range(0, batch).SelectMany(b => x.AsSpan((b * steps + t) * features, features).ToArray())];
+                    step.Predict(xt, yt, batch);
+                    if (!sequence && t < steps - 1)
+                    {
+                        continue;
+                    }
+                    float[] expected = [.. Enumerable.Range(0, batch).SelectMany(b => y.AsSpan((b * (sequence ? steps : 1) + (sequence ? t : 0)) * classes, classes).ToArray())];
+                    Close(expected, yt, 1e-4, 1e-5, $"Step{i} output at step {t}");
+                }
+            }
+            return stacks.Length;
+        }
+        finally
+        {
+            compiled.Context?.Unload();
+        }
+    }
+
     /// <summary>
     /// The first failing stack of a failing compilation, shrunk: each choice of its tape set to 0 or halved while the
     /// stack still fails (choice 0 is always the simpler option), then printed as a declaration with its failure.
