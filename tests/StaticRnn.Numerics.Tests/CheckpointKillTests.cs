@@ -24,7 +24,7 @@ public partial class CheckpointKillTests(ITestOutputHelper output)
         {
             string reference = Path.Combine(root, "reference"), backups = Path.Combine(root, "backup");
             string referenceFinal = Path.Combine(root, "reference.weights"), final = Path.Combine(root, "final.weights");
-            var (code, log) = Run(["record", reference, referenceFinal, Epochs], killAfter: null);
+            var (code, log) = Run(["record", reference, referenceFinal, Epochs], kill: null);
             Assert.True(code == 0, log);
 
             var random = new Random(20261202);
@@ -33,10 +33,11 @@ public partial class CheckpointKillTests(ITestOutputHelper output)
             for (int run = 0; ; run++)
             {
                 Assert.True(run < Kills + 5, "the training process never finished");
-                // An epoch takes about 50 ms here and start-up about 300 ms: the kills land in start-up, in an epoch, in
-                // the validation pass or in a save, a few epochs apart.
-                TimeSpan? killAfter = run < Kills ? TimeSpan.FromMilliseconds(random.Next(150, 1000)) : null;
-                (code, log) = Run(["backup", backups, final, Epochs], killAfter);
+                // Kills are placed by progress, not by the clock, so that a slow or busy machine kills as often: the
+                // first run during start-up, the others after 1 to 6 more epochs than it resumed from, then 0 to 60 ms
+                // on, which lands anywhere in an epoch: a step, the validation pass, or the backup being written.
+                Kill? kill = run < Kills ? new Kill(run == 0 ? 0 : random.Next(1, 7), random.Next(0, 61)) : null;
+                (code, log) = Run(["backup", backups, final, Epochs], kill);
                 foreach (Match m in Resumed().Matches(log))
                 {
                     resumedAfter.Add(int.Parse(m.Groups[1].Value));
@@ -71,8 +72,11 @@ public partial class CheckpointKillTests(ITestOutputHelper output)
         }
     }
 
-    /// <summary>Runs the trainer; with <paramref name="killAfter"/>, sends it SIGKILL then if it is still running.</summary>
-    private (int ExitCode, string Output) Run(string[] args, TimeSpan? killAfter)
+    /// <summary>When to kill a run: after it has printed <paramref name="Epochs"/> epoch lines, then <paramref name="DelayMs"/> later.</summary>
+    private sealed record Kill(int Epochs, int DelayMs);
+
+    /// <summary>Runs the trainer; with <paramref name="kill"/>, sends it SIGKILL at that point if it is still running.</summary>
+    private (int ExitCode, string Output) Run(string[] args, Kill? kill)
     {
         var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host : "dotnet")
         {
@@ -84,18 +88,57 @@ public partial class CheckpointKillTests(ITestOutputHelper output)
         {
             start.ArgumentList.Add(a);
         }
-        using Process process = Process.Start(start)!;
-        Task<string> stdout = process.StandardOutput.ReadToEndAsync(), stderr = process.StandardError.ReadToEndAsync();
-        if (killAfter is { } delay && !process.WaitForExit(delay))
+        var text = new System.Text.StringBuilder();
+        int epochs = 0;
+        using var process = new Process { StartInfo = start };
+        process.OutputDataReceived += (_, e) =>
         {
-            process.Kill(); // SIGKILL on Unix: no finally blocks, no flushing
+            if (e.Data is null)
+            {
+                return;
+            }
+            lock (text)
+            {
+                text.AppendLine(e.Data);
+            }
+            if (e.Data.StartsWith("Epoch ", StringComparison.Ordinal))
+            {
+                Interlocked.Increment(ref epochs);
+            }
+        };
+        process.ErrorDataReceived += (_, e) =>
+        {
+            lock (text)
+            {
+                text.AppendLine(e.Data);
+            }
+        };
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        if (kill is not null)
+        {
+            var clock = Stopwatch.StartNew();
+            while (!process.HasExited && Volatile.Read(ref epochs) < kill.Epochs && clock.Elapsed < TimeSpan.FromMinutes(2))
+            {
+                Thread.Sleep(1);
+            }
+            Thread.Sleep(kill.Epochs == 0 ? 5 * kill.DelayMs : kill.DelayMs);
+            if (!process.HasExited)
+            {
+                process.Kill(); // SIGKILL on Unix: no finally blocks, no flushing
+            }
         }
         Assert.True(process.WaitForExit(TimeSpan.FromMinutes(3)), "the trainer did not finish in 3 minutes");
-        process.WaitForExit();
-        string text = stdout.Result + stderr.Result;
-        output.WriteLine($"--- {string.Join(' ', args)} (exit {process.ExitCode})");
-        output.WriteLine(text.Length > 600 ? "..." + text[^600..] : text);
-        return (process.ExitCode, text);
+        process.WaitForExit(); // the output events have all been raised after this
+        string all;
+        lock (text)
+        {
+            all = text.ToString();
+        }
+        output.WriteLine($"--- {string.Join(' ', args)} (exit {process.ExitCode}{(kill is null ? "" : $", kill after {kill.Epochs} epochs + {kill.DelayMs} ms")})");
+        output.WriteLine(all.Length > 600 ? "..." + all[^600..] : all);
+        return (process.ExitCode, all);
     }
 
     [GeneratedRegex(@"resuming after epoch (\d+)")]
