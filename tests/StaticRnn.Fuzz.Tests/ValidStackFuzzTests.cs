@@ -53,27 +53,13 @@ public sealed class ValidStackFuzzTests(ITestOutputHelper output)
             source.Append(stacks[i].Declaration("Step" + i).Replace($"[Sequential({steps}, {features})]", $"[Sequential(1, {features}, Stateful = true)]", StringComparison.Ordinal));
             foreach (string name in (string[])[$"Net{i}", $"Step{i}"])
             {
-                source.Append(CultureInfo.InvariantCulture, $$"""
-                    public sealed class {{name}}Probe : StaticRnn.Fuzz.Tests.IProbe
-                    {
-                        private readonly {{name}} _network = new();
-                        public int ParameterCount => {{name}}.ParameterCount;
-                        public string Summary => {{name}}.Summary();
-                        public float[] Parameters { get => _network.Parameters.ToArray(); set => global::System.MemoryExtensions.CopyTo(value, _network.Parameters); }
-                        public void Predict(float[] inputs, float[] outputs, int batchSize) => _network.Predict(inputs, outputs, batchSize);
-                        public float ComputeLoss(float[] inputs, float[] targets, int batchSize) => _network.ComputeLoss(inputs, targets, batchSize);
-                        public float Gradients(float[] inputs, float[] targets, int batchSize, float[] gradients) => _network.Gradients(inputs, targets, batchSize, gradients);
-                    }
-
-                    """);
+                source.Append(ProbeSource(name, name + "Probe"));
             }
         }
         InMemoryCompiler.Result compiled = InMemoryCompiler.Compile(source.ToString(), emit: true);
         try
         {
-            Assert.True(compiled.Crashes.Count == 0, "the generator or an analyzer threw:\n" + string.Join("\n", compiled.Crashes));
-            Diagnostic[] unexpected = [.. compiled.Diagnostics.Where(d => d.Severity >= DiagnosticSeverity.Warning && d.Id != "SRNN008")];
-            Assert.True(unexpected.Length == 0, "diagnostics on valid stacks:\n" + string.Join("\n", unexpected.Select(d => d.ToString())));
+            AssertCompiledCleanly(compiled);
             for (int i = 0; i < stacks.Length; i++)
             {
                 var whole = (IProbe)Activator.CreateInstance(compiled.Assembly!.GetType($"Fuzz.Net{i}Probe")!)!;
@@ -177,6 +163,33 @@ public sealed class ValidStackFuzzTests(ITestOutputHelper output)
                + string.Join(", ", Kinds.OrderBy(k => k.Key).Select(k => $"{k.Key} {k.Value}"));
     }
 
+    /// <summary>A probe class for network <paramref name="network"/>: what the checks call, as plain arrays.</summary>
+    private static string ProbeSource(string network, string probe) => $$"""
+        public sealed class {{probe}} : StaticRnn.Fuzz.Tests.IProbe
+        {
+            private readonly {{network}} _network = new();
+            public int ParameterCount => {{network}}.ParameterCount;
+            public string Summary => {{network}}.Summary();
+            public float[] Parameters { get => _network.Parameters.ToArray(); set => global::System.MemoryExtensions.CopyTo(value, _network.Parameters); }
+            public void Predict(float[] inputs, float[] outputs, int batchSize) => _network.Predict(inputs, outputs, batchSize);
+            public float ComputeLoss(float[] inputs, float[] targets, int batchSize) => _network.ComputeLoss(inputs, targets, batchSize);
+            public float Gradients(float[] inputs, float[] targets, int batchSize, float[] gradients) => _network.Gradients(inputs, targets, batchSize, gradients);
+        }
+
+        """;
+
+    /// <summary>
+    /// Valid stacks compile without a generator or analyzer exception, without errors, and without warnings other than
+    /// SRNN008 (products past the unrolling budget emitted as loops: information about speed, not a problem).
+    /// </summary>
+    private static void AssertCompiledCleanly(InMemoryCompiler.Result compiled)
+    {
+        Assert.True(compiled.Crashes.Count == 0, "the generator or an analyzer threw:\n" + string.Join("\n", compiled.Crashes));
+        Diagnostic[] unexpected = [.. compiled.Diagnostics.Where(d => d.Severity >= DiagnosticSeverity.Warning && d.Id != "SRNN008")];
+        Assert.True(unexpected.Length == 0, "diagnostics on valid stacks:\n" + string.Join("\n", unexpected.Select(d => d.ToString())));
+        Assert.NotNull(compiled.Assembly);
+    }
+
     internal static void Check(Stack[] stacks, Counts counts)
     {
         var source = new StringBuilder("using StaticRnn;\nnamespace Fuzz;\n");
@@ -190,29 +203,12 @@ public sealed class ValidStackFuzzTests(ITestOutputHelper output)
                 2 => "partial class",
                 _ => "public sealed partial class",
             }, StringComparison.Ordinal));
-            source.Append(CultureInfo.InvariantCulture, $$"""
-                public sealed class Probe{{i}} : StaticRnn.Fuzz.Tests.IProbe
-                {
-                    private readonly Net{{i}} _network = new();
-                    public int ParameterCount => Net{{i}}.ParameterCount;
-                    public string Summary => Net{{i}}.Summary();
-                    public float[] Parameters { get => _network.Parameters.ToArray(); set => global::System.MemoryExtensions.CopyTo(value, _network.Parameters); }
-                    public void Predict(float[] inputs, float[] outputs, int batchSize) => _network.Predict(inputs, outputs, batchSize);
-                    public float ComputeLoss(float[] inputs, float[] targets, int batchSize) => _network.ComputeLoss(inputs, targets, batchSize);
-                    public float Gradients(float[] inputs, float[] targets, int batchSize, float[] gradients) => _network.Gradients(inputs, targets, batchSize, gradients);
-                }
-
-                """);
+            source.Append(ProbeSource("Net" + i, "Probe" + i));
         }
         InMemoryCompiler.Result compiled = InMemoryCompiler.Compile(source.ToString(), emit: true);
         try
         {
-            Assert.True(compiled.Crashes.Count == 0, "the generator or an analyzer threw:\n" + string.Join("\n", compiled.Crashes));
-            // A valid stack compiles without errors and without warnings other than SRNN008 (products past the unrolling
-            // budget emitted as loops, which is information about speed, not a problem).
-            Diagnostic[] unexpected = [.. compiled.Diagnostics.Where(d => d.Severity >= DiagnosticSeverity.Warning && d.Id != "SRNN008")];
-            Assert.True(unexpected.Length == 0, "diagnostics on valid stacks:\n" + string.Join("\n", unexpected.Select(d => d.ToString())));
-            Assert.NotNull(compiled.Assembly);
+            AssertCompiledCleanly(compiled);
             counts.Compilations++;
             for (int i = 0; i < stacks.Length; i++)
             {
