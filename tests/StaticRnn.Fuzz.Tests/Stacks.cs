@@ -157,6 +157,38 @@ internal sealed class StackBuilder(int[] tape)
         => new($"Dense({units}{(activation == Activation.Linear ? "" : $", Activation = Activation.{activation}")}{(useBias ? "" : ", UseBias = false")})",
             new Reference.DenseLayer(units, activation, useBias), input * units + (useBias ? units : 0));
 
+    private bool _masked;
+
+    /// <summary>
+    /// A token stack whose embedding masks id 0 (<c>MaskZero = true</c>), with layers whose weights do not depend on the
+    /// sequence length (no PositionEmbedding), so that the same weights run a shorter input: a padded sample must give what
+    /// its real tokens give alone.
+    /// </summary>
+    public Stack BuildMasked()
+    {
+        _masked = true;
+        int steps = 3 + Choose(4), vocabulary = 3 + Choose(10), dims = 1 + Choose(6);
+        var layers = new List<FuzzLayer>();
+        if (Maybe(70))
+        {
+            layers.Add(new($"Embedding({vocabulary}, {dims}, MaskZero = true)", new Reference.EmbeddingLayer(vocabulary, dims), vocabulary * dims));
+        }
+        else
+        {
+            int length = steps + Choose(3);
+            layers.Add(new($"TokenAndPositionEmbedding({vocabulary}, {length}, {dims}, MaskZero = true)", new Reference.TokenPositionLayer(vocabulary, length, dims), (vocabulary + length) * dims));
+        }
+        bool sequence = true;
+        int d = dims, t = steps;
+        int count = 1 + Choose(3);
+        for (int i = 0; i < count; i++)
+        {
+            (sequence, t, d) = sequence ? SequenceLayer(layers, t, d) : VectorLayer(layers, t, d);
+        }
+        layers.Add(Dense(1 + Choose(3), Activation.Linear, true, d));
+        return new Stack([steps], vocabulary, layers, Loss.MeanSquaredError, layers[^1].Reference!.Units, CheckExpected: false);
+    }
+
     private (bool Sequence, int Steps, int Features) SequenceLayer(List<FuzzLayer> layers, int steps, int d)
     {
         switch (Choose(12))
@@ -215,7 +247,7 @@ internal sealed class StackBuilder(int[] tape)
                 return (true, steps, d);
             }
             case 10:
-                if (layers.Count == 0 || layers[^1].Reference is not (Reference.TokenPositionLayer or Reference.PositionLayer))
+                if (!_masked && (layers.Count == 0 || layers[^1].Reference is not (Reference.TokenPositionLayer or Reference.PositionLayer)))
                 {
                     layers.Add(new("PositionEmbedding", new Reference.PositionLayer(), steps * d));
                     return (true, steps, d);
@@ -256,6 +288,9 @@ internal sealed class StackBuilder(int[] tape)
     {
         int units = Units();
         bool returnSequences = Maybe(50), backwards = Maybe(25), bias = !Maybe(20), bidirectional = Maybe(30);
+        // Keras returns a GoBackwards layer's sequence reversed over the padded length, so with padding its rows are not
+        // those of the real tokens alone: masked stacks leave that combination out.
+        backwards &= !(_masked && returnSequences);
         MergeMode merge = Pick(MergeMode.Concat, MergeMode.Sum, MergeMode.Mul, MergeMode.Ave);
         var options = new List<string>();
         if (returnSequences) options.Add("ReturnSequences = true");

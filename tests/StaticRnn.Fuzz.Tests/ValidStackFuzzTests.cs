@@ -39,6 +39,96 @@ public sealed class ValidStackFuzzTests(ITestOutputHelper output)
         output.WriteLine($"{networks} stateful twins streamed step by step");
     }
 
+    [Fact]
+    public void PaddedSamplesGiveWhatTheirTokensGiveAlone()
+    {
+        int networks = 0;
+        Stack[] Masked(int[][] tapes) => [.. tapes.Select(t => new StackBuilder(t).BuildMasked())];
+        string PrintMasked(int[][] tapes) => string.Join("\n", Masked(tapes).Select((s, i) => s.Declaration("Net" + i)));
+        FuzzRun.Sample(s_tapes, tapes => networks += CheckMasking(Masked(tapes)), PrintMasked, PrintMasked, output,
+            samples: (FuzzRun.Cases / 4 + PerCompilation - 1) / PerCompilation);
+        output.WriteLine($"{networks} masked stacks checked against their unpadded twins");
+    }
+
+    /// <summary>
+    /// Each masked stack of input T beside twins of input 1 .. T - 1 with the same weights: a batch of samples padded at
+    /// the end with id 0 gives, for each sample, what its real tokens give alone (the real steps of a sequence output).
+    /// </summary>
+    private static int CheckMasking(Stack[] stacks)
+    {
+        var source = new StringBuilder("using StaticRnn;\nnamespace Fuzz;\n");
+        for (int i = 0; i < stacks.Length; i++)
+        {
+            int steps = stacks[i].InputShape[0];
+            for (int length = 1; length <= steps; length++)
+            {
+                string name = length == steps ? $"Net{i}" : $"Net{i}L{length}";
+                source.Append(stacks[i].Declaration(name).Replace($"[Sequential({steps})]", $"[Sequential({length})]", StringComparison.Ordinal));
+                source.Append(ProbeSource(name, name + "Probe"));
+            }
+        }
+        InMemoryCompiler.Result compiled = InMemoryCompiler.Compile(source.ToString(), emit: true);
+        try
+        {
+            AssertCompiledCleanly(compiled);
+            for (int i = 0; i < stacks.Length; i++)
+            {
+                Stack stack = stacks[i];
+                int steps = stack.InputShape[0], classes = stack.Classes;
+                IProbe Probe(int length) => (IProbe)Activator.CreateInstance(compiled.Assembly!.GetType(length == steps ? $"Fuzz.Net{i}Probe" : $"Fuzz.Net{i}L{length}Probe")!)!;
+                var random = new SeededRandom(Fnv(stack.ToString()));
+                IProbe padded = Probe(steps);
+                padded.Parameters = [.. padded.Parameters.Select(v => v + (float)random.NextDouble(-0.05, 0.05))];
+                var (outputRows, followsInput) = OutputRows(stack);
+                int[] lengths = [1 + random.NextInt(steps), 1 + random.NextInt(steps), steps];
+                float[][] tokens = [.. lengths.Select(l => Enumerable.Range(0, l).Select(_ => (float)(1 + random.NextInt(stack.Vocabulary - 1))).ToArray())];
+                float[] batch = [.. tokens.SelectMany(t => t.Concat(Enumerable.Repeat(0f, steps - t.Length)))];
+                var y = new float[lengths.Length * outputRows * classes];
+                padded.Predict(batch, y, lengths.Length);
+                for (int b = 0; b < lengths.Length; b++)
+                {
+                    IProbe alone = Probe(lengths[b]);
+                    alone.Parameters = padded.Parameters;
+                    int rows = followsInput ? lengths[b] : outputRows;
+                    var expected = new float[rows * classes];
+                    alone.Predict(tokens[b], expected, 1);
+                    Close(expected, y.AsSpan(b * outputRows * classes, rows * classes).ToArray(), 1e-4, 1e-5, $"Net{i} sample {b} ({lengths[b]} of {steps} tokens)");
+                }
+            }
+            return stacks.Length;
+        }
+        finally
+        {
+            compiled.Context?.Unload();
+        }
+    }
+
+    /// <summary>Output rows per sample, and whether they are the input's steps (no layer collapsed the sequence).</summary>
+    private static (int Rows, bool FollowsInput) OutputRows(Stack stack)
+    {
+        int rows = stack.InputShape[0];
+        bool follows = true;
+        static bool Collapses(Reference.Layer? layer) => layer switch
+        {
+            Reference.PoolingLayer => true,
+            Reference.RnnLayer { ReturnSequences: false } or Reference.LstmLayer { ReturnSequences: false } or Reference.GruLayer { ReturnSequences: false } => true,
+            Reference.BidirectionalLayer b => Collapses(b.Inner),
+            _ => false,
+        };
+        foreach (FuzzLayer layer in stack.Layers)
+        {
+            if (Collapses(layer.Reference))
+            {
+                (rows, follows) = (1, false);
+            }
+            else if (layer.Reference is Reference.RepeatLayer repeat)
+            {
+                rows = repeat.N;
+            }
+        }
+        return (rows, follows);
+    }
+
     /// <summary>
     /// Each stack beside its <c>Stateful = true</c> twin of input (1, features) with the same weights: the twin fed one
     /// step per call (a batch of 2 streams) gives the whole-sequence network's outputs, step by step or at the end.
