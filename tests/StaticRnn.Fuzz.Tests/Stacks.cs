@@ -10,6 +10,9 @@ internal sealed record FuzzLayer(string Attribute, Reference.Layer? Reference, i
 /// <summary>A random valid network: input shape, layers, loss, and what the checks need to know about it.</summary>
 internal sealed record Stack(int[] InputShape, int Vocabulary, IReadOnlyList<FuzzLayer> Layers, Loss Loss, int Classes, bool CheckExpected)
 {
+    /// <summary>The <c>Seed</c> of the declaration (weight initialization), when it sets one.</summary>
+    public int? Seed { get; init; }
+
     public int ParameterCount => Layers.Sum(l => l.Parameters);
 
     /// <summary>Dropout draws masks in training calls: such stacks are checked on Predict and ComputeLoss only.</summary>
@@ -24,7 +27,8 @@ internal sealed record Stack(int[] InputShape, int Vocabulary, IReadOnlyList<Fuz
         string shape = string.Join(", ", InputShape);
         string loss = Loss == Loss.MeanSquaredError ? "" : $", Loss = Loss.{Loss}";
         string expected = CheckExpected ? $", ExpectedParameters = {ParameterCount}" : "";
-        s.AppendLine(CultureInfo.InvariantCulture, $"[Sequential({shape}{loss}{expected})]");
+        string seed = Seed is { } value ? $", Seed = {(value == int.MinValue ? "int.MinValue" : value.ToString(CultureInfo.InvariantCulture))}" : "";
+        s.AppendLine(CultureInfo.InvariantCulture, $"[Sequential({shape}{loss}{expected}{seed})]");
         foreach (FuzzLayer layer in Layers)
         {
             s.AppendLine(CultureInfo.InvariantCulture, $"[{layer.Attribute}]");
@@ -99,7 +103,10 @@ internal sealed class StackBuilder(int[] tape)
             _ => Activation.Softmax,
         };
         layers.Add(Dense(classes, head, useBias: true, features));
-        return new Stack(inputShape, vocabulary, layers, loss, classes, Maybe(50));
+        return new Stack(inputShape, vocabulary, layers, loss, classes, Maybe(50))
+        {
+            Seed = Maybe(30) ? Pick(1, -1, 42, int.MaxValue, int.MinValue, 1 + Choose(1 << 16)) : null,
+        };
     }
 
     /// <summary>

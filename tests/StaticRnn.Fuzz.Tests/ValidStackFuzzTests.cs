@@ -329,6 +329,7 @@ public sealed class ValidStackFuzzTests(ITestOutputHelper output)
         var random = new SeededRandom(Fnv(stack.ToString()));
         float[] inputs = [.. Enumerable.Range(0, batch * inputSize).Select(_ => stack.Vocabulary > 0 ? random.NextInt(stack.Vocabulary) : (float)random.NextDouble(-1, 1))];
         Reference.Layer[] layers = stack.ReferenceLayers;
+        Assert.True(probe.Parameters.All(float.IsFinite), $"{name}: initial weights not finite");
         // Keras's initial weights, each moved a little: zero biases would put a ReLU exactly on its kink, where the
         // derivative (0 in Keras) and a finite difference (half the slope) cannot agree.
         probe.Parameters = [.. probe.Parameters.Select(v => v + (float)random.NextDouble(-0.05, 0.05))];
