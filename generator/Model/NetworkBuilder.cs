@@ -132,6 +132,14 @@ internal static class NetworkBuilder
                     $"{label} attends over an encoder's output, so it belongs in the Decoder of a [Seq2Seq] model; in a [Sequential] network use [TransformerEncoder(..., Causal = true)]"));
             }
 
+            if (stack is { IsDecoder: true } && !layer.AttendsMemory && layer.LooksAhead is { } why)
+            {
+                // Reported here, before shapes: a decoder layer that looks ahead is the mistake to fix, and the shapes after
+                // it (a bidirectional layer's doubled width, say) would only give follow-up errors that suggest other fixes.
+                problems.Add(new Problem(DiagnosticIds.DecoderLooksAhead, ProblemTarget.Layer, layer.Index,
+                    $"{label} cannot be in a decoder: {why}. Each decoder step may depend only on the steps before it, because decoding produces the target one step at a time"));
+            }
+
             if (!shapeKnown || problems.Count > before)
             {
                 shapeKnown = false;

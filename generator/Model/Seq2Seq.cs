@@ -88,15 +88,7 @@ internal static class Seq2SeqBuilder
             return Result(null);
         }
 
-        CheckDecoderOutput(decl.Decoder, dec, decoderProblems);
-        foreach (LayerSpec layer in dec.Layers)
-        {
-            if (layer.LooksAhead is { } why)
-            {
-                decoderProblems.Add(new Problem(DiagnosticIds.DecoderLooksAhead, ProblemTarget.Layer, layer.Index,
-                    $"{NetworkBuilder.Label(layer)} cannot be in a decoder: {why}. Each decoder step may depend only on the steps before it, because decoding produces the target one step at a time"));
-            }
-        }
+        CheckDecoderOutput(decl.Decoder, dec, decoderProblems); // a layer that looks ahead: SRNN014 from NetworkBuilder
 
         int seeding = LastIndex(enc.Layers, l => l.IsRecurrent), seeded = FirstIndex(dec.Layers, l => l.IsRecurrent);
         bool linked = seeding >= 0 && seeded >= 0 && Link(enc.Layers[seeding], dec.Layers[seeded], decoderProblems);

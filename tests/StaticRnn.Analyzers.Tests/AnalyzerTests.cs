@@ -475,6 +475,31 @@ public class AnalyzerTests
         new DiagnosticResult("SRNN014", DiagnosticSeverity.Error).WithLocation(0)
             .WithArguments("Layer 2 'bidirectional' (Bidirectional) cannot be in a decoder: its backward direction reads the steps after each one; remove Bidirectional = true. Each decoder step may depend only on the steps before it, because decoding produces the target one step at a time"));
 
+    /// <summary>
+    /// Found by the Seq2Seq declaration fuzzer: a bidirectional decoder layer doubles its width, and the attention after
+    /// it was reported (SRNN011, "give the layer before it 1 units") instead of the bidirectional layer itself.
+    /// </summary>
+    [Fact]
+    public Task Srnn014BidirectionalDecoderLayerIsReportedBeforeTheWidthsItChanges() => Verify.Analyzer("""
+        [Seq2Seq]
+        public partial class Speller
+        {
+            [Sequential(8)]
+            [Embedding(14, 2, MaskZero = true)]
+            [Gru(1, ReturnSequences = true)]
+            public partial class Encoder;
+
+            [Sequential(10)]
+            [Embedding(22, 2, MaskZero = true)]
+            [{|#0:Gru(1, ReturnSequences = true, Bidirectional = true)|}]
+            [Attention]
+            [Dense(22, Activation = Activation.Softmax)]
+            public partial class Decoder;
+        }
+        """, false,
+        new DiagnosticResult("SRNN014", DiagnosticSeverity.Error).WithLocation(0)
+            .WithArguments("Layer 2 'bidirectional' (Bidirectional) cannot be in a decoder: its backward direction reads the steps after each one; remove Bidirectional = true. Each decoder step may depend only on the steps before it, because decoding produces the target one step at a time"));
+
     [Fact]
     public Task Srnn009StatefulBidirectionalIsNotGeneratedYet() => Verify.Analyzer("""
         [Sequential(10, 4, Stateful = true)]
