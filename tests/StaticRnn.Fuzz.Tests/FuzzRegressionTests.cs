@@ -1,4 +1,5 @@
 using StaticRnn.Numerics.Tests;
+using R = StaticRnn.Numerics.Tests.Seq2SeqReference;
 using Xunit;
 
 namespace StaticRnn.Fuzz.Tests;
@@ -37,6 +38,37 @@ public class FuzzRegressionTests
             new FuzzLayer($"{kind}({units}, GoBackwards = true, Bidirectional = true, Merge = MergeMode.{merge}{sequences})", new Reference.BidirectionalLayer(inner, merge), parameters),
             new FuzzLayer("Dense(2)", new Reference.DenseLayer(2), output * 2 + 2));
     }
+
+    /// <summary>
+    /// Found by the Seq2Seq fuzzer in the test reference, not the generator: Seq2SeqReference's Dense knew only linear,
+    /// tanh, ReLU and softmax, so a hidden sigmoid or hard-sigmoid Dense in a decoder was computed as linear there.
+    /// </summary>
+    [Theory]
+    [InlineData(Activation.Sigmoid)]
+    [InlineData(Activation.HardSigmoid)]
+    public void Seq2SeqDecoderWithAHiddenSigmoidDense(Activation activation)
+        => Seq2SeqNumericFuzzTests.CheckModels([new(
+            $$"""
+            [Seq2Seq(StartToken = 1, EndToken = 2)]
+            public partial class S0
+            {
+                [Sequential(5)]
+                [Embedding(7, 3)]
+                [Gru(4)]
+                public partial class Encoder;
+
+                [Sequential(3)]
+                [Embedding(6, 2, MaskZero = true)]
+                [Gru(4, ReturnSequences = true)]
+                [Dense(3, Activation = Activation.{{activation}})]
+                [Dense(6, Activation = Activation.Softmax)]
+                public partial class Decoder;
+            }
+
+            """,
+            [new R.Embedding(7, 3), new R.Recurrent(R.Cell.Gru, 4, ReturnSequences: false)],
+            [new R.Embedding(6, 2, MaskZero: true), new R.Recurrent(R.Cell.Gru, 4), new R.Dense(3, activation), new R.Dense(6, Activation.Softmax)],
+            SourceLength: 5, TargetLength: 3, SourceVocabulary: 7, TargetVocabulary: 6, SourceMasked: false, TargetMasked: true)]);
 
     /// <summary>
     /// The fuzzer's first false alarm, kept because it pins a harness rule: LayerNormalization over one feature outputs β,

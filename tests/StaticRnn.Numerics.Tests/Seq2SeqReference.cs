@@ -315,7 +315,15 @@ internal static class Seq2SeqReference
                 double max = z.Max(), sum = z.Sum(v => Math.Exp(v - max));
                 return z.Select(v => Math.Exp(v - max) / sum).ToArray();
             }
-            return activation == Activation.Relu ? z.Select(v => Math.Max(v, 0)).ToArray() : activation == Activation.Tanh ? z.Select(Math.Tanh).ToArray() : z;
+            return activation switch
+            {
+                Activation.Relu => z.Select(v => Math.Max(v, 0)).ToArray(),
+                Activation.Tanh => z.Select(Math.Tanh).ToArray(),
+                Activation.Sigmoid => z.Select(Sigmoid).ToArray(),
+                Activation.HardSigmoid => z.Select(v => Math.Clamp(v / 6 + 0.5, 0, 1)).ToArray(),
+                Activation.Linear => z,
+                _ => throw new ArgumentException($"No reference for the activation {activation}."),
+            };
         }).ToArray();
     }
 
