@@ -37,6 +37,10 @@ public sealed class Seq2SeqNumericFuzzTests(ITestOutputHelper output)
         static string Kind(R.Cell c) => c switch { R.Cell.Lstm => "Lstm", R.Cell.Gru => "Gru", _ => "SimpleRnn" };
         int vs = 4 + Choose(10), vt = 4 + Choose(8), ls = 2 + Choose(5), lt = 2 + Choose(5), ds = 1 + Choose(5), dt = 1 + Choose(5);
         bool maskSource = Choose(3) != 0, maskTarget = Choose(3) != 0, attention = Choose(3) != 0;
+        if (Choose(4) == 0)
+        {
+            return Transformer(name, Choose, vs, vt, ls, lt, maskSource, maskTarget);
+        }
         var enc = new List<R.Layer> { new R.Embedding(vs, ds, maskSource) };
         var s = new StringBuilder();
         s.AppendLine("[Seq2Seq(StartToken = 1, EndToken = 2)]").AppendLine(CultureInfo.InvariantCulture, $"public partial class {name}").AppendLine("{");
@@ -76,6 +80,50 @@ public sealed class Seq2SeqNumericFuzzTests(ITestOutputHelper output)
             Activation activation = new[] { Activation.Linear, Activation.Tanh, Activation.Sigmoid, Activation.Relu, Activation.HardSigmoid }[Choose(5)];
             dec.Add(new R.Dense(hidden, activation));
             s.AppendLine(CultureInfo.InvariantCulture, $"    [Dense({hidden}, Activation = Activation.{activation})]");
+        }
+        dec.Add(new R.Dense(vt, Activation.Softmax));
+        s.AppendLine(CultureInfo.InvariantCulture, $"    [Dense({vt}, Activation = Activation.Softmax)]").AppendLine("    public partial class Decoder;").AppendLine("}");
+        return new Model(s.ToString(), [.. enc], [.. dec], ls, lt, vs, vt, maskSource, maskTarget);
+    }
+
+    /// <summary>A Transformer encoder-decoder: position-aware or plain embeddings, 1-2 encoder blocks, one decoder block.</summary>
+    private static Model Transformer(string name, Func<int, int> choose, int vs, int vt, int ls, int lt, bool maskSource, bool maskTarget)
+    {
+        var s = new StringBuilder();
+        s.AppendLine("[Seq2Seq(StartToken = 1, EndToken = 2)]").AppendLine(CultureInfo.InvariantCulture, $"public partial class {name}").AppendLine("{");
+        (R.Layer Layer, string Attribute) Embedding(int vocabulary, int length, bool masked)
+        {
+            int dims = 1 + choose(8);
+            string mask = masked ? ", MaskZero = true" : "";
+            if (choose(2) == 0)
+            {
+                return (new R.Embedding(vocabulary, dims, masked), $"Embedding({vocabulary}, {dims}{mask})");
+            }
+            int table = length + choose(3);
+            return (new R.TokenPosition(vocabulary, table, dims, masked), $"TokenAndPositionEmbedding({vocabulary}, {table}, {dims}{mask})");
+        }
+        string Options(bool first, double epsilon) => "DropoutRate = 0" + (first ? ", NormalizeFirst = true" : "") + (epsilon == 1e-6 ? "" : ", Epsilon = 0.001");
+        var (sourceEmbedding, sourceText) = Embedding(vs, ls, maskSource);
+        var enc = new List<R.Layer> { sourceEmbedding };
+        s.AppendLine(CultureInfo.InvariantCulture, $"    [Sequential({ls})]").AppendLine(CultureInfo.InvariantCulture, $"    [{sourceText}]");
+        for (int i = 0, blocks = 1 + choose(2); i < blocks; i++)
+        {
+            int heads = 1 + choose(2), keyDim = 1 + choose(4), ff = 1 + choose(8);
+            bool first = choose(2) == 0;
+            double epsilon = choose(2) == 0 ? 1e-6 : 1e-3;
+            enc.Add(new R.TransformerEncoder(heads, keyDim, ff, first, epsilon));
+            s.AppendLine(CultureInfo.InvariantCulture, $"    [TransformerEncoder({heads}, {keyDim}, {ff}, {Options(first, epsilon)})]");
+        }
+        s.AppendLine("    public partial class Encoder;").AppendLine();
+        var (targetEmbedding, targetText) = Embedding(vt, lt, maskTarget);
+        var dec = new List<R.Layer> { targetEmbedding };
+        s.AppendLine(CultureInfo.InvariantCulture, $"    [Sequential({lt})]").AppendLine(CultureInfo.InvariantCulture, $"    [{targetText}]");
+        {
+            int heads = 1 + choose(2), keyDim = 1 + choose(4), ff = 1 + choose(8);
+            bool first = choose(2) == 0;
+            double epsilon = choose(2) == 0 ? 1e-6 : 1e-3;
+            dec.Add(new R.TransformerDecoder(heads, keyDim, ff, first, epsilon));
+            s.AppendLine(CultureInfo.InvariantCulture, $"    [TransformerDecoder({heads}, {keyDim}, {ff}, {Options(first, epsilon)})]");
         }
         dec.Add(new R.Dense(vt, Activation.Softmax));
         s.AppendLine(CultureInfo.InvariantCulture, $"    [Dense({vt}, Activation = Activation.Softmax)]").AppendLine("    public partial class Decoder;").AppendLine("}");
