@@ -5,7 +5,7 @@ namespace StaticRnn.Generator.Emit;
 
 /// <summary>
 /// Keras 3 <c>Bidirectional</c>: each direction is emitted by its own kind's emitter (<c>{Method}Fw</c>, <c>{Method}Bw</c>);
-/// this adds the merge (a returned sequence from the backward copy put back in time order), and in the backward pass
+/// this adds the merge (a returned sequence from the backward copy flipped, as Keras flips it), and in the backward pass
 /// splits the merged gradient between the directions and adds their input gradients.
 /// </summary>
 internal sealed class BidirectionalEmitter : LayerEmitter<BidirectionalSpec>
@@ -27,6 +27,7 @@ internal sealed class BidirectionalEmitter : LayerEmitter<BidirectionalSpec>
             DirectionStride = fw.Stride;
             MergedStride = plan.Stride;
             Sequence = layer.Inner.ReturnSequences;
+            BackwardReadsForward = !layer.Backward!.GoBackwards;
             BackwardRegion = bw.RegionOffset - plan.RegionOffset;
             ForwardOutput = fw.OutputOffset - plan.RegionOffset;
             BackwardOutput = bw.OutputOffset - plan.RegionOffset;
@@ -40,20 +41,22 @@ internal sealed class BidirectionalEmitter : LayerEmitter<BidirectionalSpec>
         public int DirectionStride { get; }
         public int MergedStride { get; }
         public bool Sequence { get; }
+        /// <summary>The wrapped layer goes backwards, so its backward copy reads in time order (Keras flips its sequence all the same).</summary>
+        public bool BackwardReadsForward { get; }
         public int BackwardRegion { get; }
         public int ForwardOutput { get; }
         public int BackwardOutput { get; }
         public int Merged { get; }
         public int Scratch { get; }
 
-        /// <summary>The backward direction's row of output row r: processing order is reversed time.</summary>
+        /// <summary>The backward direction's row of output row r: its returned sequence flipped, as Keras 3 flips it.</summary>
         public string BackwardRow(string r) => Sequence ? $"({Steps - 1} - {r})" : "0";
 
         /// <summary>Refs f and b to the two directions' rows of output row r.</summary>
         public void RowRefs(string r)
         {
             _w.Line($"ref float f = ref Unsafe.Add(ref y, {ForwardOutput} + {r} * {DirectionStride}); // forward output");
-            _w.Line($"ref float b = ref Unsafe.Add(ref y, {BackwardOutput} + {BackwardRow(r)} * {DirectionStride}); // backward output{(Sequence ? ", back in time order" : "")}");
+            _w.Line($"ref float b = ref Unsafe.Add(ref y, {BackwardOutput} + {BackwardRow(r)} * {DirectionStride}); // backward output{(!Sequence ? "" : BackwardReadsForward ? ", flipped as Keras flips it" : ", back in time order")}");
         }
 
         /// <summary>The body for every output row: once for a single row, else in a loop over r.</summary>
