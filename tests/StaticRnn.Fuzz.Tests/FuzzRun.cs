@@ -18,6 +18,9 @@ internal static class FuzzRun
 
     private static string? Replay => Environment.GetEnvironmentVariable("STATICRNN_FUZZ_SEED") is { Length: > 0 } s ? s : null;
 
+    /// <summary>A hash of a declaration that is the same in every process (string.GetHashCode is not): the seed of its data.</summary>
+    public static long StableHash(string text) => (long)(text.Aggregate(14695981039346656037UL, (h, c) => (h ^ c) * 1099511628211UL) >> 1);
+
     /// <summary>A file the long run appends progress lines to (tests/fuzz.sh shows it while the tests run).</summary>
     private static string? ProgressFile => Environment.GetEnvironmentVariable("STATICRNN_FUZZ_PROGRESS") is { Length: > 0 } p ? p : null;
 

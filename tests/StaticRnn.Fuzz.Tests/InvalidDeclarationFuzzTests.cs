@@ -192,6 +192,19 @@ public sealed class InvalidDeclarationFuzzTests(ITestOutputHelper output)
 
     private static string Print((int[], int, int)[] cases) => string.Join("\n", cases.Select(Make).Select((c, i) => $"// {c.Mistake}: expect {c.Id}\n{c.Source("Bad" + i)}"));
 
+    /// <summary>
+    /// What a user sees of declarations with mistakes: every error and StaticRnn diagnostic but the informational ones
+    /// (and SRNN008, speed information), after checking that neither the generator nor an analyzer threw and that no error
+    /// lies inside generated code.
+    /// </summary>
+    internal static Diagnostic[] Reported(InMemoryCompiler.Result compiled)
+    {
+        Assert.True(compiled.Crashes.Count == 0, "the generator or an analyzer threw:\n" + string.Join("\n", compiled.Crashes));
+        Diagnostic[] inGenerated = [.. compiled.Diagnostics.Where(d => d.Location.SourceTree is { } tree && tree.FilePath != "Fuzz.cs" && d.Severity == DiagnosticSeverity.Error)];
+        Assert.True(inGenerated.Length == 0, "errors inside generated code:\n" + string.Join("\n", inGenerated.Select(d => d.ToString())));
+        return [.. compiled.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error || d.Id.StartsWith("SRNN", StringComparison.Ordinal) && d.Id != "SRNN008" && d.Severity != DiagnosticSeverity.Info)];
+    }
+
     /// <summary>Compiles the cases together (each class its own name, each in its own namespace) and checks each one's diagnostics.</summary>
     private static void Check(Case[] cases, Dictionary<string, int> seen)
     {
@@ -207,12 +220,8 @@ public sealed class InvalidDeclarationFuzzTests(ITestOutputHelper output)
             ends[i] = line;
             text.Append(block);
         }
-        InMemoryCompiler.Result compiled = InMemoryCompiler.Compile(text.ToString(), emit: false);
-        Assert.True(compiled.Crashes.Count == 0, "the generator or an analyzer threw:\n" + string.Join("\n", compiled.Crashes));
-        Diagnostic[] inGenerated = [.. compiled.Diagnostics.Where(d => d.Location.SourceTree is { } tree && tree.FilePath != "Fuzz.cs" && d.Severity == DiagnosticSeverity.Error)];
-        Assert.True(inGenerated.Length == 0, "errors inside generated code:\n" + string.Join("\n", inGenerated.Select(d => d.ToString())));
+        Diagnostic[] reported = Reported(InMemoryCompiler.Compile(text.ToString(), emit: false));
         var failures = new List<string>();
-        Diagnostic[] reported = [.. compiled.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error || d.Id.StartsWith("SRNN", StringComparison.Ordinal) && d.Id != "SRNN008" && d.Severity != DiagnosticSeverity.Info)];
         for (int i = 0; i < cases.Length; i++)
         {
             Case c = cases[i];

@@ -164,14 +164,12 @@ public sealed class Seq2SeqNumericFuzzTests(ITestOutputHelper output)
         int entries = 0;
         try
         {
-            Assert.True(compiled.Crashes.Count == 0, "the generator or an analyzer threw:\n" + string.Join("\n", compiled.Crashes));
-            var unexpected = compiled.Diagnostics.Where(d => d.Severity >= Microsoft.CodeAnalysis.DiagnosticSeverity.Warning && d.Id != "SRNN008").ToArray();
-            Assert.True(unexpected.Length == 0, "diagnostics on valid models:\n" + string.Join("\n", unexpected.Select(d => d.ToString())));
+            ValidStackFuzzTests.AssertCompiledCleanly(compiled);
             for (int i = 0; i < models.Length; i++)
             {
                 Model m = models[i];
                 var probe = (ISeq2SeqProbe)Activator.CreateInstance(compiled.Assembly!.GetType($"Fuzz.S{i}Probe")!)!;
-                var random = new SeededRandom(m.Declaration.Aggregate(17L, (h, c) => h * 31 + c) & 0x7FFFFFFF);
+                var random = new SeededRandom(FuzzRun.StableHash(m.Declaration));
                 probe.Parameters = [.. probe.Parameters.Select(v => v + (float)random.NextDouble(-0.05, 0.05))];
                 double[] p = [.. probe.Parameters.Select(v => (double)v)];
                 const int batch = 2;
@@ -187,30 +185,7 @@ public sealed class Seq2SeqNumericFuzzTests(ITestOutputHelper output)
                 float loss = probe.Gradients(sources, targets, batch, gradients);
                 double reference = R.Loss(m.Encoder, m.Decoder, p, sources, targets, batch, start: 1);
                 Assert.True(Math.Abs(loss - reference) <= 1e-5 + 1e-3 * Math.Abs(reference), $"S{i}: loss {loss:R}, reference {reference:R}");
-                int step = Math.Max(1, p.Length / 120);
-                var numeric = new Dictionary<int, double>();
-                double Derivative(int j, double h)
-                {
-                    double keep = p[j];
-                    p[j] = keep + h;
-                    double up = R.Loss(m.Encoder, m.Decoder, p, sources, targets, batch, 1);
-                    p[j] = keep - h;
-                    double down = R.Loss(m.Encoder, m.Decoder, p, sources, targets, batch, 1);
-                    p[j] = keep;
-                    return (up - down) / (2 * h);
-                }
-                for (int j = 0; j < p.Length; j += step)
-                {
-                    numeric[j] = Derivative(j, 1e-5);
-                }
-                double largest = numeric.Values.Max(Math.Abs);
-                foreach (var (j, fd) in numeric)
-                {
-                    bool Near(double d) => Math.Abs(gradients[j] - d) <= 2e-3 * Math.Abs(d) + 2e-4 * largest + 1e-6;
-                    Assert.True(Near(fd) || Near(Derivative(j, 1e-7)) || Near(Derivative(j, 1e-3)),
-                        $"S{i}: d loss/d parameter {j} of {p.Length}: generated {gradients[j]:R}, finite difference {fd:R} (largest {largest:E2})");
-                    entries++;
-                }
+                entries += FiniteDifferences.Check(p, gradients, () => R.Loss(m.Encoder, m.Decoder, p, sources, targets, batch, 1), 120, $"S{i}");
             }
             return entries;
         }

@@ -76,7 +76,7 @@ public sealed class ValidStackFuzzTests(ITestOutputHelper output)
                 Stack stack = stacks[i];
                 int steps = stack.InputShape[0], classes = stack.Classes;
                 IProbe Probe(int length) => (IProbe)Activator.CreateInstance(compiled.Assembly!.GetType(length == steps ? $"Fuzz.Net{i}Probe" : $"Fuzz.Net{i}L{length}Probe")!)!;
-                var random = new SeededRandom(Fnv(stack.ToString()));
+                var random = new SeededRandom(FuzzRun.StableHash(stack.ToString()));
                 IProbe padded = Probe(steps);
                 padded.Parameters = [.. padded.Parameters.Select(v => v + (float)random.NextDouble(-0.05, 0.05))];
                 var (outputRows, followsInput) = OutputRows(stack);
@@ -155,7 +155,7 @@ public sealed class ValidStackFuzzTests(ITestOutputHelper output)
                 var whole = (IProbe)Activator.CreateInstance(compiled.Assembly!.GetType($"Fuzz.Net{i}Probe")!)!;
                 var step = (IProbe)Activator.CreateInstance(compiled.Assembly!.GetType($"Fuzz.Step{i}Probe")!)!;
                 Assert.Equal(whole.ParameterCount, step.ParameterCount);
-                var random = new SeededRandom(Fnv(stacks[i].ToString()));
+                var random = new SeededRandom(FuzzRun.StableHash(stacks[i].ToString()));
                 whole.Parameters = [.. whole.Parameters.Select(v => v + (float)random.NextDouble(-0.05, 0.05))];
                 step.Parameters = whole.Parameters;
                 int steps = stacks[i].InputShape[0], features = stacks[i].InputShape[1], classes = stacks[i].Classes;
@@ -272,7 +272,7 @@ public sealed class ValidStackFuzzTests(ITestOutputHelper output)
     /// Valid stacks compile without a generator or analyzer exception, without errors, and without warnings other than
     /// SRNN008 (products past the unrolling budget emitted as loops: information about speed, not a problem).
     /// </summary>
-    private static void AssertCompiledCleanly(InMemoryCompiler.Result compiled)
+    internal static void AssertCompiledCleanly(InMemoryCompiler.Result compiled)
     {
         Assert.True(compiled.Crashes.Count == 0, "the generator or an analyzer threw:\n" + string.Join("\n", compiled.Crashes));
         Diagnostic[] unexpected = [.. compiled.Diagnostics.Where(d => d.Severity >= DiagnosticSeverity.Warning && d.Id != "SRNN008")];
@@ -326,7 +326,7 @@ public sealed class ValidStackFuzzTests(ITestOutputHelper output)
 
         const int batch = 2;
         int inputSize = stack.InputShape.Aggregate(1, (a, b) => a * b);
-        var random = new SeededRandom(Fnv(stack.ToString()));
+        var random = new SeededRandom(FuzzRun.StableHash(stack.ToString()));
         float[] inputs = [.. Enumerable.Range(0, batch * inputSize).Select(_ => stack.Vocabulary > 0 ? random.NextInt(stack.Vocabulary) : (float)random.NextDouble(-1, 1))];
         Reference.Layer[] layers = stack.ReferenceLayers;
         Assert.True(probe.Parameters.All(float.IsFinite), $"{name}: initial weights not finite");
@@ -352,37 +352,8 @@ public sealed class ValidStackFuzzTests(ITestOutputHelper output)
         float trained = probe.Gradients(inputs, targets, batch, gradients);
         Close([(float)loss], [trained], 1e-3, 1e-5, $"{name} loss of Gradients");
         // Every entry of small networks, an even spread of 160 of larger ones.
-        int step = Math.Max(1, p.Length / 160);
-        double Derivative(int j, double h)
-        {
-            double keep = p[j];
-            p[j] = keep + h;
-            double up = Reference.Loss(layers, p, inputs, targets, batch, stack.InputShape, stack.Loss);
-            p[j] = keep - h;
-            double down = Reference.Loss(layers, p, inputs, targets, batch, stack.InputShape, stack.Loss);
-            p[j] = keep;
-            return (up - down) / (2 * h);
-        }
-        var numeric = new Dictionary<int, double>();
-        for (int j = 0; j < p.Length; j += step)
-        {
-            numeric[j] = Derivative(j, 1e-5);
-        }
-        double largest = numeric.Values.DefaultIfEmpty(0).Max(Math.Abs);
-        foreach (var (j, fd) in numeric)
-        {
-            bool Near(double d) => Math.Abs(gradients[j] - d) <= 2e-3 * Math.Abs(d) + 2e-4 * largest + 1e-6;
-            // A ReLU or hard-sigmoid kink within h of the point spoils one difference; other step sizes tell.
-            if (!Near(fd) && !Near(Derivative(j, 1e-7)) && !Near(Derivative(j, 1e-3)))
-            {
-                Assert.Fail($"{name}: d loss/d parameter {j}: generated {gradients[j]:R}, finite difference {fd:R} (largest {largest:E2})");
-            }
-            counts.Gradients++;
-        }
+        counts.Gradients += FiniteDifferences.Check(p, gradients, () => Reference.Loss(layers, p, inputs, targets, batch, stack.InputShape, stack.Loss), 160, name);
     }
-
-    /// <summary>A hash of the declaration that is the same in every process (string.GetHashCode is not).</summary>
-    private static long Fnv(string text) => text.Aggregate(14695981039346656037UL, (h, c) => (h ^ c) * 1099511628211UL) is var h ? (long)(h >> 1) : 0;
 
     private static float[] Targets(Stack stack, int rows, int batch, SeededRandom random)
     {
