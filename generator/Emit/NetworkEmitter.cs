@@ -183,6 +183,7 @@ internal static class NetworkEmitter
                 }
                 w.Line($"return {Sys}.MemoryExtensions.AsSpan(_recurrentState, 0, batchSize * {size});");
             }
+            EmitStateAccess(w, spec, size);
         }
         else
         {
@@ -696,22 +697,96 @@ internal static class NetworkEmitter
         => spec.Layers.Select((l, i) => l.CarriedStates(plan.Layers[i]).Sum(c => c.Length)).Sum();
 
     /// <summary>
+    /// Every carried state in layer order with its layer, its offset among one sample's carried floats (Slot, strides
+    /// included) and its offset among the public state floats (Public, units only, as GetStates and SetStates give them).
+    /// </summary>
+    private static System.Collections.Generic.List<(LayerSpec Layer, CarriedState State, int Slot, int Public)> CarriedSlots(NetworkSpec spec, TapePlan plan)
+    {
+        var slots = new System.Collections.Generic.List<(LayerSpec, CarriedState, int, int)>();
+        int slot = 0, at = 0;
+        for (int i = 0; i < spec.Layers.Count; i++)
+        {
+            foreach (CarriedState state in spec.Layers[i].CarriedStates(plan.Layers[i]))
+            {
+                slots.Add((spec.Layers[i], state, slot, at));
+                slot += state.Length;
+                at += state.Units;
+            }
+        }
+        return slots;
+    }
+
+    /// <summary>
+    /// StateSize, GetStates and SetStates: the carried state of each sample in Keras order (layer by layer; h, then c
+    /// for an LSTM), without the tape's padding, so that a host can keep a stream's state elsewhere (a database, an
+    /// actor) and run it on any instance with the same weights.
+    /// </summary>
+    private static void EmitStateAccess(SourceWriter w, NetworkSpec spec, int size)
+    {
+        var slots = CarriedSlots(spec, new TapePlan(spec));
+        int publicSize = slots.Sum(s => s.State.Units);
+        string guard = $"{Rt}.Kernels.Guard";
+        w.Line();
+        w.Line("/// <summary>Floats of recurrent state per sample, as <see cref=\"GetStates\"/> and <see cref=\"SetStates\"/> give them: layer by layer, h then c for an LSTM (Keras <c>layer.states</c> order).</summary>");
+        w.Line($"public const int StateSize = {publicSize};");
+        w.Line();
+        w.Line("/// <summary>");
+        w.Line("/// Copies the recurrent state carried to the next call into <paramref name=\"states\"/>: <see cref=\"StateSize\"/> floats");
+        w.Line("/// per sample of a batch of <paramref name=\"batchSize\"/>. Zeros before the first call and after <see cref=\"ResetStates\"/>.");
+        w.Line("/// </summary>");
+        using (w.Block($"public void GetStates({Sys}.Span<float> states, int batchSize = 1)"))
+        {
+            w.Line(ClassCode.InUse);
+            w.Line($"{guard}.States(states.Length, batchSize, StateSize);");
+            using (w.Block("if (_stateBatch == 0)"))
+            {
+                w.Line("states.Clear();");
+                w.Line("return;");
+            }
+            w.Line("States(batchSize); // checks the batch size of the carried state");
+            using (w.Block("for (int sample = 0; sample < batchSize; sample++)"))
+            {
+                w.Line($"{Sys}.ReadOnlySpan<float> carried = {Sys}.MemoryExtensions.AsSpan(_recurrentState, sample * {size}, {size});");
+                w.Line($"{Sys}.Span<float> state = states.Slice(sample * StateSize, StateSize);");
+                foreach (var s in slots)
+                {
+                    w.Line($"carried.Slice({s.Slot}, {s.State.Units}).CopyTo(state.Slice({s.Public}, {s.State.Units})); // {s.Layer.Name} {s.State.Name}");
+                }
+            }
+        }
+        w.Line();
+        w.Line("/// <summary>");
+        w.Line("/// Sets the recurrent state that the next call starts from, <see cref=\"StateSize\"/> floats per sample of a batch of");
+        w.Line("/// <paramref name=\"batchSize\"/> (as <see cref=\"GetStates\"/> gives them); later calls use that batch size.");
+        w.Line("/// </summary>");
+        using (w.Block($"public void SetStates({Sys}.ReadOnlySpan<float> states, int batchSize = 1)"))
+        {
+            w.Line(ClassCode.InUse);
+            w.Line($"{guard}.States(states.Length, batchSize, StateSize);");
+            w.Line($"{guard}.Finite(states, nameof(states));");
+            w.Line("_stateBatch = 0;");
+            w.Line($"{Sys}.Span<float> all = States(batchSize);");
+            w.Line("all.Clear();");
+            using (w.Block("for (int sample = 0; sample < batchSize; sample++)"))
+            {
+                w.Line($"{Sys}.Span<float> carried = all.Slice(sample * {size}, {size});");
+                w.Line($"{Sys}.ReadOnlySpan<float> state = states.Slice(sample * StateSize, StateSize);");
+                foreach (var s in slots)
+                {
+                    w.Line($"state.Slice({s.Public}, {s.State.Units}).CopyTo(carried.Slice({s.Slot}, {s.State.Units})); // {s.Layer.Name} {s.State.Name}");
+                }
+            }
+        }
+    }
+
+    /// <summary>
     /// Stateful networks: a sample's carried state goes into each recurrent layer's initial-state rows before the
     /// forward pass, and the final rows come back out after it. Gradients stop at the carried state (truncated BPTT,
     /// as in Keras).
     /// </summary>
     private static void EmitStateCopies(SourceWriter w, NetworkSpec spec, TapePlan plan)
     {
-        var copies = new System.Collections.Generic.List<(int Initial, int Final, int Slot, int Length)>();
-        int slot = 0;
-        for (int i = 0; i < spec.Layers.Count; i++)
-        {
-            foreach (CarriedState state in spec.Layers[i].CarriedStates(plan.Layers[i]))
-            {
-                copies.Add((state.Initial, state.Final, slot, state.Length));
-                slot += state.Length;
-            }
-        }
+        var copies = CarriedSlots(spec, plan).Select(c => (c.State.Initial, c.State.Final, c.Slot, c.State.Length)).ToList();
         w.Line();
         using (w.Block("private static void RestoreState(ref float tape, ref float carried)"))
         {

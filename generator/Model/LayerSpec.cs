@@ -228,5 +228,9 @@ internal enum StateLink
     SeededByEncoder,
 }
 
-/// <summary>A row of recurrent state that a stateful network carries between calls: where the layer reads it and where it ends.</summary>
-internal readonly record struct CarriedState(int Initial, int Final, int Length);
+/// <summary>
+/// A row of recurrent state that a stateful network carries between calls: where the layer reads it and where it ends,
+/// its length on the tape (padded to the stride), the floats of it that are state (the layer's units) and its Keras
+/// name ("h", or "c" for an LSTM's cell state).
+/// </summary>
+internal readonly record struct CarriedState(int Initial, int Final, int Length, int Units, string Name);

@@ -23,6 +23,16 @@ public static class Guard
         PerSample(targetLength, batchSize, targetSize, "targets", "TargetSize");
     }
 
+    /// <summary>Checks the sizes of a stateful network's <c>GetStates</c> / <c>SetStates</c> call.</summary>
+    public static void States(int length, int batchSize, int stateSize)
+    {
+        BatchSize(batchSize);
+        PerSample(length, batchSize, stateSize, "states", "StateSize");
+    }
+
+    /// <summary>Every value of <paramref name="values"/> finite; the exception names <paramref name="paramName"/>.</summary>
+    public static void Finite(ReadOnlySpan<float> values, string paramName) => Losses.ValidateInputs(values, paramName);
+
     /// <summary>Every input finite (where a loss is computed).</summary>
     public static void Finite(ReadOnlySpan<float> inputs) => Losses.ValidateInputs(inputs, nameof(inputs));
 

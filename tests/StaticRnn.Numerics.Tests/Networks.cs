@@ -244,6 +244,10 @@ public partial class StreamLstm;
 [Dense(2)]
 public partial class SequenceLstm;
 
+[Sequential(1, 3, Stateful = true)]
+[Lstm(6)]
+public partial class StreamLstmAlone;
+
 [Sequential(1, 2, Stateful = true)]
 [Gru(5, ReturnSequences = true)]
 [SimpleRnn(4)]

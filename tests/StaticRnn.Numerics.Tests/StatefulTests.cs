@@ -78,6 +78,100 @@ public class StatefulTests
     }
 
     [Fact]
+    public void GetStatesGivesHThenCOfTheLstmAsTheKerasCellDefinesThem()
+    {
+        // Oracle: the Keras LSTM cell, h = o * tanh(c) with o = sigmoid(x W_o + h_prev U_o + b_o); kernel (3, 24),
+        // recurrent kernel (6, 24), bias (24), gates in the order i, f, c, o. h is also the network's output.
+        const int Units = 6, Inputs = 3, Gates = 4 * Units;
+        var net = new StreamLstmAlone();
+        Assert.Equal(2 * Units, StreamLstmAlone.StateSize);
+        Random(StreamLstmAlone.ParameterCount, 7).CopyTo(net.Parameters);
+        float[] p = net.Parameters.ToArray(), x = Random(5 * Inputs, 8);
+        var state = new float[StreamLstmAlone.StateSize];
+        net.GetStates(state);
+        Assert.All(state, v => Assert.Equal(0f, v)); // zero before the first call
+        var output = new float[Units];
+        for (int t = 0; t < 5; t++)
+        {
+            float[] previous = state.ToArray();
+            net.Predict(x.AsSpan(t * Inputs, Inputs), output);
+            net.GetStates(state);
+            Assert.Equal(output, state.AsSpan(0, Units).ToArray());
+            for (int j = 0; j < Units; j++)
+            {
+                double z = p[Inputs * Gates + Units * Gates + 3 * Units + j];
+                for (int i = 0; i < Inputs; i++)
+                {
+                    z += x[t * Inputs + i] * (double)p[i * Gates + 3 * Units + j];
+                }
+                for (int k = 0; k < Units; k++)
+                {
+                    z += previous[k] * (double)p[Inputs * Gates + k * Gates + 3 * Units + j];
+                }
+                double h = 1 / (1 + Math.Exp(-z)) * Math.Tanh(state[Units + j]);
+                Assert.True(Math.Abs(h - state[j]) < 1e-5, $"step {t}, unit {j}: h {state[j]}, o * tanh(c) {h}");
+            }
+        }
+    }
+
+    [Fact]
+    public void StatesSetOnAnotherInstanceContinueTheStreamBitForBit()
+    {
+        var first = new StreamGruRnn();
+        var second = new StreamGruRnn();
+        Assert.Equal(5 + 4, StreamGruRnn.StateSize); // GRU h, then SimpleRNN h
+        Random(StreamGruRnn.ParameterCount, 9).CopyTo(first.Parameters);
+        first.Parameters.CopyTo(second.Parameters);
+        float[] x = Random(12 * 2, 10);
+        var a = new float[1];
+        var b = new float[1];
+        for (int t = 0; t < 6; t++)
+        {
+            first.Predict(x.AsSpan(t * 2, 2), a);
+        }
+        var state = new float[StreamGruRnn.StateSize];
+        first.GetStates(state);
+        second.Predict(x.AsSpan(0, 2), b); // a state of its own, replaced below
+        second.SetStates(state);
+        for (int t = 6; t < 12; t++)
+        {
+            first.Predict(x.AsSpan(t * 2, 2), a);
+            second.Predict(x.AsSpan(t * 2, 2), b);
+            Assert.Equal(a[0], b[0]);
+        }
+
+        // Two samples: each its own state; the batch size then holds until ResetStates or SetStates.
+        float[] pair = [.. state, .. new float[StreamGruRnn.StateSize]];
+        second.SetStates(pair, batchSize: 2);
+        var back = new float[2 * StreamGruRnn.StateSize];
+        second.GetStates(back, batchSize: 2);
+        Assert.Equal(pair, back);
+        var wrongBatch = Assert.Throws<ArgumentException>(() => second.GetStates(state));
+        Assert.Contains("call ResetStates() before using a batch of 1", wrongBatch.Message);
+    }
+
+    [Fact]
+    public void BadStatesAreRefusedWithNothingChanged()
+    {
+        var net = new StreamGruRnn();
+        var x = new float[2] { 0.3f, -0.2f };
+        var y = new float[1];
+        net.Predict(x, y);
+        var before = new float[StreamGruRnn.StateSize];
+        net.GetStates(before);
+        var shortStates = Assert.Throws<ArgumentException>(() => net.SetStates(new float[StreamGruRnn.StateSize - 1]));
+        Assert.Equal("states", shortStates.ParamName);
+        Assert.Contains("expected 9 (batchSize 1 × StateSize 9)", shortStates.Message);
+        var nan = new float[StreamGruRnn.StateSize];
+        nan[3] = float.NaN;
+        Assert.Equal("states", Assert.Throws<ArgumentException>(() => net.SetStates(nan)).ParamName);
+        Assert.Equal("batchSize", Assert.Throws<ArgumentOutOfRangeException>(() => net.GetStates(before, batchSize: 0)).ParamName);
+        var after = new float[StreamGruRnn.StateSize];
+        net.GetStates(after);
+        Assert.Equal(before, after);
+    }
+
+    [Fact]
     public void StreamingAllocatesNothing()
     {
         var net = new StreamLstm();

@@ -38,7 +38,7 @@ internal sealed record LstmSpec(int Units, ActivationKind Activation, Activation
         {
             yield return h;
         }
-        yield return new CarriedState(plan.RegionOffset + CellStart, plan.RegionOffset + CellStart + InputSteps * Stride, Stride);
+        yield return new CarriedState(plan.RegionOffset + CellStart, plan.RegionOffset + CellStart + InputSteps * Stride, Stride, Units, "c");
     }
 }
 

@@ -90,6 +90,6 @@ internal abstract record RecurrentSpec(int Units, ActivationKind Activation, Act
     /// <summary>h is carried between calls: its initial row and its last row.</summary>
     public override IEnumerable<CarriedState> CarriedStates(LayerPlan plan)
     {
-        yield return new CarriedState(plan.RegionOffset, plan.RegionOffset + InputSteps * Stride, Stride);
+        yield return new CarriedState(plan.RegionOffset, plan.RegionOffset + InputSteps * Stride, Stride, Units, "h");
     }
 }
