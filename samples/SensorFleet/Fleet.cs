@@ -215,6 +215,35 @@ public static class Fleet
         await all;
         double seconds = clock.Elapsed.TotalSeconds;
 
+        long repeats = await CheckStepNumbers(o, grains, callsPerSensor, predictions);
+
+        // The cluster's work is done: stop it, so that the single-process figure has the machine to itself.
+        foreach (SiloProcess silo in silos)
+        {
+            silo.Stop();
+        }
+
+        // The single-process run: one network streams every sensor's readings, state carried in the network.
+        (int differing, double nsPerReading) = Differing(o, weights, predictions);
+
+        Array.Sort(latencies);
+        double Ms(double q) => latencies[(int)Math.Min(latencies.Length - 1, Math.Floor(q * latencies.Length))] * 1e3 / Stopwatch.Frequency;
+        var result = new FleetResult(total, latencies.Length, seconds, total / seconds, Ms(0.5), Ms(0.99), Ms(0.999), Ms(1.0),
+            retries, repeats, killed, killedAfter, o.Sensors, differing, nsPerReading, weights, predictions);
+        log.WriteLine($"Fleet: {total:N0} readings ({result.Calls:N0} calls) in {seconds:0.0} s: {result.ReadingsPerSecond:N0} readings/s over {o.Silos} silos");
+        log.WriteLine($"Call latency: p50 {result.P50Ms:0.00} ms, p99 {result.P99Ms:0.00} ms, p99.9 {result.P999Ms:0.0} ms, max {result.MaxMs:0.0} ms");
+        log.WriteLine($"Retried calls: {retries:N0}; {repeats:N0} of them had been applied and stored before their answer was lost, and were answered again without being applied twice");
+        log.WriteLine($"Single process, same readings: {nsPerReading:0} ns per reading ({1e9 / nsPerReading:N0} readings/s on one thread)");
+        log.WriteLine($"Exact: {o.Sensors - differing:N0} of {o.Sensors:N0} streams equal the single-process run bit for bit; every stream applied {o.Steps} readings once");
+        return result;
+    }
+
+    /// <summary>
+    /// Checks that every stream applied each of its readings once and that step numbers are idempotent; returns the
+    /// calls of the run that were answered as repeats of an applied call (retries whose first answer was lost).
+    /// </summary>
+    private static async Task<long> CheckStepNumbers(FleetOptions o, IClusterClient grains, int callsPerSensor, float[] predictions)
+    {
         // Every stream applied each reading once: its step count is exactly the readings sent.
         long[] steps = await Task.WhenAll(Enumerable.Range(0, o.Sensors).Select(s => grains.GetGrain<ISensorGrain>(s).Steps()));
         int wrongCount = steps.Count(s => s != o.Steps);
@@ -253,27 +282,7 @@ public static class Fleet
                 + $"{after.Zip(steps).Count(p => p.First != p.Second)} streams moved on a repeat, a skipped step {(gapRefused ? "was" : "was not")} refused.");
         }
         int[] answeredFromStore = await Task.WhenAll(Enumerable.Range(0, o.Sensors).Select(s => grains.GetGrain<ISensorGrain>(s).RepeatsAnswered()));
-        long repeats = answeredFromStore.Sum() - o.Sensors; // the check above repeated one call per stream
-
-        // The cluster's work is done: stop it, so that the single-process figure has the machine to itself.
-        foreach (SiloProcess silo in silos)
-        {
-            silo.Stop();
-        }
-
-        // The single-process run: one network streams every sensor's readings, state carried in the network.
-        (int differing, double nsPerReading) = Differing(o, weights, predictions);
-
-        Array.Sort(latencies);
-        double Ms(double q) => latencies[(int)Math.Min(latencies.Length - 1, Math.Floor(q * latencies.Length))] * 1e3 / Stopwatch.Frequency;
-        var result = new FleetResult(total, latencies.Length, seconds, total / seconds, Ms(0.5), Ms(0.99), Ms(0.999), Ms(1.0),
-            retries, repeats, killed, killedAfter, o.Sensors, differing, nsPerReading, weights, predictions);
-        log.WriteLine($"Fleet: {total:N0} readings ({result.Calls:N0} calls) in {seconds:0.0} s: {result.ReadingsPerSecond:N0} readings/s over {o.Silos} silos");
-        log.WriteLine($"Call latency: p50 {result.P50Ms:0.00} ms, p99 {result.P99Ms:0.00} ms, p99.9 {result.P999Ms:0.0} ms, max {result.MaxMs:0.0} ms");
-        log.WriteLine($"Retried calls: {retries:N0}; {repeats:N0} of them had been applied and stored before their answer was lost, and were answered again without being applied twice");
-        log.WriteLine($"Single process, same readings: {nsPerReading:0} ns per reading ({1e9 / nsPerReading:N0} readings/s on one thread)");
-        log.WriteLine($"Exact: {o.Sensors - differing:N0} of {o.Sensors:N0} streams equal the single-process run bit for bit; every stream applied {o.Steps} readings once");
-        return result;
+        return answeredFromStore.Sum() - o.Sensors; // the check above repeated one call per stream
     }
 
     /// <summary>
