@@ -39,9 +39,12 @@ internal sealed record LayerContext(SourceWriter Writer, LayerSpec Layer, LayerP
     public System.Collections.Generic.IEnumerable<ForwardKernel> ForwardKernelsOf(LayerSpec layer, int steps, string region = Names.Region)
         => ForwardKernels(steps, region, layer.UsesRandom, layer.UsesMask, layer.UsesMemory, layer.MemoryMasked);
 
-    /// <summary>The context of a part of this layer (see <see cref="LayerSpec.Parts"/>), with its own plan and method prefix.</summary>
-    public LayerContext Part(LayerSpec part, LayerPlan plan, string suffix, bool? needsInputGradient = null)
-        => new(Writer, part, plan, Method + suffix, needsInputGradient ?? NeedsInputGradient, Grouped: false);
+    /// <summary>
+    /// The context of a part of this layer (see <see cref="LayerSpec.Parts"/>), with its own plan and method prefix; with
+    /// <paramref name="steps"/>, the part's step kernel is wanted too (where its kind has one).
+    /// </summary>
+    public LayerContext Part(LayerSpec part, LayerPlan plan, string suffix, bool? needsInputGradient = null, bool steps = false)
+        => new(Writer, part, plan, Method + suffix, needsInputGradient ?? NeedsInputGradient, Grouped: false, Steps: steps && EmitterCatalog.For(part).HasStepKernel(part));
 }
 
 /// <summary>
@@ -62,8 +65,15 @@ internal sealed record ForwardKernel(string Signature, bool Steps)
     /// <summary>The loop header over this kernel's steps.</summary>
     public string Loop(int steps, string index = "t") => $"for (int {index} = {From}; {index} < {To(steps)}; {index}++)";
 
-    /// <summary><c>ref</c> to the first row this kernel runs of rows <paramref name="stride"/> floats apart from <paramref name="reference"/>.</summary>
-    public string Row(string reference, int stride) => Steps ? $"ref Unsafe.Add(ref {reference}, from * {stride})" : $"ref {reference}";
+    /// <summary>
+    /// <c>ref</c> to the first row this kernel runs of rows <paramref name="stride"/> floats apart from
+    /// <paramref name="reference"/>, plus <paramref name="offset"/> (an expression) when given.
+    /// </summary>
+    public string Row(string reference, int stride, string? offset = null)
+    {
+        string at = Steps ? (offset is null ? $"from * {stride}" : $"{offset} + from * {stride}") : offset ?? "";
+        return at.Length == 0 ? $"ref {reference}" : $"ref Unsafe.Add(ref {reference}, {at})";
+    }
 }
 
 /// <summary>

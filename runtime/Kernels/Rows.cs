@@ -14,16 +14,17 @@ public static class Rows
 {
     /// <summary>
     /// Attention weights in place: row i of <paramref name="scores"/> becomes <c>softmax(scale · s_i)</c> over its first
-    /// <c>causal ? i + 1 : length</c> entries (max-subtracted, so large scores stay finite); the masked entries and the
-    /// padding up to <c>RoundUp(length)</c> become 0.
+    /// <c>causal ? firstRow + i + 1 : length</c> entries (max-subtracted, so large scores stay finite); the masked entries
+    /// and the padding up to <c>RoundUp(length)</c> become 0. <paramref name="firstRow"/> is the query step of row 0, for
+    /// the rows of the new steps of incremental decoding.
     /// </summary>
-    public static void Softmax(ref float scores, int ld, int rows, int length, float scale, bool causal)
+    public static void Softmax(ref float scores, int ld, int rows, int length, float scale, bool causal, int firstRow = 0)
     {
         int padded = (length + 7) & ~7;
         for (int i = 0; i < rows; i++)
         {
             ref float row = ref Unsafe.Add(ref scores, i * ld);
-            int n = causal ? System.Math.Min(i + 1, length) : length;
+            int n = causal ? System.Math.Min(firstRow + i + 1, length) : length;
             int full = n & ~7;
             Vector256<float> vs = Vector256.Create(scale);
             Vector256<float> max = Vector256.Create(float.NegativeInfinity);
@@ -81,18 +82,18 @@ public static class Rows
     }
 
     /// <summary>
-    /// <see cref="Softmax(ref float, int, int, int, float, bool)"/> over the keys that are not padding: entry j of every row
+    /// <see cref="Softmax(ref float, int, int, int, float, bool, int)"/> over the keys that are not padding: entry j of every row
     /// counts only where <paramref name="keyMask"/>[j] is not 0 (the mask row is read in vectors up to
     /// <c>RoundUp(length)</c>, its padding 0); the padded keys get weight 0. A row whose keys are all padding becomes 0.
     /// </summary>
-    public static void Softmax(ref float scores, int ld, int rows, int length, float scale, bool causal, ref float keyMask)
+    public static void Softmax(ref float scores, int ld, int rows, int length, float scale, bool causal, ref float keyMask, int firstRow = 0)
     {
         int padded = (length + 7) & ~7;
         Vector256<float> vs = Vector256.Create(scale), minusInfinity = Vector256.Create(float.NegativeInfinity);
         for (int i = 0; i < rows; i++)
         {
             ref float row = ref Unsafe.Add(ref scores, i * ld);
-            int n = causal ? System.Math.Min(i + 1, length) : length;
+            int n = causal ? System.Math.Min(firstRow + i + 1, length) : length;
             Vector256<float> max = minusInfinity;
             for (int j = 0; j < n; j += 8)
             {
@@ -150,7 +151,7 @@ public static class Rows
     }
 
     /// <summary>
-    /// The backward of <see cref="Softmax(ref float, int, int, int, float, bool)"/> in place: with P the attention weights and row i of <paramref name="gradient"/>
+    /// The backward of <see cref="Softmax(ref float, int, int, int, float, bool, int)"/> in place: with P the attention weights and row i of <paramref name="gradient"/>
     /// holding d loss / d P_i, it becomes d loss / d s_i = <c>scale · P_i ⊙ (g_i - Σ_j g_ij P_ij)</c>, zero where masked.
     /// </summary>
     public static void SoftmaxBackward(ref float weights, int ldw, ref float gradient, int ldg, int rows, int length, float scale, bool causal)

@@ -191,6 +191,41 @@ public class RowsTests
     }
 
     [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void CausalSoftmaxOfLaterRowsAloneEqualsThoseRowsOfTheWholeSoftmax(bool keyMask)
+    {
+        // Incremental decoding softmaxes the rows of the new steps only, firstRow telling their query step; the causal
+        // mask must then cut each row where it cuts the same row of the whole matrix, to the bit.
+        const int Rows9 = 9, Length = 9, Ld = 16;
+        var r = new SeededRandom(23);
+        float[] s = Fill(Rows9 * Ld, r, 4);
+        float[] mask = [1, 1, 0, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0];
+        float[] whole = (float[])s.Clone();
+        if (keyMask)
+        {
+            Rows.Softmax(ref whole[0], Ld, Rows9, Length, 0.5f, causal: true, ref mask[0]);
+        }
+        else
+        {
+            Rows.Softmax(ref whole[0], Ld, Rows9, Length, 0.5f, causal: true);
+        }
+        foreach ((int from, int to) in new[] { (0, 1), (1, 2), (2, 6), (6, 9) })
+        {
+            float[] part = (float[])s.Clone();
+            if (keyMask)
+            {
+                Rows.Softmax(ref part[from * Ld], Ld, to - from, Length, 0.5f, causal: true, ref mask[0], firstRow: from);
+            }
+            else
+            {
+                Rows.Softmax(ref part[from * Ld], Ld, to - from, Length, 0.5f, causal: true, firstRow: from);
+            }
+            Assert.Equal(whole.AsSpan(from * Ld, (to - from) * Ld).ToArray(), part.AsSpan(from * Ld, (to - from) * Ld).ToArray());
+        }
+    }
+
+    [Theory]
     [InlineData(4, 6, 6, 8)]
     [InlineData(3, 32, 32, 32)]
     [InlineData(2, 11, 16, 16)]

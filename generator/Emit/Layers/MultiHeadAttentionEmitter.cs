@@ -23,25 +23,67 @@ internal sealed class MultiHeadAttentionEmitter : LayerEmitter<MultiHeadAttentio
         w.Line($"/// <summary>Layer {layer.Position + 1} '{layer.Name}' (MultiHeadAttention, {h} head{(h == 1 ? "" : "s")} of {kd}{(vd != kd ? $" (values {vd})" : "")}, {t} steps of {d}{(cross ? $" over the encoder's {tk} steps of {dk}" : "")}{(layer.Causal ? ", causal" : "")}):");
         w.Line($"/// q = x·W_q{(layer.UseBias ? " + b_q" : "")}, k, v = {(cross ? "enc" : "x")}·W{(layer.UseBias ? " + b" : "")}; per head a = softmax(q·kᵀ / sqrt({kd})) · v; y = [a_1 … a_{h}]·W_o{(layer.UseBias ? " + b_o" : "")}.</summary>");
         w.Line($"/// <remarks>Region: y ({t} rows of {g.OutputStride}), q ({t} rows of {g.QueryStride}), k ({tk} rows), v ({tk} rows of {g.ValueStride}), the attention weights ({h} × {t} rows of {g.StepStride}), the heads' outputs, one head's kᵀ.</remarks>");
-        using (w.Block(Names.ForwardSignature(ctx.Method, layer)))
+        foreach (ForwardKernel kernel in ctx.ForwardKernelsOf(layer, t))
         {
-            Refs(w, g);
-            w.Line($"ref float keysT = ref Unsafe.Add(ref y, {g.KeysTransposed});");
-            w.Line("// The projections, all heads at once.");
-            Projection(w, layer.QueryKernel, layer.QueryBias, "q", g.QueryStride, h * kd, plan.InputStride, t, d);
-            Projection(w, layer.KeyKernel, layer.KeyBias, "k", g.QueryStride, h * kd, sourceStride, tk, dk, source);
-            Projection(w, layer.ValueKernel, layer.ValueBias, "v", g.ValueStride, h * vd, sourceStride, tk, dk, source);
-            using (w.Block($"for (int head = 0; head < {h}; head++)"))
+            using (w.Block(kernel.Signature))
             {
-                w.Line($"ref float a = ref Unsafe.Add(ref weights, head * {g.HeadWeights}); // this head's attention weights");
-                w.Line($"Matrix.MultiplyTransposedB(ref Unsafe.Add(ref q, head * {kd}), {g.QueryStride}, ref Unsafe.Add(ref k, head * {kd}), {g.QueryStride}, ref a, {g.StepStride}, {t}, {kd}, {tk}, accumulate: false, ref keysT); // q·kᵀ");
-                w.Line($"Rows.Softmax(ref a, {g.StepStride}, {t}, {tk}, {Float(1 / System.Math.Sqrt(kd))}, causal: {Bool(layer.Causal)}{keyMask});{(keyMask.Length > 0 ? " // padded keys get weight 0" : "")}");
-                w.Line($"Matrix.Multiply(ref a, {g.StepStride}, ref Unsafe.Add(ref v, head * {vd}), {g.ValueStride}, ref Unsafe.Add(ref context, head * {vd}), {g.ValueStride}, {t}, {tk}, {vd}, accumulate: false); // a·v");
+                Refs(w, g);
+                w.Line($"ref float keysT = ref Unsafe.Add(ref y, {g.KeysTransposed});");
+                string rows = kernel.Count(t);
+                w.Line("// The projections, all heads at once.");
+                Projection(w, layer.QueryKernel, layer.QueryBias, "q", g.QueryStride, h * kd, plan.InputStride, rows, d, kernel: kernel);
+                if (cross)
+                {
+                    void KeysAndValues()
+                    {
+                        string all = tk.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                        Projection(w, layer.KeyKernel, layer.KeyBias, "k", g.QueryStride, h * kd, sourceStride, all, dk, source);
+                        Projection(w, layer.ValueKernel, layer.ValueBias, "v", g.ValueStride, h * vd, sourceStride, all, dk, source);
+                    }
+                    if (kernel.Steps)
+                    {
+                        using (w.Block("if (from == 0) // the encoder's keys and values, once per source"))
+                        {
+                            KeysAndValues();
+                        }
+                    }
+                    else
+                    {
+                        KeysAndValues();
+                    }
+                }
+                else
+                {
+                    if (kernel.Steps)
+                    {
+                        w.Line("// Keys and values of the new steps; those of the steps before are on the region already (the key/value cache).");
+                    }
+                    Projection(w, layer.KeyKernel, layer.KeyBias, "k", g.QueryStride, h * kd, plan.InputStride, rows, d, kernel: kernel);
+                    Projection(w, layer.ValueKernel, layer.ValueBias, "v", g.ValueStride, h * vd, plan.InputStride, rows, d, kernel: kernel);
+                }
+                // Causal self-attention reads the keys up to its own step only (the softmax gives the others weight 0),
+                // so the steps after 'to', not computed yet, are never read as more than a zero weight.
+                string keys = kernel.Steps && layer.Causal && !cross ? "to" : tk.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                string firstRow = kernel.Steps && layer.Causal ? ", firstRow: from" : "";
+                using (w.Block($"for (int head = 0; head < {h}; head++)"))
+                {
+                    w.Line($"ref float a = ref Unsafe.Add(ref weights, head * {g.HeadWeights}); // this head's attention weights");
+                    string aRows = kernel.Row("a", g.StepStride);
+                    w.Line($"Matrix.MultiplyTransposedB({kernel.Row("q", g.QueryStride, $"head * {kd}")}, {g.QueryStride}, ref Unsafe.Add(ref k, head * {kd}), {g.QueryStride}, {aRows}, {g.StepStride}, {rows}, {kd}, {keys}, accumulate: false, ref keysT); // q·kᵀ");
+                    w.Line($"Rows.Softmax({aRows}, {g.StepStride}, {rows}, {tk}, {Float(1 / System.Math.Sqrt(kd))}, causal: {Bool(layer.Causal)}{keyMask}{firstRow});{(keyMask.Length > 0 ? " // padded keys get weight 0" : "")}");
+                    w.Line($"Matrix.Multiply({aRows}, {g.StepStride}, ref Unsafe.Add(ref v, head * {vd}), {g.ValueStride}, {kernel.Row("context", g.ValueStride, $"head * {vd}")}, {g.ValueStride}, {rows}, {keys}, {vd}, accumulate: false); // a·v");
+                }
+                w.Line("// The output projection.");
+                Projection(w, layer.OutputKernel, layer.OutputBias, "y", g.OutputStride, d, g.ValueStride, rows, h * vd, input: "context", kernel: kernel);
             }
-            w.Line("// The output projection.");
-            Projection(w, layer.OutputKernel, layer.OutputBias, "y", g.OutputStride, d, g.ValueStride, t, h * vd, input: "context");
         }
     }
+
+    /// <summary>
+    /// Row by row, with the keys and values of the steps before kept on the region: decoding projects and attends from
+    /// the new steps only (the encoder's keys and values once per source).
+    /// </summary>
+    protected override bool HasStepKernel(MultiHeadAttentionSpec layer) => true;
 
     protected override void Backward(LayerContext ctx, MultiHeadAttentionSpec layer)
     {
@@ -107,14 +149,18 @@ internal sealed class MultiHeadAttentionEmitter : LayerEmitter<MultiHeadAttentio
         w.Line($"ref float context = ref Unsafe.Add(ref y, {g.Context}); // the heads' outputs side by side");
     }
 
-    /// <summary><c>{output} = {input}·W (+ b)</c> over all rows: the bias broadcast, then the product accumulated onto it.</summary>
-    private static void Projection(SourceWriter w, WeightSpec kernel, WeightSpec? bias, string output, int outputStride, int columns, int inputStride, int rows, int depth, string input = "x")
+    /// <summary>
+    /// <c>{output} = {input}·W (+ b)</c> over <paramref name="rows"/> rows (an expression): the bias broadcast, then the
+    /// product accumulated onto it; the rows of <paramref name="kernel"/>'s steps when it has one.
+    /// </summary>
+    private static void Projection(SourceWriter w, WeightSpec weight, WeightSpec? bias, string output, int outputStride, int columns, int inputStride, string rows, int depth, string input = "x", ForwardKernel? kernel = null)
     {
+        string inputRows = kernel?.Row(input, inputStride) ?? $"ref {input}", outputRows = kernel?.Row(output, outputStride) ?? $"ref {output}";
         if (bias is not null)
         {
-            w.Line($"Matrix.BroadcastRows({Ref("p", bias.Offset)}, ref {output}, {outputStride}, {rows}, {columns}); // {bias.Name}");
+            w.Line($"Matrix.BroadcastRows({Ref("p", bias.Offset)}, {outputRows}, {outputStride}, {rows}, {columns}); // {bias.Name}");
         }
-        w.Line($"Matrix.Multiply(ref {input}, {inputStride}, {Ref("p", kernel.Offset)}, {columns}, ref {output}, {outputStride}, {rows}, {depth}, {columns}, accumulate: {Bool(bias is not null)}); // {kernel.Name}");
+        w.Line($"Matrix.Multiply({inputRows}, {inputStride}, {Ref("p", weight.Offset)}, {columns}, {outputRows}, {outputStride}, {rows}, {depth}, {columns}, accumulate: {Bool(bias is not null)}); // {weight.Name}");
     }
 
     /// <summary>dW += inputᵀ·d and db += Σ d over all rows.</summary>

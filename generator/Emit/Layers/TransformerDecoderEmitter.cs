@@ -35,16 +35,69 @@ internal sealed class TransformerDecoderEmitter : LayerEmitter<TransformerDecode
                 SelfNorm => !layer.NormalizeFirst || ctx.NeedsInputGradient,
                 _ => true,
             };
-            EmitterCatalog.For(layer.PlacedParts[i]).Emit(ctx.Part(layer.PlacedParts[i], plan.Parts[i], s_parts[i], partDx));
+            EmitterCatalog.For(layer.PlacedParts[i]).Emit(ctx.Part(layer.PlacedParts[i], plan.Parts[i], s_parts[i], partDx, steps: ctx.Steps && !IsDropout(i)));
             w.Line();
         }
+        EmitForward(w, ctx, layer, flow, steps: false);
+        if (ctx.Steps)
+        {
+            w.Line();
+            EmitForward(w, ctx, layer, flow, steps: true);
+        }
+    }
+
+    /// <summary>
+    /// Step by step: each part runs on the rows of the new steps (the causal self-attention keeps the keys and values of
+    /// the steps before, the cross-attention projects the encoder's once per source), so decoding costs one step per token.
+    /// </summary>
+    protected override bool HasStepKernel(TransformerDecoderSpec layer) => true;
+
+    /// <summary>
+    /// The forward kernel, or with <paramref name="steps"/> the kernel over steps <c>from</c> … <c>to - 1</c> for
+    /// incremental decoding: the same calls into the parts' step kernels, the residual sums over the new rows, and no
+    /// dropout (decoding is inference).
+    /// </summary>
+    private static void EmitForward(SourceWriter w, LayerContext ctx, TransformerDecoderSpec layer, Flow flow, bool steps)
+    {
+        LayerPlan plan = ctx.Plan;
 
         int t = layer.InputSteps, d = layer.InputFeatures;
-        w.Line($"/// <summary>Layer {layer.Position + 1} '{layer.Name}' (TransformerDecoder, {layer.NumHeads} head{(layer.NumHeads == 1 ? "" : "s")} of {layer.KeyDim}, feed-forward {layer.FeedForwardDim}, {t} steps of {d}, over the encoder's {layer.MemoryShape[0]} steps{(layer.NormalizeFirst ? ", pre-norm" : "")}):</summary>");
+        if (steps)
+        {
+            w.Line($"/// <summary>Layer {layer.Position + 1} '{layer.Name}' over steps <paramref name=\"from\"/> … <paramref name=\"to\"/> - 1 (incremental decoding), the rows of the steps before on its region.</summary>");
+        }
+        else
+        {
+            w.Line($"/// <summary>Layer {layer.Position + 1} '{layer.Name}' (TransformerDecoder, {layer.NumHeads} head{(layer.NumHeads == 1 ? "" : "s")} of {layer.KeyDim}, feed-forward {layer.FeedForwardDim}, {t} steps of {d}, over the encoder's {layer.MemoryShape[0]} steps{(layer.NormalizeFirst ? ", pre-norm" : "")}):</summary>");
         w.Line(layer.NormalizeFirst
             ? "/// <remarks>y1 = x + Dropout(MHA_causal(LN1(x))); y2 = y1 + Dropout(MHA(LN2(y1), enc)); out = y2 + Dropout(Dense(Dense(LN3(y2)))).</remarks>"
             : "/// <remarks>y1 = LN1(x + Dropout(MHA_causal(x))); y2 = LN2(y1 + Dropout(MHA(y1, enc))); out = LN3(y2 + Dropout(Dense(Dense(y2)))).</remarks>");
-        using (w.Block(Names.ForwardSignature(ctx.Method, layer)))
+        }
+        string rowCount = steps ? "to - from" : t.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        // The rows of this kernel's steps from a ref expression of rows <stride> floats apart ("ref x" or "ref Unsafe.Add(ref y, 400)").
+        string StepRows(string reference, int stride)
+        {
+            if (!steps)
+            {
+                return reference;
+            }
+            var at = System.Text.RegularExpressions.Regex.Match(reference, @"^ref Unsafe\.Add\(ref (\w+), (\d+)\)$");
+            return at.Success
+                ? $"ref Unsafe.Add(ref {at.Groups[1].Value}, {at.Groups[2].Value} + from * {stride})"
+                : $"ref Unsafe.Add(ref {reference.Substring("ref ".Length)}, from * {stride})";
+        }
+        void Call(int part, string input, bool random = false)
+        {
+            if (steps)
+            {
+                flow.CallSteps(w, part, input);
+            }
+            else
+            {
+                flow.Call(w, part, input, random);
+            }
+        }
+        using (w.Block(steps ? Names.StepsSignature(ctx.Method, Names.Region, layer.UsesMask, layer.UsesMemory, layer.MemoryMasked) : Names.ForwardSignature(ctx.Method, layer)))
         {
             string current = "ref x";
             int currentStride = plan.InputStride;
@@ -57,32 +110,32 @@ internal sealed class TransformerDecoderEmitter : LayerEmitter<TransformerDecode
                 string branch = current;
                 if (layer.NormalizeFirst)
                 {
-                    flow.Call(w, sub[0], branch);
+                    Call(sub[0], branch);
                     branch = flow.Output(sub[0]);
                 }
                 for (int i = 1; i < sub.Length - 1; i++)
                 {
-                    flow.Call(w, sub[i], branch);
+                    Call(sub[i], branch);
                     branch = flow.Output(sub[i]);
                 }
                 int dropout = sub[sub.Length - 1];
-                if (flow.Dropout)
+                if (flow.Dropout && !steps)
                 {
                     // In inference (no generator) dropout is the identity: the residual reads the sublayer's output directly.
                     w.Line($"ref float {names[s]} = {branch};");
                     using (w.Block($"if ({Names.Random} is not null)"))
                     {
-                        flow.Call(w, dropout, branch, random: true);
+                        Call(dropout, branch, random: true);
                         w.Line($"{names[s]} = {flow.Output(dropout)};");
                     }
                     branch = $"ref {names[s]}";
                 }
-                w.Line($"Rows.Add({current}, {currentStride}, {branch}, {flow.Stride}, {flow.At(residuals[s])}, {flow.Stride}, {t}, {d}); // residual {s + 1}");
+                w.Line($"Rows.Add({StepRows(current, currentStride)}, {currentStride}, {StepRows(branch, flow.Stride)}, {flow.Stride}, {StepRows(flow.At(residuals[s]), flow.Stride)}, {flow.Stride}, {rowCount}, {d}); // residual {s + 1}");
                 current = flow.At(residuals[s]);
                 currentStride = flow.Stride;
                 if (!layer.NormalizeFirst)
                 {
-                    flow.Call(w, sub[0], current);
+                    Call(sub[0], current);
                     current = flow.Output(sub[0]);
                 }
             }
@@ -172,6 +225,10 @@ internal sealed class TransformerDecoderEmitter : LayerEmitter<TransformerDecode
         /// <summary>A part's forward kernel on <paramref name="input"/>, into its own region.</summary>
         public void Call(SourceWriter w, int part, string input, bool random = false)
             => w.Line($"{Names.Forward(_method + s_parts[part])}(ref {Names.Parameters}, {input}, {At(Layout.Plans[part].RegionOffset)}{Names.ForwardArguments(_parts[part], random)});");
+
+        /// <summary>A part's step kernel on <paramref name="input"/> over steps <c>from</c> … <c>to - 1</c>, into its own region.</summary>
+        public void CallSteps(SourceWriter w, int part, string input)
+            => w.Line($"{Names.ForwardSteps(_method + s_parts[part])}(ref {Names.Parameters}, {input}, {At(Layout.Plans[part].RegionOffset)}{Names.ForwardArguments(_parts[part], random: false)}, from, to);");
 
         /// <summary>A part's backward kernel: its input, d loss / d its output, and where its input gradient goes (null: none). Returns that target.</summary>
         public string Back(SourceWriter w, int part, string input, string outputGradient, string? inputGradient)
