@@ -89,6 +89,22 @@ public partial class S2sTransformer
     public partial class Decoder;
 }
 
+/// <summary><see cref="S2sTransformer"/> with KerasHub's dropout in the decoder: on its sublayers' outputs and its attention weights.</summary>
+[Seq2Seq]
+public partial class S2sTransformerDropout
+{
+    [Sequential(6)]
+    [TokenAndPositionEmbedding(12, 6, 8, MaskZero = true)]
+    [TransformerEncoder(2, 4, 8, DropoutRate = 0)]
+    public partial class Encoder;
+
+    [Sequential(5)]
+    [TokenAndPositionEmbedding(10, 5, 8, MaskZero = true)]
+    [TransformerDecoder(2, 4, 8, DropoutRate = 0.3)]
+    [Dense(10, Activation = Activation.Softmax)]
+    public partial class Decoder;
+}
+
 /// <summary>A Transformer encoder-decoder, pre-norm, a decoder wider than the encoder (cross-attention projects both).</summary>
 [Seq2Seq]
 public partial class S2sTransformerPreNorm

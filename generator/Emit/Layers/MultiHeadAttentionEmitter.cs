@@ -23,7 +23,22 @@ internal sealed class MultiHeadAttentionEmitter : LayerEmitter<MultiHeadAttentio
         w.Line($"/// <summary>Layer {layer.Position + 1} '{layer.Name}' (MultiHeadAttention, {h} head{(h == 1 ? "" : "s")} of {kd}{(vd != kd ? $" (values {vd})" : "")}, {t} steps of {d}{(cross ? $" over the encoder's {tk} steps of {dk}" : "")}{(layer.Causal ? ", causal" : "")}):");
         w.Line($"/// q = x·W_q{(layer.UseBias ? " + b_q" : "")}, k, v = {(cross ? "enc" : "x")}·W{(layer.UseBias ? " + b" : "")}; per head a = softmax(q·kᵀ / sqrt({kd})) · v; y = [a_1 … a_{h}]·W_o{(layer.UseBias ? " + b_o" : "")}.</summary>");
         w.Line($"/// <remarks>Region: y ({t} rows of {g.OutputStride}), q ({t} rows of {g.QueryStride}), k ({tk} rows), v ({tk} rows of {g.ValueStride}), the attention weights ({h} × {t} rows of {g.StepStride}), the heads' outputs, one head's kᵀ.</remarks>");
-        foreach (ForwardKernel kernel in ctx.ForwardKernelsOf(layer, t))
+        // With dropout on the attention weights, the full kernel takes the generator and the step kernel (decoding,
+        // inference) has no dropout; otherwise the full kernel is the step kernel over every step.
+        System.Collections.Generic.IEnumerable<ForwardKernel> DropoutKernels()
+        {
+            yield return new ForwardKernel(Names.ForwardSignature(ctx.Method, layer), Steps: false);
+            if (ctx.Steps)
+            {
+                w.Line();
+                w.Line($"/// <summary>Layer {layer.Position + 1} '{layer.Name}' over steps <paramref name=\"from\"/> … <paramref name=\"to\"/> - 1 (incremental decoding, no dropout), the rows of the steps before on its region.</summary>");
+                yield return new ForwardKernel(Names.StepsSignature(ctx.Method, Names.Region, layer.UsesMask, layer.UsesMemory, layer.MemoryMasked), Steps: true);
+            }
+        }
+        bool dropout = layer.UsesRandom;
+        string rateText = layer.DropoutRate.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
+        string scaleText = Float(1.0 / (1.0 - layer.DropoutRate));
+        foreach (ForwardKernel kernel in dropout ? DropoutKernels() : ctx.ForwardKernelsOf(layer, t))
         {
             using (w.Block(kernel.Signature))
             {
@@ -71,7 +86,25 @@ internal sealed class MultiHeadAttentionEmitter : LayerEmitter<MultiHeadAttentio
                     string aRows = kernel.Row("a", g.StepStride);
                     w.Line($"Matrix.MultiplyTransposedB({kernel.Row("q", g.QueryStride, $"head * {kd}")}, {g.QueryStride}, ref Unsafe.Add(ref k, head * {kd}), {g.QueryStride}, {aRows}, {g.StepStride}, {rows}, {kd}, {keys}, accumulate: false, ref keysT); // q·kᵀ");
                     w.Line($"Rows.Softmax({aRows}, {g.StepStride}, {rows}, {tk}, {Float(1 / System.Math.Sqrt(kd))}, causal: {Bool(layer.Causal)}{keyMask}{firstRow});{(keyMask.Length > 0 ? " // padded keys get weight 0" : "")}");
-                    w.Line($"Matrix.Multiply({aRows}, {g.StepStride}, ref Unsafe.Add(ref v, head * {vd}), {g.ValueStride}, {kernel.Row("context", g.ValueStride, $"head * {vd}")}, {g.ValueStride}, {rows}, {keys}, {vd}, accumulate: false); // a·v");
+                    string used = aRows;
+                    if (dropout && !kernel.Steps)
+                    {
+                        // Training: the weights that weight the values are a ⊙ mask (Keras MultiHeadAttention's dropout).
+                        w.Line("ref float used = ref a;");
+                        using (w.Block($"if ({Names.Random} is not null)"))
+                        {
+                            w.Line($"ref float dropMask = ref Unsafe.Add(ref y, {g.DropMask} + head * {g.HeadWeights});");
+                            w.Line($"ref float dropped = ref Unsafe.Add(ref y, {g.DroppedWeights} + head * {g.HeadWeights});");
+                            using (w.Block($"for (int r = 0; r < {t}; r++)"))
+                            {
+                                w.Line($"{Names.Random}.DropoutMask(MemoryMarshal.CreateSpan(ref Unsafe.Add(ref dropMask, r * {g.StepStride}), {tk}), {rateText}, {scaleText});");
+                            }
+                            w.Line($"Rows.Multiply(ref a, {g.StepStride}, ref dropMask, {g.StepStride}, ref dropped, {g.StepStride}, {t}, {tk});");
+                            w.Line("used = ref dropped;");
+                        }
+                        used = "ref used";
+                    }
+                    w.Line($"Matrix.Multiply({used}, {g.StepStride}, ref Unsafe.Add(ref v, head * {vd}), {g.ValueStride}, {kernel.Row("context", g.ValueStride, $"head * {vd}")}, {g.ValueStride}, {rows}, {keys}, {vd}, accumulate: false); // a·v");
                 }
                 w.Line("// The output projection.");
                 Projection(w, layer.OutputKernel, layer.OutputBias, "y", g.OutputStride, d, g.ValueStride, rows, h * vd, input: "context", kernel: kernel);
@@ -113,7 +146,17 @@ internal sealed class MultiHeadAttentionEmitter : LayerEmitter<MultiHeadAttentio
                 w.Line($"ref float a = ref Unsafe.Add(ref weights, head * {g.HeadWeights});");
                 w.Line($"ref float dContextHead = ref Unsafe.Add(ref dContext, head * {vd});");
                 w.Line($"Matrix.MultiplyTransposedB(ref dContextHead, {g.ValueStride}, ref Unsafe.Add(ref v, head * {vd}), {g.ValueStride}, ref dWeights, {g.StepStride}, {t}, {vd}, {tk}, accumulate: false, ref transposed); // d a = dcontext·vᵀ");
-                w.Line($"Matrix.MultiplyTransposedA(ref a, {g.StepStride}, ref dContextHead, {g.ValueStride}, ref Unsafe.Add(ref dv, head * {vd}), {g.ValueStride}, {tk}, {t}, {vd}, accumulate: false); // dv = aᵀ·dcontext");
+                if (layer.UsesRandom)
+                {
+                    // Training dropped the weights: the values were weighted by a ⊙ mask, and d a = d(a ⊙ mask) ⊙ mask.
+                    w.Line($"ref float dropMask = ref Unsafe.Add(ref y, {g.DropMask} + head * {g.HeadWeights});");
+                    w.Line($"Matrix.MultiplyTransposedA(ref Unsafe.Add(ref y, {g.DroppedWeights} + head * {g.HeadWeights}), {g.StepStride}, ref dContextHead, {g.ValueStride}, ref Unsafe.Add(ref dv, head * {vd}), {g.ValueStride}, {tk}, {t}, {vd}, accumulate: false); // dv = (a ⊙ mask)ᵀ·dcontext");
+                    w.Line($"Rows.Multiply(ref dWeights, {g.StepStride}, ref dropMask, {g.StepStride}, ref dWeights, {g.StepStride}, {t}, {tk}); // through the dropout");
+                }
+                else
+                {
+                    w.Line($"Matrix.MultiplyTransposedA(ref a, {g.StepStride}, ref dContextHead, {g.ValueStride}, ref Unsafe.Add(ref dv, head * {vd}), {g.ValueStride}, {tk}, {t}, {vd}, accumulate: false); // dv = aᵀ·dcontext");
+                }
                 w.Line($"Rows.SoftmaxBackward(ref a, {g.StepStride}, ref dWeights, {g.StepStride}, {t}, {tk}, {Float(1 / System.Math.Sqrt(kd))}, causal: {Bool(layer.Causal)}); // d(q·kᵀ)");
                 w.Line($"Matrix.Multiply(ref dWeights, {g.StepStride}, ref Unsafe.Add(ref k, head * {kd}), {g.QueryStride}, ref Unsafe.Add(ref dq, head * {kd}), {g.QueryStride}, {t}, {tk}, {kd}, accumulate: false); // dq = d(q·kᵀ)·k");
                 w.Line($"Matrix.MultiplyTransposedA(ref dWeights, {g.StepStride}, ref Unsafe.Add(ref q, head * {kd}), {g.QueryStride}, ref Unsafe.Add(ref dk, head * {kd}), {g.QueryStride}, {tk}, {t}, {kd}, accumulate: false); // dk = d(q·kᵀ)ᵀ·q");

@@ -115,7 +115,8 @@ internal sealed class TransformerDecoderEmitter : LayerEmitter<TransformerDecode
                 }
                 for (int i = 1; i < sub.Length - 1; i++)
                 {
-                    Call(sub[i], branch);
+                    // The attention parts drop their weights in training (KerasHub passes the rate to them).
+                    Call(sub[i], branch, random: flow.Dropout && sub[i] is SelfAttention or CrossAttention);
                     branch = flow.Output(sub[i]);
                 }
                 int dropout = sub[sub.Length - 1];

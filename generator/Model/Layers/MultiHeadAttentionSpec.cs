@@ -14,6 +14,15 @@ internal sealed record MultiHeadAttentionSpec(int NumHeads, int KeyDim, int Decl
         ? new MultiHeadAttentionSpec(v[0], v[1], a.Int("ValueDim", 0), a.Bool("UseBias", true), a.Bool("Causal", false))
         : null;
 
+    /// <summary>
+    /// Keras <c>dropout</c>: in training, the attention weights (after the softmax) are dropped with this rate and the
+    /// kept ones scaled by 1 / (1 - rate) before they weight the values. Set by a Transformer decoder on its attention
+    /// parts, as KerasHub's TransformerDecoder passes its rate to them.
+    /// </summary>
+    public double DropoutRate { get; init; }
+
+    public override bool UsesRandom => DropoutRate > 0;
+
     public override string KerasType => "MultiHeadAttention";
     /// <summary>Padded keys get weight 0 (a padded query's row is computed as any other; later layers mask it).</summary>
     public override bool ReadsMask => true;
@@ -69,7 +78,8 @@ internal sealed record MultiHeadAttentionSpec(int NumHeads, int KeyDim, int Decl
     /// <param name="Steps">Query steps.</param>
     /// <param name="KeySteps">Key and value steps (the encoder's for cross-attention).</param>
     /// <param name="KeyFeatures">Width of the rows keys and values are projected from.</param>
-    internal sealed record Layout(int Steps, int KeySteps, int OutputStride, int QueryStride, int ValueStride, int StepStride, int KeyDim, int ValueDim, int Heads, int Features, int KeyFeatures)
+    /// <param name="Dropout">Whether the attention weights are dropped in training: the masks and the dropped weights get rows too.</param>
+    internal sealed record Layout(int Steps, int KeySteps, int OutputStride, int QueryStride, int ValueStride, int StepStride, int KeyDim, int ValueDim, int Heads, int Features, int KeyFeatures, bool Dropout)
     {
         public int Queries => Steps * OutputStride;
         public int Keys => Queries + Steps * QueryStride;
@@ -80,7 +90,11 @@ internal sealed record MultiHeadAttentionSpec(int NumHeads, int KeyDim, int Decl
         public int Context => Weights + Heads * HeadWeights;
         /// <summary>One head's keys transposed (keyDim rows of <see cref="StepStride"/>), the forward pass's scratch.</summary>
         public int KeysTransposed => Context + Steps * ValueStride;
-        public int RegionLength => KeysTransposed + KeyDim * StepStride + 8;
+        /// <summary>With dropout: every head's mask (0 or 1 / (1 - rate)), laid out as <see cref="Weights"/>.</summary>
+        public int DropMask => KeysTransposed + KeyDim * StepStride;
+        /// <summary>With dropout: every head's weights times its mask, which weight the values.</summary>
+        public int DroppedWeights => DropMask + Heads * HeadWeights;
+        public int RegionLength => (Dropout ? DroppedWeights + Heads * HeadWeights : KeysTransposed + KeyDim * StepStride) + 8;
 
         // Backward scratch, in work.
         public int ContextGradient => 0;
@@ -95,7 +109,7 @@ internal sealed record MultiHeadAttentionSpec(int NumHeads, int KeyDim, int Decl
     }
 
     public Layout Geometry => new(InputSteps, KeySteps, LayerPlan.RoundUp(InputFeatures), LayerPlan.RoundUp(NumHeads * KeyDim), LayerPlan.RoundUp(NumHeads * ValueDim),
-        LayerPlan.RoundUp(KeySteps), KeyDim, ValueDim, NumHeads, InputFeatures, KeyFeatures);
+        LayerPlan.RoundUp(KeySteps), KeyDim, ValueDim, NumHeads, InputFeatures, KeyFeatures, DropoutRate > 0);
 
     /// <summary>Output rows, queries, keys, values, attention weights, context and a transpose scratch; backward scratch for all their gradients.</summary>
     public override LayerPlan Plan(int offset, TapeInput input)

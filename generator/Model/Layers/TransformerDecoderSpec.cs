@@ -9,8 +9,8 @@ namespace StaticRnn.Generator.Model;
 /// normalization moves before its sublayer and the residuals add the raw sums. Its parts carry KerasHub's fixed names and
 /// weight order: <c>self_attention</c>, <c>self_attention_layer_norm</c>, <c>self_attention_dropout</c>, <c>cross_attention</c>,
 /// <c>cross_attention_layer_norm</c>, <c>cross_attention_dropout</c>, <c>feedforward_intermediate_dense</c>,
-/// <c>feedforward_output_dense</c>, <c>feedforward_layer_norm</c>, <c>feedforward_dropout</c>. (KerasHub also applies its
-/// dropout rate to the attention weights; here dropout acts on the sublayers' outputs only.)
+/// <c>feedforward_output_dense</c>, <c>feedforward_layer_norm</c>, <c>feedforward_dropout</c>. As in KerasHub, the dropout
+/// rate acts on the sublayers' outputs and, inside both attention parts, on the attention weights.
 /// </summary>
 internal sealed record TransformerDecoderSpec(int NumHeads, int KeyDim, int FeedForwardDim, double Epsilon, double DropoutRate, bool NormalizeFirst,
     ActivationKind Activation) : LayerSpec
@@ -69,10 +69,10 @@ internal sealed record TransformerDecoderSpec(int NumHeads, int KeyDim, int Feed
         var memory = UsesMemory ? MemoryShape : new EquatableArray<int>(width);
         return new (LayerSpec, int[])[]
         {
-            (Named(new MultiHeadAttentionSpec(NumHeads, KeyDim, 0, true, Causal: true), SelfAttention), width),
+            (Named(new MultiHeadAttentionSpec(NumHeads, KeyDim, 0, true, Causal: true) { DropoutRate = DropoutRate }, SelfAttention), width),
             (Named(new LayerNormalizationSpec(Epsilon), SelfNorm), width),
             (Named(new DropoutSpec(DropoutRate), SelfDropout), width),
-            (Named(new MultiHeadAttentionSpec(NumHeads, KeyDim, 0, true, Causal: false) { MemoryShape = memory, MemoryMasked = MemoryMasked }, CrossAttention), width),
+            (Named(new MultiHeadAttentionSpec(NumHeads, KeyDim, 0, true, Causal: false) { MemoryShape = memory, MemoryMasked = MemoryMasked, DropoutRate = DropoutRate }, CrossAttention), width),
             (Named(new LayerNormalizationSpec(Epsilon), CrossNorm), width),
             (Named(new DropoutSpec(DropoutRate), CrossDropout), width),
             (Named(new DenseSpec(FeedForwardDim, Activation, true), FeedForward), width),
