@@ -11,7 +11,7 @@ namespace StaticRnn.Numerics.Tests;
 /// </summary>
 public class Seq2SeqIncrementalDecodingTests
 {
-    public static TheoryData<string> Models => new() { nameof(S2sLstmAttention), nameof(S2sGruConcat), nameof(S2sStateOnly), nameof(S2sTransformer), nameof(S2sTransformerPreNorm), nameof(S2sStepKinds) };
+    public static TheoryData<string> Models => new() { nameof(S2sLstmAttention), nameof(S2sGruConcat), nameof(S2sStateOnly), nameof(S2sTransformer), nameof(S2sTransformerPreNorm), nameof(S2sStepKinds), nameof(S2sCausalBlocks) };
 
     [Theory]
     [MemberData(nameof(Models))]
@@ -25,6 +25,7 @@ public class Seq2SeqIncrementalDecodingTests
             case nameof(S2sTransformer): Check<S2sTransformer>(); break;
             case nameof(S2sTransformerPreNorm): Check<S2sTransformerPreNorm>(); break;
             case nameof(S2sStepKinds): Check<S2sStepKinds>(); break;
+            case nameof(S2sCausalBlocks): Check<S2sCausalBlocks>(); break;
             default: throw new ArgumentOutOfRangeException(nameof(model));
         }
     }

@@ -89,6 +89,27 @@ public partial class S2sTransformer
     public partial class Decoder;
 }
 
+/// <summary>
+/// A decoder with causal Transformer encoder blocks around its Transformer decoder block (post-norm, then pre-norm with
+/// dropout), as GPT-style decoders stack self-attention blocks.
+/// </summary>
+[Seq2Seq]
+public partial class S2sCausalBlocks
+{
+    [Sequential(6)]
+    [TokenAndPositionEmbedding(12, 6, 8, MaskZero = true)]
+    [TransformerEncoder(2, 4, 8, DropoutRate = 0)]
+    public partial class Encoder;
+
+    [Sequential(5)]
+    [TokenAndPositionEmbedding(10, 5, 8, MaskZero = true)]
+    [TransformerEncoder(2, 4, 8, Causal = true, DropoutRate = 0)]
+    [TransformerDecoder(2, 4, 8, DropoutRate = 0)]
+    [TransformerEncoder(2, 3, 6, Causal = true, NormalizeFirst = true, DropoutRate = 0.2)]
+    [Dense(10, Activation = Activation.Softmax)]
+    public partial class Decoder;
+}
+
 /// <summary><see cref="S2sTransformer"/> with KerasHub's dropout in the decoder: on its sublayers' outputs and its attention weights.</summary>
 [Seq2Seq]
 public partial class S2sTransformerDropout

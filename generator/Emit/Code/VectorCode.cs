@@ -191,6 +191,18 @@ internal static partial class Code
     /// <summary><c>ref Unsafe.Add(ref {buffer}, {offset})</c>, or <c>ref {buffer}</c> at offset 0.</summary>
     internal static string Ref(string buffer, int offset) => offset == 0 ? $"ref {buffer}" : $"ref Unsafe.Add(ref {buffer}, {offset})";
 
+    /// <summary>
+    /// A step kernel's first row (<c>from</c>) of rows <paramref name="stride"/> floats apart, from a <c>ref</c> expression
+    /// as <see cref="Ref"/> writes it: <c>ref x</c> or <c>ref Unsafe.Add(ref y, 400)</c> (the offset then folded in).
+    /// </summary>
+    internal static string FromRow(string reference, int stride)
+    {
+        var at = System.Text.RegularExpressions.Regex.Match(reference, @"^ref Unsafe\.Add\(ref (\w+), (\d+)\)$");
+        return at.Success
+            ? $"ref Unsafe.Add(ref {at.Groups[1].Value}, {at.Groups[2].Value} + from * {stride})"
+            : $"ref Unsafe.Add(ref {reference.Substring("ref ".Length)}, from * {stride})";
+    }
+
     /// <summary>The activation's name in formulas, <c>linear</c> included.</summary>
     internal static string Name(ActivationKind activation) => activation == ActivationKind.Linear ? "linear" : Formula(activation);
 

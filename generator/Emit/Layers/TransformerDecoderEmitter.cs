@@ -74,18 +74,7 @@ internal sealed class TransformerDecoderEmitter : LayerEmitter<TransformerDecode
             : "/// <remarks>y1 = LN1(x + Dropout(MHA_causal(x))); y2 = LN2(y1 + Dropout(MHA(y1, enc))); out = LN3(y2 + Dropout(Dense(Dense(y2)))).</remarks>");
         }
         string rowCount = steps ? "to - from" : t.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        // The rows of this kernel's steps from a ref expression of rows <stride> floats apart ("ref x" or "ref Unsafe.Add(ref y, 400)").
-        string StepRows(string reference, int stride)
-        {
-            if (!steps)
-            {
-                return reference;
-            }
-            var at = System.Text.RegularExpressions.Regex.Match(reference, @"^ref Unsafe\.Add\(ref (\w+), (\d+)\)$");
-            return at.Success
-                ? $"ref Unsafe.Add(ref {at.Groups[1].Value}, {at.Groups[2].Value} + from * {stride})"
-                : $"ref Unsafe.Add(ref {reference.Substring("ref ".Length)}, from * {stride})";
-        }
+        string StepRows(string reference, int stride) => steps ? Code.FromRow(reference, stride) : reference;
         void Call(int part, string input, bool random = false)
         {
             if (steps)

@@ -32,28 +32,72 @@ internal sealed class TransformerEncoderEmitter : LayerEmitter<TransformerEncode
                 Norm1Part => !layer.NormalizeFirst || ctx.NeedsInputGradient,
                 _ => true,
             };
-            EmitterCatalog.For(parts[i]).Emit(ctx.Part(parts[i], plan.Parts[i], s_parts[i], partDx));
+            EmitterCatalog.For(parts[i]).Emit(ctx.Part(parts[i], plan.Parts[i], s_parts[i], partDx, steps: ctx.Steps && i < Dropout1Part));
             w.Line();
         }
-
-        int t = layer.InputSteps, d = layer.InputFeatures;
-        w.Line($"/// <summary>Layer {layer.Position + 1} '{layer.Name}' (TransformerEncoder, {layer.NumHeads} head{(layer.NumHeads == 1 ? "" : "s")} of {layer.KeyDim}, feed-forward {layer.FeedForwardDim}, {t} steps of {d}{(layer.NormalizeFirst ? ", pre-norm" : "")}{(layer.Causal ? ", causal" : "")}):</summary>");
-        w.Line(layer.NormalizeFirst
-            ? "/// <remarks>y = x + Dropout(MHA(LN1(x))); out = y + Dropout(Dense(Dense(LN2(y)))).</remarks>"
-            : "/// <remarks>y = LN1(x + Dropout(MHA(x))); out = LN2(y + Dropout(Dense(Dense(y)))).</remarks>");
-        using (w.Block(Names.ForwardSignature(ctx.Method, random: layer.UsesRandom, mask: layer.UsesMask)))
+        EmitForward(w, ctx, layer, flow, steps: false);
+        if (ctx.Steps)
         {
-            if (layer.NormalizeFirst)
+            w.Line();
+            EmitForward(w, ctx, layer, flow, steps: true);
+        }
+    }
+
+    /// <summary>
+    /// A causal block (a decoder's self-attention, as in a GPT-style decoder) runs step by step: its attention keeps
+    /// the keys and values of the steps before, the rest is row by row.
+    /// </summary>
+    protected override bool HasStepKernel(TransformerEncoderSpec layer) => layer.Causal;
+
+    /// <summary>
+    /// The forward kernel, or with <paramref name="steps"/> the kernel over steps <c>from</c> … <c>to - 1</c> for
+    /// incremental decoding: the same calls into the parts' step kernels, the residual sums over the new rows, and no
+    /// dropout (decoding is inference).
+    /// </summary>
+    private static void EmitForward(SourceWriter w, LayerContext ctx, TransformerEncoderSpec layer, Flow flow, bool steps)
+    {
+        LayerPlan plan = ctx.Plan;
+        int t = layer.InputSteps, d = layer.InputFeatures;
+        if (steps)
+        {
+            w.Line($"/// <summary>Layer {layer.Position + 1} '{layer.Name}' over steps <paramref name=\"from\"/> … <paramref name=\"to\"/> - 1 (incremental decoding), the rows of the steps before on its region.</summary>");
+        }
+        else
+        {
+            w.Line($"/// <summary>Layer {layer.Position + 1} '{layer.Name}' (TransformerEncoder, {layer.NumHeads} head{(layer.NumHeads == 1 ? "" : "s")} of {layer.KeyDim}, feed-forward {layer.FeedForwardDim}, {t} steps of {d}{(layer.NormalizeFirst ? ", pre-norm" : "")}{(layer.Causal ? ", causal" : "")}):</summary>");
+            w.Line(layer.NormalizeFirst
+                ? "/// <remarks>y = x + Dropout(MHA(LN1(x))); out = y + Dropout(Dense(Dense(LN2(y)))).</remarks>"
+                : "/// <remarks>y = LN1(x + Dropout(MHA(x))); out = LN2(y + Dropout(Dense(Dense(y)))).</remarks>");
+        }
+        string rowCount = steps ? "to - from" : t.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        string StepRows(string reference, int stride) => steps ? Code.FromRow(reference, stride) : reference;
+        void Call(int part, string input, bool random = false)
+        {
+            if (steps)
             {
-                flow.Call(w, Norm1Part, "ref x");
-                flow.Call(w, AttentionPart, flow.Output(Norm1Part));
+                flow.CallSteps(w, part, input);
             }
             else
             {
-                flow.Call(w, AttentionPart, "ref x");
+                flow.Call(w, part, input, random);
+            }
+        }
+        string signature = steps
+            ? Names.StepsSignature(ctx.Method, mask: layer.UsesMask)
+            : Names.ForwardSignature(ctx.Method, random: layer.UsesRandom, mask: layer.UsesMask);
+        using (w.Block(signature))
+        {
+            if (layer.NormalizeFirst)
+            {
+                Call(Norm1Part, "ref x");
+                Call(AttentionPart, flow.Output(Norm1Part));
+            }
+            else
+            {
+                Call(AttentionPart, "ref x");
             }
             string attention = flow.Output(AttentionPart);
-            if (flow.Dropout)
+            if (flow.Dropout && !steps)
             {
                 // In inference (no generator) dropout is the identity: the residual reads the attention output directly.
                 w.Line($"ref float attention = {attention};");
@@ -64,20 +108,26 @@ internal sealed class TransformerEncoderEmitter : LayerEmitter<TransformerEncode
                 }
                 attention = "ref attention";
             }
-            w.Line($"Rows.Add(ref x, {plan.InputStride}, {attention}, {flow.Stride}, {flow.At(flow.Layout.Residual1)}, {flow.Stride}, {t}, {d}); // first residual");
-            string y = layer.NormalizeFirst ? flow.At(flow.Layout.Residual1) : Normalized(w, flow, Norm1Part, flow.Layout.Residual1);
+            w.Line($"Rows.Add({StepRows("ref x", plan.InputStride)}, {plan.InputStride}, {StepRows(attention, flow.Stride)}, {flow.Stride}, {StepRows(flow.At(flow.Layout.Residual1), flow.Stride)}, {flow.Stride}, {rowCount}, {d}); // first residual");
+            string y = flow.At(flow.Layout.Residual1);
+            if (!layer.NormalizeFirst)
+            {
+                // Post-norm: the normalization of the residual sum is the next sublayer's input.
+                Call(Norm1Part, y);
+                y = flow.Output(Norm1Part);
+            }
             if (layer.NormalizeFirst)
             {
-                flow.Call(w, Norm2Part, y);
-                flow.Call(w, FeedForwardPart, flow.Output(Norm2Part));
+                Call(Norm2Part, y);
+                Call(FeedForwardPart, flow.Output(Norm2Part));
             }
             else
             {
-                flow.Call(w, FeedForwardPart, y);
+                Call(FeedForwardPart, y);
             }
-            flow.Call(w, FeedForwardOutputPart, flow.Output(FeedForwardPart));
+            Call(FeedForwardOutputPart, flow.Output(FeedForwardPart));
             string feedForward = flow.Output(FeedForwardOutputPart);
-            if (flow.Dropout)
+            if (flow.Dropout && !steps)
             {
                 w.Line($"ref float feedForward = {feedForward};");
                 using (w.Block($"if ({Names.Random} is not null)"))
@@ -87,19 +137,12 @@ internal sealed class TransformerEncoderEmitter : LayerEmitter<TransformerEncode
                 }
                 feedForward = "ref feedForward";
             }
-            w.Line($"Rows.Add({y}, {flow.Stride}, {feedForward}, {flow.Stride}, {flow.At(flow.Layout.Residual2)}, {flow.Stride}, {t}, {d}); // second residual");
+            w.Line($"Rows.Add({StepRows(y, flow.Stride)}, {flow.Stride}, {StepRows(feedForward, flow.Stride)}, {flow.Stride}, {StepRows(flow.At(flow.Layout.Residual2), flow.Stride)}, {flow.Stride}, {rowCount}, {d}); // second residual");
             if (!layer.NormalizeFirst)
             {
-                flow.Call(w, Norm2Part, flow.At(flow.Layout.Residual2));
+                Call(Norm2Part, flow.At(flow.Layout.Residual2));
             }
         }
-    }
-
-    /// <summary>Post-norm: the normalization of a residual sum, whose output is the next sublayer's input.</summary>
-    private static string Normalized(SourceWriter w, Flow flow, int part, int residual)
-    {
-        flow.Call(w, part, flow.At(residual));
-        return flow.Output(part);
     }
 
     protected override void Backward(LayerContext ctx, TransformerEncoderSpec layer)
@@ -176,6 +219,10 @@ internal sealed class TransformerEncoderEmitter : LayerEmitter<TransformerEncode
         /// <summary>A part's forward kernel on <paramref name="input"/>, into its own region.</summary>
         public void Call(SourceWriter w, int part, string input, bool random = false)
             => w.Line($"{Names.Forward(_method + s_parts[part])}(ref {Names.Parameters}, {input}, {At(Layout.Plans[part].RegionOffset)}{(_parts[part].UsesMask ? $", ref {Names.Mask}" : "")}{(random ? $", {Names.Random}" : "")});");
+
+        /// <summary>A part's step kernel on <paramref name="input"/> over steps <c>from</c> … <c>to - 1</c>, into its own region.</summary>
+        public void CallSteps(SourceWriter w, int part, string input)
+            => w.Line($"{Names.ForwardSteps(_method + s_parts[part])}(ref {Names.Parameters}, {input}, {At(Layout.Plans[part].RegionOffset)}{(_parts[part].UsesMask ? $", ref {Names.Mask}" : "")}, from, to);");
 
         /// <summary>A part's backward kernel: its input, d loss / d its output, and where its input gradient goes (null: none). Returns that target.</summary>
         public string Back(SourceWriter w, int part, string input, string outputGradient, string? inputGradient)
