@@ -16,8 +16,10 @@ dotnet run -c Release --project bench/StaticRnn.Benchmarks -- --filter '*' --exp
 rm -rf bench/results/artifacts-generator
 dotnet run -c Release --project bench/StaticRnn.GeneratorBenchmarks -- --filter '*' --exporters github --artifacts bench/results/artifacts-generator ${BDN_JOB:+--job "$BDN_JOB"}
 cp bench/results/artifacts-generator/results/*-report-github.md bench/results/generator.md
+# Scaling: the T × batch sweep of cases b and d, bench/results/scaling.md and scaling.png.
+dotnet run -c Release --project bench/StaticRnn.Benchmarks -- --scaling bench/results
 # Memory: PyTorch's peak resident-memory growth per training case, then the bytes each StaticRnn network holds.
 /usr/bin/python3 bench/peers/torch_bench.py --memory
 dotnet run -c Release --project bench/StaticRnn.Benchmarks -- --memory bench/results
 /usr/bin/python3 bench/peers/report.py bench/results/artifacts/results bench/results/peers-torch.json bench/results/latest.md bench/results/peers-onnx.json
-echo "wrote bench/results/latest.md, bench/results/generator.md and bench/results/memory.md"
+echo "wrote bench/results/latest.md, generator.md, scaling.md (and .png) and memory.md"

@@ -15,7 +15,21 @@ if (args is ["--memory", ..])
     MemoryReport.Run(results);
     return 0;
 }
-BenchmarkSwitcher.FromAssembly(typeof(SeedModelBenchmarks).Assembly).Run(args);
+if (args is ["--scaling", ..])
+{
+    // The T × batch sweep of cases b and d (ScalingReport), written to bench/results/scaling.md and scaling.png.
+    string results = args.Length > 1 ? args[1] : Path.Combine("bench", "results");
+    if (!Directory.Exists(results))
+    {
+        Console.Error.WriteLine($"error: no folder {results}; run from the repository root or pass the results folder after --scaling");
+        return 1;
+    }
+    return ScalingReport.Run(results);
+}
+// Every benchmark class but the scaling sweep, which --scaling runs on its own (50 cases).
+Type[] suite = typeof(SeedModelBenchmarks).Assembly.GetExportedTypes()
+    .Where(t => t != typeof(ScalingBenchmarks<>) && t.GetMethods().Any(m => m.IsDefined(typeof(BenchmarkAttribute), inherit: true))).ToArray();
+BenchmarkSwitcher.FromTypes(suite).Run(args);
 return 0;
 
 namespace StaticRnn.Benchmarks
