@@ -32,6 +32,10 @@ public static unsafe class ShardRunner
     private static int s_busy;
     private static Worker[] s_workers = [];
     private static readonly Call s_call = new();
+    // Used only by the call that holds s_busy.
+    private static readonly ModeChooser s_chooser = new();
+    // Whether idle workers spin for the next call (false while calls run alone: then they sleep at once).
+    private static bool s_workersSpin = true;
 
     // Rounds of Thread.SpinWait(20) a thread spins on a changing counter before it sleeps on an event.
     private const int Spins = 4000;
@@ -42,6 +46,13 @@ public static unsafe class ShardRunner
         get;
         set => field = value >= 1 ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "Threads must be at least 1.");
     } = Environment.ProcessorCount;
+
+    /// <summary>
+    /// Whether each call shape uses the workers or the caller alone, whichever it has measured faster (default). False:
+    /// every call with more than one shard shares its shards with the workers, as fast or slow as the machine lets them
+    /// be. The results are the same bits either way.
+    /// </summary>
+    public static bool Adaptive { get; set; } = true;
 
     /// <summary>Shards the worker threads have run since the process started (diagnostics and tests).</summary>
     public static long WorkerShards
@@ -105,6 +116,21 @@ public static unsafe class ShardRunner
         }
         try
         {
+            // Shared or alone, whichever this call's shape has measured faster (see ModeChooser).
+            long key = ModeChooser.Key(work, shards, inputs.Length, tokens.Length, targets.Length, classes.Length, outputs.Length);
+            bool share = !Adaptive || s_chooser.Share(key);
+            // A worker that spins for the next call would take the core a caller running alone needs: it sleeps instead.
+            Volatile.Write(ref s_workersSpin, share);
+            long started = System.Diagnostics.Stopwatch.GetTimestamp();
+            if (!share)
+            {
+                for (int s = 0; s < shards; s++)
+                {
+                    work.RunShard(s, inputs, tokens, targets, classes, outputs);
+                }
+                s_chooser.Record(key, shared: false, System.Diagnostics.Stopwatch.GetTimestamp() - started);
+                return;
+            }
             Worker[] workers = Workers(helpers);
             fixed (float* i = inputs, g = targets, o = outputs)
             fixed (int* t = tokens, c = classes)
@@ -135,6 +161,7 @@ public static unsafe class ShardRunner
                 }
                 s_call.ThrowIfFailed();
             }
+            s_chooser.Record(key, shared: true, System.Diagnostics.Stopwatch.GetTimestamp() - started);
         }
         finally
         {
@@ -179,6 +206,125 @@ public static unsafe class ShardRunner
         for (; i < target.Length; i++)
         {
             target[i] += source[i];
+        }
+    }
+
+    /// <summary>
+    /// For each recent call shape (the network, its shard count and span lengths), the measured time of running its
+    /// shards with the workers and of running them alone, and which to use. On an idle machine sharing wins; when
+    /// another process holds a core, the workers get too little of it (and a spinning worker takes the caller's core),
+    /// so a shared call took up to 1.7 times as long as the caller alone: then the caller runs alone. The mode in use
+    /// keeps a moving average of its times. Running alone is tried, four calls in a row, only while sharing is 25% slower
+    /// than its best (an idle machine never pays for a try); sharing, while the caller runs alone, is tried after 16
+    /// calls, then after twice as many each time it loses (at most 1,024), so a machine that becomes free is used again.
+    /// A mode must be 10% faster to take over, so that noise does not make the choice flap. Either way the shards and
+    /// their order are the same: the mode changes only the time, never the bits.
+    /// </summary>
+    internal sealed class ModeChooser
+    {
+        private const int Slots = 4, FirstProbe = 16, LastProbe = 1024, ProbeCalls = 4;
+        private const double Margin = 0.9, Contention = 1.25;
+        private readonly Entry[] _entries = new Entry[Slots];
+        private long _clock;
+
+        private struct Entry
+        {
+            public long Key, LastUsed;
+            public double Shared, Alone; // Stopwatch ticks per call; 0: not measured yet
+            public double SharedBest; // the fastest shared call seen: sharing slower than this by far means contention
+            public bool UseShared;
+            public int UntilProbe, ProbeInterval, ProbeLeft;
+            public double ProbeSum;
+        }
+
+        /// <summary>A shape key: the work object's identity, the shard count and the span lengths, mixed.</summary>
+        public static long Key(object work, int shards, int inputs, int tokens, int targets, int classes, int outputs)
+        {
+            ulong h = (ulong)(uint)System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(work);
+            foreach (int v in stackalloc[] { shards, inputs, tokens, targets, classes, outputs })
+            {
+                h = (h ^ (uint)v) * 0x100000001B3UL;
+            }
+            return (long)h;
+        }
+
+        /// <summary>Whether the call of shape <paramref name="key"/> shares its shards with the workers.</summary>
+        public bool Share(long key)
+        {
+            ref Entry e = ref Find(key);
+            if (e.Shared == 0 || e.Alone == 0)
+            {
+                return e.Shared == 0; // first measure sharing, the usual winner, then running alone
+            }
+            // While sharing runs near its best time, running alone is not tried: an idle machine pays nothing.
+            bool suspect = !e.UseShared || e.Shared > Contention * e.SharedBest;
+            if (e.ProbeLeft == 0 && --e.UntilProbe <= 0 && suspect)
+            {
+                e.ProbeLeft = ProbeCalls;
+                e.ProbeSum = 0;
+            }
+            return e.ProbeLeft > 0 ? !e.UseShared : e.UseShared;
+        }
+
+        /// <summary>Records the time of a call of shape <paramref name="key"/> run in the given mode.</summary>
+        public void Record(long key, bool shared, long ticks)
+        {
+            ref Entry e = ref Find(key);
+            if (shared)
+            {
+                e.SharedBest = e.SharedBest == 0 ? ticks : Math.Min(e.SharedBest, ticks);
+            }
+            ref double mode = ref shared ? ref e.Shared : ref e.Alone;
+            ref double other = ref shared ? ref e.Alone : ref e.Shared;
+            if (mode == 0)
+            {
+                mode = ticks;
+                e.UseShared = other == 0 || e.Shared <= e.Alone;
+                return;
+            }
+            if (e.ProbeLeft > 0 && shared != e.UseShared)
+            {
+                // A probe of the mode not in use: its time last measured long ago is replaced by the mean of the probe.
+                e.ProbeSum += ticks;
+                if (--e.ProbeLeft == 0)
+                {
+                    mode = e.ProbeSum / ProbeCalls;
+                    bool switching = mode < Margin * other;
+                    e.UseShared = switching ? shared : e.UseShared;
+                    e.ProbeInterval = switching ? FirstProbe : Math.Min(2 * e.ProbeInterval, LastProbe);
+                    e.UntilProbe = e.ProbeInterval;
+                }
+                return;
+            }
+            // One slow call (a collection, a preemption) moves the average by at most 10%; lasting contention moves it all the way.
+            mode = 0.9 * mode + 0.1 * Math.Min(ticks, 2 * mode);
+            if (shared == e.UseShared && other < Margin * mode)
+            {
+                // The mode in use got slower (another process took a core, or left one): change, and check back soon.
+                e.UseShared = !shared;
+                e.ProbeInterval = e.UntilProbe = FirstProbe;
+            }
+        }
+
+        /// <summary>The entry of <paramref name="key"/>, taking over the least recently used one for a new shape.</summary>
+        private ref Entry Find(long key)
+        {
+            _clock++;
+            int oldest = 0;
+            for (int i = 0; i < Slots; i++)
+            {
+                if (_entries[i].Key == key && _entries[i].ProbeInterval != 0)
+                {
+                    _entries[i].LastUsed = _clock;
+                    return ref _entries[i];
+                }
+                if (_entries[i].LastUsed < _entries[oldest].LastUsed)
+                {
+                    oldest = i;
+                }
+            }
+            _entries[oldest] = new Entry { Key = key, LastUsed = _clock, UntilProbe = FirstProbe, ProbeInterval = FirstProbe };
+            return ref _entries[oldest];
         }
     }
 
@@ -357,7 +503,7 @@ public static unsafe class ShardRunner
             {
                 for (int spin = 0; _call.Generation == seen; spin++)
                 {
-                    if (spin < Spins)
+                    if (spin < Spins && Volatile.Read(ref s_workersSpin))
                     {
                         Thread.SpinWait(20);
                     }

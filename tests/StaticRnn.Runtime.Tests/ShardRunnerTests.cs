@@ -114,3 +114,71 @@ public class ShardRunnerTests
         Assert.Equal(expected, WithThreads(7, () => ShardRunner.Shards(batch, multiplyAdds, parameters)));
     }
 }
+
+/// <summary>
+/// The runner's choice between sharing a call's shards with the workers and running them alone, driven here by given
+/// times (the runner feeds it measured ones).
+/// </summary>
+public class ModeChooserTests
+{
+    /// <summary>The modes chosen for <paramref name="calls"/> calls of one shape, each "taking" the time its mode takes.</summary>
+    private static string Modes(ShardRunner.ModeChooser chooser, long key, int calls, long sharedTicks, long aloneTicks)
+    {
+        var modes = new System.Text.StringBuilder();
+        for (int i = 0; i < calls; i++)
+        {
+            bool share = chooser.Share(key);
+            chooser.Record(key, share, share ? sharedTicks : aloneTicks);
+            modes.Append(share ? 'S' : 'A');
+        }
+        return modes.ToString();
+    }
+
+    [Fact]
+    public void AnIdleMachineSharesAndNeverTriesAloneAgain()
+    {
+        var chooser = new ShardRunner.ModeChooser();
+        string modes = Modes(chooser, 1, 200, sharedTicks: 45, aloneTicks: 87);
+        // Each mode measured once; then sharing runs at its best time, so running alone is never tried again.
+        Assert.Equal("SA" + new string('S', 198), modes);
+    }
+
+    [Fact]
+    public void ABusyCoreMakesTheCallerRunAloneAndAFreedOneBringsTheWorkersBack()
+    {
+        var chooser = new ShardRunner.ModeChooser();
+        Modes(chooser, 7, 100, sharedTicks: 45, aloneTicks: 87); // idle: sharing
+        // Another process takes a core: sharing now takes 1.7x the caller alone, measured on every shared call.
+        string busy = Modes(chooser, 7, 300, sharedTicks: 150, aloneTicks: 88);
+        Assert.InRange(busy.IndexOf("AAAAA", StringComparison.Ordinal), 0, 16); // within a few calls the caller runs alone
+        Assert.True(busy.Count(c => c == 'A') >= 260, busy); // and shares only in rare tries, four calls each
+        // The core is free again: the next probe of sharing wins and sharing stays.
+        string idle = Modes(chooser, 7, 1100, sharedTicks: 45, aloneTicks: 87);
+        int back = idle.IndexOf('S');
+        Assert.InRange(back, 0, 1024);
+        Assert.Equal(new string('S', 4), idle.Substring(back, 4));
+        Assert.True(idle[back..].Count(c => c == 'A') <= 4 * 5, idle[back..]);
+        Assert.True(idle[(back + 200)..].Count(c => c == 'S') >= idle.Length - back - 200 - 8, idle[back..]);
+    }
+
+    [Fact]
+    public void CallShapesKeepTheirOwnTimes()
+    {
+        var chooser = new ShardRunner.ModeChooser();
+        // A training step that gains from sharing alternates with a prediction that does not.
+        var train = new System.Text.StringBuilder();
+        var predict = new System.Text.StringBuilder();
+        for (int i = 0; i < 100; i++)
+        {
+            bool share = chooser.Share(10);
+            chooser.Record(10, share, share ? 100 : 190);
+            train.Append(share ? 'S' : 'A');
+            share = chooser.Share(20);
+            chooser.Record(20, share, share ? 30 : 20);
+            predict.Append(share ? 'S' : 'A');
+        }
+        Assert.Equal("SA" + new string('S', 98), train.ToString());
+        Assert.True(predict.ToString().Count(c => c == 'A') >= 90, predict.ToString());
+        Assert.NotEqual(ShardRunner.ModeChooser.Key(chooser, 2, 10, 0, 10, 0, 0), ShardRunner.ModeChooser.Key(chooser, 2, 10, 0, 0, 0, 10));
+    }
+}
