@@ -232,3 +232,40 @@ internal abstract class LayerEmitter<TSpec> : LayerEmitter where TSpec : LayerSp
 
     protected virtual void EmitGroupCall(SourceWriter w, TSpec layer, string method, GroupCall group) => throw new NotSupportedException();
 }
+
+/// <summary>A Transformer block's calls into its parts' kernels (see the block emitters' Flow).</summary>
+internal interface IPartCalls
+{
+    /// <summary>A part's forward kernel on <paramref name="input"/>, with the dropout generator when <paramref name="random"/>.</summary>
+    void Call(SourceWriter w, int part, string input, bool random = false);
+
+    /// <summary>A part's step kernel on <paramref name="input"/> over steps <c>from</c> … <c>to - 1</c>.</summary>
+    void CallSteps(SourceWriter w, int part, string input);
+}
+
+/// <summary>
+/// One of a Transformer block's two forward kernels: the full one (its parts' forward kernels, over every row) or, with
+/// <paramref name="Steps"/>, the step kernel of incremental decoding (its parts' step kernels, over the rows from
+/// <c>from</c> to <c>to - 1</c>).
+/// </summary>
+internal sealed record BlockKernel(SourceWriter Writer, IPartCalls Flow, bool Steps)
+{
+    /// <summary>Calls a part's kernel of this kind (the generator only in the full kernel).</summary>
+    public void Call(int part, string input, bool random = false)
+    {
+        if (Steps)
+        {
+            Flow.CallSteps(Writer, part, input);
+        }
+        else
+        {
+            Flow.Call(Writer, part, input, random);
+        }
+    }
+
+    /// <summary>This kernel's first row of rows <paramref name="stride"/> floats apart, from a <c>ref</c> expression.</summary>
+    public string Rows(string reference, int stride) => Steps ? Code.FromRow(reference, stride) : reference;
+
+    /// <summary>The rows this kernel runs, of a block of <paramref name="steps"/> steps.</summary>
+    public string RowCount(int steps) => Steps ? "to - from" : steps.ToString(System.Globalization.CultureInfo.InvariantCulture);
+}

@@ -60,7 +60,6 @@ internal sealed class TransformerDecoderEmitter : LayerEmitter<TransformerDecode
     private static void EmitForward(SourceWriter w, LayerContext ctx, TransformerDecoderSpec layer, Flow flow, bool steps)
     {
         LayerPlan plan = ctx.Plan;
-
         int t = layer.InputSteps, d = layer.InputFeatures;
         if (steps)
         {
@@ -69,23 +68,11 @@ internal sealed class TransformerDecoderEmitter : LayerEmitter<TransformerDecode
         else
         {
             w.Line($"/// <summary>Layer {layer.Position + 1} '{layer.Name}' (TransformerDecoder, {layer.NumHeads} head{(layer.NumHeads == 1 ? "" : "s")} of {layer.KeyDim}, feed-forward {layer.FeedForwardDim}, {t} steps of {d}, over the encoder's {layer.MemoryShape[0]} steps{(layer.NormalizeFirst ? ", pre-norm" : "")}):</summary>");
-        w.Line(layer.NormalizeFirst
-            ? "/// <remarks>y1 = x + Dropout(MHA_causal(LN1(x))); y2 = y1 + Dropout(MHA(LN2(y1), enc)); out = y2 + Dropout(Dense(Dense(LN3(y2)))).</remarks>"
-            : "/// <remarks>y1 = LN1(x + Dropout(MHA_causal(x))); y2 = LN2(y1 + Dropout(MHA(y1, enc))); out = LN3(y2 + Dropout(Dense(Dense(y2)))).</remarks>");
+            w.Line(layer.NormalizeFirst
+                ? "/// <remarks>y1 = x + Dropout(MHA_causal(LN1(x))); y2 = y1 + Dropout(MHA(LN2(y1), enc)); out = y2 + Dropout(Dense(Dense(LN3(y2)))).</remarks>"
+                : "/// <remarks>y1 = LN1(x + Dropout(MHA_causal(x))); y2 = LN2(y1 + Dropout(MHA(y1, enc))); out = LN3(y2 + Dropout(Dense(Dense(y2)))).</remarks>");
         }
-        string rowCount = steps ? "to - from" : t.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        string StepRows(string reference, int stride) => steps ? Code.FromRow(reference, stride) : reference;
-        void Call(int part, string input, bool random = false)
-        {
-            if (steps)
-            {
-                flow.CallSteps(w, part, input);
-            }
-            else
-            {
-                flow.Call(w, part, input, random);
-            }
-        }
+        var kernel = new BlockKernel(w, flow, steps);
         using (w.Block(steps ? Names.StepsSignature(ctx.Method, Names.Region, layer.UsesMask, layer.UsesMemory, layer.MemoryMasked) : Names.ForwardSignature(ctx.Method, layer)))
         {
             string current = "ref x";
@@ -99,13 +86,13 @@ internal sealed class TransformerDecoderEmitter : LayerEmitter<TransformerDecode
                 string branch = current;
                 if (layer.NormalizeFirst)
                 {
-                    Call(sub[0], branch);
+                    kernel.Call(sub[0], branch);
                     branch = flow.Output(sub[0]);
                 }
                 for (int i = 1; i < sub.Length - 1; i++)
                 {
                     // The attention parts drop their weights in training (KerasHub passes the rate to them).
-                    Call(sub[i], branch, random: flow.Dropout && sub[i] is SelfAttention or CrossAttention);
+                    kernel.Call(sub[i], branch, random: flow.Dropout && sub[i] is SelfAttention or CrossAttention);
                     branch = flow.Output(sub[i]);
                 }
                 int dropout = sub[sub.Length - 1];
@@ -115,17 +102,17 @@ internal sealed class TransformerDecoderEmitter : LayerEmitter<TransformerDecode
                     w.Line($"ref float {names[s]} = {branch};");
                     using (w.Block($"if ({Names.Random} is not null)"))
                     {
-                        Call(dropout, branch, random: true);
+                        kernel.Call(dropout, branch, random: true);
                         w.Line($"{names[s]} = {flow.Output(dropout)};");
                     }
                     branch = $"ref {names[s]}";
                 }
-                w.Line($"Rows.Add({StepRows(current, currentStride)}, {currentStride}, {StepRows(branch, flow.Stride)}, {flow.Stride}, {StepRows(flow.At(residuals[s]), flow.Stride)}, {flow.Stride}, {rowCount}, {d}); // residual {s + 1}");
+                w.Line($"Rows.Add({kernel.Rows(current, currentStride)}, {currentStride}, {kernel.Rows(branch, flow.Stride)}, {flow.Stride}, {kernel.Rows(flow.At(residuals[s]), flow.Stride)}, {flow.Stride}, {kernel.RowCount(t)}, {d}); // residual {s + 1}");
                 current = flow.At(residuals[s]);
                 currentStride = flow.Stride;
                 if (!layer.NormalizeFirst)
                 {
-                    Call(sub[0], current);
+                    kernel.Call(sub[0], current);
                     current = flow.Output(sub[0]);
                 }
             }
@@ -187,7 +174,7 @@ internal sealed class TransformerDecoderEmitter : LayerEmitter<TransformerDecode
     }
 
     /// <summary>The block's arrangement on the tape, and the calls into its parts' kernels.</summary>
-    private sealed class Flow
+    private sealed class Flow : IPartCalls
     {
         private readonly LayerPlan _plan;
         private readonly string _method;

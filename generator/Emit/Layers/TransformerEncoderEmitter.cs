@@ -69,19 +69,7 @@ internal sealed class TransformerEncoderEmitter : LayerEmitter<TransformerEncode
                 ? "/// <remarks>y = x + Dropout(MHA(LN1(x))); out = y + Dropout(Dense(Dense(LN2(y)))).</remarks>"
                 : "/// <remarks>y = LN1(x + Dropout(MHA(x))); out = LN2(y + Dropout(Dense(Dense(y)))).</remarks>");
         }
-        string rowCount = steps ? "to - from" : t.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        string StepRows(string reference, int stride) => steps ? Code.FromRow(reference, stride) : reference;
-        void Call(int part, string input, bool random = false)
-        {
-            if (steps)
-            {
-                flow.CallSteps(w, part, input);
-            }
-            else
-            {
-                flow.Call(w, part, input, random);
-            }
-        }
+        var kernel = new BlockKernel(w, flow, steps);
         string signature = steps
             ? Names.StepsSignature(ctx.Method, mask: layer.UsesMask)
             : Names.ForwardSignature(ctx.Method, random: layer.UsesRandom, mask: layer.UsesMask);
@@ -89,12 +77,12 @@ internal sealed class TransformerEncoderEmitter : LayerEmitter<TransformerEncode
         {
             if (layer.NormalizeFirst)
             {
-                Call(Norm1Part, "ref x");
-                Call(AttentionPart, flow.Output(Norm1Part));
+                kernel.Call(Norm1Part, "ref x");
+                kernel.Call(AttentionPart, flow.Output(Norm1Part));
             }
             else
             {
-                Call(AttentionPart, "ref x");
+                kernel.Call(AttentionPart, "ref x");
             }
             string attention = flow.Output(AttentionPart);
             if (flow.Dropout && !steps)
@@ -108,24 +96,24 @@ internal sealed class TransformerEncoderEmitter : LayerEmitter<TransformerEncode
                 }
                 attention = "ref attention";
             }
-            w.Line($"Rows.Add({StepRows("ref x", plan.InputStride)}, {plan.InputStride}, {StepRows(attention, flow.Stride)}, {flow.Stride}, {StepRows(flow.At(flow.Layout.Residual1), flow.Stride)}, {flow.Stride}, {rowCount}, {d}); // first residual");
+            w.Line($"Rows.Add({kernel.Rows("ref x", plan.InputStride)}, {plan.InputStride}, {kernel.Rows(attention, flow.Stride)}, {flow.Stride}, {kernel.Rows(flow.At(flow.Layout.Residual1), flow.Stride)}, {flow.Stride}, {kernel.RowCount(t)}, {d}); // first residual");
             string y = flow.At(flow.Layout.Residual1);
             if (!layer.NormalizeFirst)
             {
                 // Post-norm: the normalization of the residual sum is the next sublayer's input.
-                Call(Norm1Part, y);
+                kernel.Call(Norm1Part, y);
                 y = flow.Output(Norm1Part);
             }
             if (layer.NormalizeFirst)
             {
-                Call(Norm2Part, y);
-                Call(FeedForwardPart, flow.Output(Norm2Part));
+                kernel.Call(Norm2Part, y);
+                kernel.Call(FeedForwardPart, flow.Output(Norm2Part));
             }
             else
             {
-                Call(FeedForwardPart, y);
+                kernel.Call(FeedForwardPart, y);
             }
-            Call(FeedForwardOutputPart, flow.Output(FeedForwardPart));
+            kernel.Call(FeedForwardOutputPart, flow.Output(FeedForwardPart));
             string feedForward = flow.Output(FeedForwardOutputPart);
             if (flow.Dropout && !steps)
             {
@@ -137,10 +125,10 @@ internal sealed class TransformerEncoderEmitter : LayerEmitter<TransformerEncode
                 }
                 feedForward = "ref feedForward";
             }
-            w.Line($"Rows.Add({StepRows(y, flow.Stride)}, {flow.Stride}, {StepRows(feedForward, flow.Stride)}, {flow.Stride}, {StepRows(flow.At(flow.Layout.Residual2), flow.Stride)}, {flow.Stride}, {rowCount}, {d}); // second residual");
+            w.Line($"Rows.Add({kernel.Rows(y, flow.Stride)}, {flow.Stride}, {kernel.Rows(feedForward, flow.Stride)}, {flow.Stride}, {kernel.Rows(flow.At(flow.Layout.Residual2), flow.Stride)}, {flow.Stride}, {kernel.RowCount(t)}, {d}); // second residual");
             if (!layer.NormalizeFirst)
             {
-                Call(Norm2Part, flow.At(flow.Layout.Residual2));
+                kernel.Call(Norm2Part, flow.At(flow.Layout.Residual2));
             }
         }
     }
@@ -191,7 +179,7 @@ internal sealed class TransformerEncoderEmitter : LayerEmitter<TransformerEncode
     }
 
     /// <summary>The block's arrangement on the tape, and the calls into its parts' kernels.</summary>
-    private sealed class Flow
+    private sealed class Flow : IPartCalls
     {
         private readonly LayerPlan _plan;
         private readonly string _method;
