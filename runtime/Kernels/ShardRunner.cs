@@ -258,7 +258,11 @@ public static unsafe class ShardRunner
             }
             // While sharing runs near its best time, running alone is not tried: an idle machine pays nothing.
             bool suspect = !e.UseShared || e.Shared > Contention * e.SharedBest;
-            if (e.ProbeLeft == 0 && --e.UntilProbe <= 0 && suspect)
+            if (e.UntilProbe > 0)
+            {
+                e.UntilProbe--; // stops at 0: a process that runs for days does not wrap it around
+            }
+            if (e.ProbeLeft == 0 && e.UntilProbe == 0 && suspect)
             {
                 e.ProbeLeft = ProbeCalls;
                 e.ProbeSum = 0;
