@@ -13,25 +13,30 @@ internal sealed record LayerContext(SourceWriter Writer, LayerSpec Layer, LayerP
     /// <summary>
     /// The heads of the layer's forward kernels, each to get the same body: <c>{Method}Forward</c> over the
     /// <paramref name="steps"/> steps; or, when <see cref="Steps"/>, <c>{Method}ForwardSteps</c> over steps <c>from</c> to
-    /// <c>to - 1</c> (incremental decoding), with <c>{Method}Forward</c> written here as its call over every step.
+    /// <c>to - 1</c> (incremental decoding), with <c>{Method}Forward</c> written here as its call over every step. A layer
+    /// that draws random numbers (dropout in training) gets both bodies instead: the full kernel with the generator, and
+    /// the step kernel, which is inference and so draws nothing.
     /// </summary>
     public System.Collections.Generic.IEnumerable<ForwardKernel> ForwardKernels(int steps, string region = Names.Region, bool random = false, bool mask = false, bool memory = false, bool memoryMask = false)
     {
         string forward = Names.ForwardSignature(Method, region, random, mask, memory, memoryMask);
-        if (!Steps)
+        if (!Steps || random)
         {
             yield return new ForwardKernel(forward, Steps: false);
-            yield break;
+            if (!Steps)
+            {
+                yield break;
+            }
+            Writer.Line();
         }
-        if (random)
+        else
         {
-            throw new System.InvalidOperationException($"{Method}: a layer that draws random numbers has no step kernel.");
+            string memoryArguments = memory ? $", ref {Names.Memory}{(memoryMask ? $", ref {Names.MemoryMask}" : "")}" : "";
+            Writer.Line(forward);
+            Writer.Line($"    => {Names.ForwardSteps(Method)}(ref {Names.Parameters}, ref {Names.Input}, ref {region}{(mask ? $", ref {Names.Mask}" : "")}{memoryArguments}, 0, {steps});");
+            Writer.Line();
         }
-        string memoryArguments = memory ? $", ref {Names.Memory}{(memoryMask ? $", ref {Names.MemoryMask}" : "")}" : "";
-        Writer.Line(forward);
-        Writer.Line($"    => {Names.ForwardSteps(Method)}(ref {Names.Parameters}, ref {Names.Input}, ref {region}{(mask ? $", ref {Names.Mask}" : "")}{memoryArguments}, 0, {steps});");
-        Writer.Line();
-        Writer.Line($"/// <summary>Layer {Layer.Position + 1} '{Layer.Name}' over steps <paramref name=\"from\"/> … <paramref name=\"to\"/> - 1 (incremental decoding), the rows of the steps before on its region.</summary>");
+        Writer.Line($"/// <summary>Layer {Layer.Position + 1} '{Layer.Name}' over steps <paramref name=\"from\"/> … <paramref name=\"to\"/> - 1 (incremental decoding{(random ? ", no dropout" : "")}), the rows of the steps before on its region.</summary>");
         yield return new ForwardKernel(Names.StepsSignature(Method, region, mask, memory, memoryMask), Steps: true);
     }
 

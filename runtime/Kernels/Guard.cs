@@ -34,7 +34,7 @@ public static class Guard
     public static void Finite(ReadOnlySpan<float> values, string paramName) => Losses.ValidateInputs(values, paramName);
 
     /// <summary>Every input finite (where a loss is computed).</summary>
-    public static void Finite(ReadOnlySpan<float> inputs) => Losses.ValidateInputs(inputs, nameof(inputs));
+    public static void Finite(ReadOnlySpan<float> inputs) => Finite(inputs, nameof(inputs));
 
     /// <summary>Every token id (given as a float) an integer in [0, <paramref name="vocabulary"/>).</summary>
     public static void Tokens(ReadOnlySpan<float> inputs, int vocabulary)

@@ -23,22 +23,12 @@ internal sealed class MultiHeadAttentionEmitter : LayerEmitter<MultiHeadAttentio
         w.Line($"/// <summary>Layer {layer.Position + 1} '{layer.Name}' (MultiHeadAttention, {h} head{(h == 1 ? "" : "s")} of {kd}{(vd != kd ? $" (values {vd})" : "")}, {t} steps of {d}{(cross ? $" over the encoder's {tk} steps of {dk}" : "")}{(layer.Causal ? ", causal" : "")}):");
         w.Line($"/// q = x·W_q{(layer.UseBias ? " + b_q" : "")}, k, v = {(cross ? "enc" : "x")}·W{(layer.UseBias ? " + b" : "")}; per head a = softmax(q·kᵀ / sqrt({kd})) · v; y = [a_1 … a_{h}]·W_o{(layer.UseBias ? " + b_o" : "")}.</summary>");
         w.Line($"/// <remarks>Region: y ({t} rows of {g.OutputStride}), q ({t} rows of {g.QueryStride}), k ({tk} rows), v ({tk} rows of {g.ValueStride}), the attention weights ({h} × {t} rows of {g.StepStride}), the heads' outputs, one head's kᵀ.</remarks>");
-        // With dropout on the attention weights, the full kernel takes the generator and the step kernel (decoding,
-        // inference) has no dropout; otherwise the full kernel is the step kernel over every step.
-        System.Collections.Generic.IEnumerable<ForwardKernel> DropoutKernels()
-        {
-            yield return new ForwardKernel(Names.ForwardSignature(ctx.Method, layer), Steps: false);
-            if (ctx.Steps)
-            {
-                w.Line();
-                w.Line($"/// <summary>Layer {layer.Position + 1} '{layer.Name}' over steps <paramref name=\"from\"/> … <paramref name=\"to\"/> - 1 (incremental decoding, no dropout), the rows of the steps before on its region.</summary>");
-                yield return new ForwardKernel(Names.StepsSignature(ctx.Method, Names.Region, layer.UsesMask, layer.UsesMemory, layer.MemoryMasked), Steps: true);
-            }
-        }
         bool dropout = layer.UsesRandom;
         string rateText = layer.DropoutRate.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
         string scaleText = Float(1.0 / (1.0 - layer.DropoutRate));
-        foreach (ForwardKernel kernel in dropout ? DropoutKernels() : ctx.ForwardKernelsOf(layer, t))
+        // With dropout on the attention weights, the full kernel takes the generator and the step kernel (decoding,
+        // inference) has no dropout; otherwise the full kernel is the step kernel over every step.
+        foreach (ForwardKernel kernel in ctx.ForwardKernelsOf(layer, t))
         {
             using (w.Block(kernel.Signature))
             {
